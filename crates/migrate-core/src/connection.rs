@@ -1,0 +1,122 @@
+//! The one seam between migrate and a database driver.
+//!
+//! Drivers (the `migrate-drivers` crate, or an application's own) implement [`Connection`];
+//! everything above talks to databases only through it. Transactions are guards that roll
+//! back when dropped, so an early `?` can never leave one open.
+
+use crate::dialect::Dialect;
+
+/// A value passed to or read from a query. Migrate's own queries need no more than these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// Any integer column.
+    Int(i64),
+    /// Any text column.
+    Text(String),
+}
+
+impl Value {
+    /// The integer, if this is one.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            Value::Text(t) => t.trim().parse().ok(),
+            Value::Null => None,
+        }
+    }
+}
+
+/// An error reported by the database or its driver, already free of passwords.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct DbError {
+    /// The database's own message (e.g. `ERROR 1146 (42S02): Table 'x' doesn't exist`).
+    pub message: String,
+}
+
+impl DbError {
+    /// Wraps a message.
+    pub fn new(message: impl Into<String>) -> DbError {
+        DbError { message: message.into() }
+    }
+}
+
+/// A live database session.
+pub trait Connection {
+    /// The SQL dialect of this database.
+    fn dialect(&self) -> &'static dyn Dialect;
+
+    /// Runs one statement (or a batch where the driver allows it) that takes no parameters
+    /// and whose rows, if any, are discarded.
+    ///
+    /// # Errors
+    /// The database's error.
+    fn execute(&mut self, sql: &str) -> Result<(), DbError>;
+
+    /// Runs a statement with parameters (markers from [`Dialect::placeholder`]) and returns
+    /// the number of rows it changed.
+    ///
+    /// # Errors
+    /// The database's error.
+    fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError>;
+
+    /// Runs a query with parameters and returns all its rows.
+    ///
+    /// # Errors
+    /// The database's error.
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError>;
+}
+
+/// An open transaction. Commit it explicitly; dropping it rolls back.
+pub struct Transaction<'c> {
+    conn: &'c mut dyn Connection,
+    done: bool,
+}
+
+impl<'c> Transaction<'c> {
+    /// Opens a transaction with the dialect's `BEGIN`.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn begin(conn: &'c mut dyn Connection) -> Result<Transaction<'c>, DbError> {
+        let begin = conn.dialect().begin_transaction();
+        conn.execute(begin)?;
+        Ok(Transaction { conn, done: false })
+    }
+
+    /// The connection, for statements inside the transaction.
+    pub fn conn(&mut self) -> &mut dyn Connection {
+        self.conn
+    }
+
+    /// Commits.
+    ///
+    /// # Errors
+    /// The database's error (the transaction is then rolled back).
+    pub fn commit(mut self) -> Result<(), DbError> {
+        self.done = true;
+        self.conn.execute("COMMIT")
+    }
+
+    /// Rolls back explicitly (dropping does the same, ignoring errors).
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn rollback(mut self) -> Result<(), DbError> {
+        self.done = true;
+        self.conn.execute("ROLLBACK")
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            // Nothing useful can be done with a failed rollback while unwinding from another
+            // error; the connection is about to be closed, which rolls back anyway.
+            let _ = self.conn.execute("ROLLBACK");
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! What differs between SQLite, PostgreSQL and MySQL/MariaDB, in one place per database.
+//!
+//! Every difference is a named capability or a rendering method on [`Dialect`]; code outside
+//! this module asks the dialect instead of matching on which database it is. A dialect only
+//! renders text and describes behaviour: it never talks to a database (drivers do that).
+
+mod mysql;
+mod postgres;
+mod sqlite;
+
+use crate::sql::LexerOptions;
+
+pub use mysql::MYSQL;
+pub use postgres::POSTGRES;
+pub use sqlite::SQLITE;
+
+/// The database families migrate supports. Used once, to pick a dialect and a driver from a
+/// URL; everything else goes through [`Dialect`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DialectKind {
+    /// SQLite 3, through the bundled library.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL and MariaDB.
+    Mysql,
+}
+
+impl DialectKind {
+    /// The dialect for this family.
+    pub fn dialect(self) -> &'static dyn Dialect {
+        match self {
+            DialectKind::Sqlite => &SQLITE,
+            DialectKind::Postgres => &POSTGRES,
+            DialectKind::Mysql => &MYSQL,
+        }
+    }
+
+    /// The family named by a URL scheme (without its `+driver` suffix), as SQLAlchemy names them.
+    pub fn from_scheme(scheme: &str) -> Option<DialectKind> {
+        match scheme.to_ascii_lowercase().as_str() {
+            "sqlite" | "sqlite3" => Some(DialectKind::Sqlite),
+            "postgresql" | "postgres" | "pgsql" => Some(DialectKind::Postgres),
+            "mysql" | "mariadb" => Some(DialectKind::Mysql),
+            _ => None,
+        }
+    }
+}
+
+/// SQL rendering and behaviour of one database family.
+pub trait Dialect: Send + Sync + std::fmt::Debug {
+    /// Which family this is.
+    fn kind(&self) -> DialectKind;
+
+    /// The canonical name, as SQLAlchemy's engine names it and as SQL script names use it
+    /// (`sqlite`, `postgresql`, `mysql`).
+    fn name(&self) -> &'static str;
+
+    /// Every `<dbms>` word in a SQL script name that targets this database, most specific
+    /// first. `default` is not listed: it is the fallback for all of them.
+    fn script_names(&self) -> &'static [&'static str];
+
+    /// Quotes an identifier so any name (spaces, reserved words, quotes, mixed case) works.
+    fn quote_ident(&self, ident: &str) -> String;
+
+    /// The bind-parameter marker for the `n`th (1-based) parameter.
+    fn placeholder(&self, n: usize) -> String;
+
+    /// Whether DDL statements take part in transactions (so a failed version rolls back whole).
+    fn transactional_ddl(&self) -> bool;
+
+    /// The statement that opens a version's transaction.
+    fn begin_transaction(&self) -> &'static str {
+        "BEGIN"
+    }
+
+    /// How this database's SQL is tokenised when a script is split into statements.
+    fn lexer(&self) -> LexerOptions;
+
+    /// A query with one parameter (a table name) that returns a row when that table exists in
+    /// the connection's current schema or database.
+    fn table_exists_query(&self) -> String;
+
+    /// Largest value the version column holds when it is `INTEGER`, if the database limits it.
+    /// sqlalchemy-migrate's table uses `INTEGER`, which is 32-bit on PostgreSQL and MySQL: too
+    /// small for timestamp numbering, so repositories using it get a `BIGINT` column instead.
+    fn integer_max(&self) -> Option<u64>;
+}
+
+/// Double-quote quoting (SQL standard), doubling embedded quotes.
+fn quote_double(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_escapes_embedded_quotes() {
+        assert_eq!(SQLITE.quote_ident("we\"ird name"), "\"we\"\"ird name\"");
+        assert_eq!(POSTGRES.quote_ident("Order"), "\"Order\"");
+        assert_eq!(MYSQL.quote_ident("back`tick"), "`back``tick`");
+    }
+
+    #[test]
+    fn schemes_map_to_families() {
+        assert_eq!(DialectKind::from_scheme("postgres"), Some(DialectKind::Postgres));
+        assert_eq!(DialectKind::from_scheme("MariaDB"), Some(DialectKind::Mysql));
+        assert_eq!(DialectKind::from_scheme("oracle"), None);
+    }
+}

@@ -1,0 +1,62 @@
+//! MySQL and MariaDB: DDL commits implicitly, backtick identifiers, `#` comments, `DELIMITER`.
+
+use super::{Dialect, DialectKind};
+use crate::sql::LexerOptions;
+
+/// The MySQL/MariaDB dialect.
+#[derive(Debug)]
+pub struct Mysql;
+
+/// The one MySQL/MariaDB dialect value.
+pub static MYSQL: Mysql = Mysql;
+
+impl Dialect for Mysql {
+    fn kind(&self) -> DialectKind {
+        DialectKind::Mysql
+    }
+
+    fn name(&self) -> &'static str {
+        "mysql"
+    }
+
+    fn script_names(&self) -> &'static [&'static str] {
+        &["mysql", "mariadb"]
+    }
+
+    fn quote_ident(&self, ident: &str) -> String {
+        format!("`{}`", ident.replace('`', "``"))
+    }
+
+    fn placeholder(&self, _n: usize) -> String {
+        "?".to_string()
+    }
+
+    // Every DDL statement commits the open transaction first.
+    // See: https://dev.mysql.com/doc/refman/8.0/en/implicit-commit.html
+    fn transactional_ddl(&self) -> bool {
+        false
+    }
+
+    fn begin_transaction(&self) -> &'static str {
+        "START TRANSACTION"
+    }
+
+    fn lexer(&self) -> LexerOptions {
+        LexerOptions {
+            backtick_identifiers: true,
+            hash_comments: true,
+            backslash_escapes: true,
+            delimiter_command: true,
+            ..LexerOptions::default()
+        }
+    }
+
+    fn table_exists_query(&self) -> String {
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
+            .to_string()
+    }
+
+    fn integer_max(&self) -> Option<u64> {
+        Some(i32::MAX as u64)
+    }
+}

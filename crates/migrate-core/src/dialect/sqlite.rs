@@ -1,0 +1,62 @@
+//! SQLite: the bundled library, transactional DDL, `?NNN` parameters.
+
+use super::{Dialect, DialectKind, quote_double};
+use crate::sql::LexerOptions;
+
+/// The SQLite dialect.
+#[derive(Debug)]
+pub struct Sqlite;
+
+/// The one SQLite dialect value.
+pub static SQLITE: Sqlite = Sqlite;
+
+impl Dialect for Sqlite {
+    fn kind(&self) -> DialectKind {
+        DialectKind::Sqlite
+    }
+
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn script_names(&self) -> &'static [&'static str] {
+        &["sqlite"]
+    }
+
+    fn quote_ident(&self, ident: &str) -> String {
+        quote_double(ident)
+    }
+
+    fn placeholder(&self, n: usize) -> String {
+        format!("?{n}")
+    }
+
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
+    // IMMEDIATE takes the write lock up front, so two writers fail fast on the busy timeout
+    // instead of deadlocking when both try to upgrade a read lock.
+    // See: https://www.sqlite.org/lang_transaction.html
+    fn begin_transaction(&self) -> &'static str {
+        "BEGIN IMMEDIATE"
+    }
+
+    fn lexer(&self) -> LexerOptions {
+        LexerOptions {
+            // SQLite accepts MySQL's and SQL Server's identifier quotes for compatibility.
+            // See: https://www.sqlite.org/lang_keywords.html
+            backtick_identifiers: true,
+            bracket_identifiers: true,
+            ..LexerOptions::default()
+        }
+    }
+
+    fn table_exists_query(&self) -> String {
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1".to_string()
+    }
+
+    fn integer_max(&self) -> Option<u64> {
+        None
+    }
+}

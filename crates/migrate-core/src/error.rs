@@ -1,0 +1,68 @@
+//! The library's error: one variant per module boundary, each carrying the data that names
+//! what is wrong, with the remedy kept apart (see [`Error::help`]) for the CLI to show.
+
+use crate::connection::DbError;
+use crate::executor::ExecError;
+use crate::plan::PlanError;
+use crate::repository::RepoError;
+use crate::script::ScriptError;
+use crate::url::UrlError;
+use crate::version_table::VersionTableError;
+
+/// Any error migrate's library reports.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A database URL was refused.
+    #[error(transparent)]
+    Url(#[from] UrlError),
+    /// Connecting failed.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    /// The repository on disk is invalid.
+    #[error(transparent)]
+    Repository(#[from] RepoError),
+    /// A script cannot be loaded.
+    #[error(transparent)]
+    Script(#[from] ScriptError),
+    /// The requested walk is impossible.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The version table's state forbids the command.
+    #[error(transparent)]
+    VersionTable(#[from] VersionTableError),
+    /// Running the plan failed.
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+    /// The database refused a statement.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl Error {
+    /// The remedy, when there is one to suggest.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            Error::Url(e) => e.help(),
+            Error::Connect(e) => e.help.clone(),
+            Error::Repository(e) => e.help(),
+            Error::Script(e) => e.help(),
+            Error::Plan(e) => e.help(),
+            Error::VersionTable(e) => e.help(),
+            Error::Exec(e) => e.help(),
+            Error::Db(_) => None,
+        }
+    }
+}
+
+/// A connection that could not be made. The URL is already masked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot connect to {url}: {message}")]
+pub struct ConnectError {
+    /// The URL, password masked.
+    pub url: String,
+    /// The driver's or server's message.
+    pub message: String,
+    /// The remedy.
+    pub help: Option<String>,
+}

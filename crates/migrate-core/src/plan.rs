@@ -1,0 +1,207 @@
+//! From the database's version to a target: the ordered steps and the script each one runs.
+//!
+//! Planning reads no script contents and touches no database; it validates the request (the
+//! direction, the target, a script for every step on this database) so that nothing runs
+//! unless the whole walk can.
+
+use crate::dialect::Dialect;
+use crate::repository::{Repository, ScriptFile, Selection};
+use crate::version::{Direction, Version};
+
+/// One move between adjacent versions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The version the database is at before the step.
+    pub from: Version,
+    /// The version after it.
+    pub to: Version,
+    /// Up or down.
+    pub direction: Direction,
+    /// The script that makes the move.
+    pub script: ScriptFile,
+}
+
+/// Every step of an upgrade or downgrade, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Up or down.
+    pub direction: Direction,
+    /// Where the database starts.
+    pub from: Version,
+    /// Where it ends.
+    pub to: Version,
+    /// The steps; empty when the database is already at the target.
+    pub steps: Vec<Step>,
+}
+
+/// Why a walk cannot be planned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// A target above the repository's latest version.
+    #[error("version {version} is beyond the repository's latest version, {latest}")]
+    BeyondLatest {
+        /// The requested version.
+        version: Version,
+        /// The latest version.
+        latest: Version,
+    },
+    /// A target that is not one of the repository's versions (timestamp numbering).
+    #[error("version {version} is not a version of this repository")]
+    NoSuchVersion {
+        /// The requested version.
+        version: Version,
+    },
+    /// A target on the wrong side of the current version.
+    #[error("cannot {direction} from version {current} to version {target}")]
+    WrongDirection {
+        /// The command given.
+        direction: Direction,
+        /// The database's version.
+        current: Version,
+        /// The requested version.
+        target: Version,
+    },
+    /// The database records a version this repository does not have.
+    #[error("the database is at version {current}, which this repository (latest {latest}) does not have")]
+    UnknownCurrent {
+        /// The database's version.
+        current: Version,
+        /// The repository's latest.
+        latest: Version,
+    },
+    /// No script for a step on this database.
+    #[error("version {version} has no {direction} script for {database}{}", found_list(.found))]
+    MissingScript {
+        /// The version.
+        version: Version,
+        /// The direction.
+        direction: Direction,
+        /// The database.
+        database: &'static str,
+        /// The files the version does have.
+        found: Vec<String>,
+    },
+    /// Only a Python script exists for a step.
+    #[error("version {version} has only a Python script, '{file}', and migrate does not execute Python")]
+    PythonOnly {
+        /// The version.
+        version: Version,
+        /// The script.
+        file: String,
+    },
+}
+
+fn found_list(found: &[String]) -> String {
+    if found.is_empty() { String::new() } else { format!(" (it has {})", found.join(", ")) }
+}
+
+impl PlanError {
+    /// The remedy to show beside the error.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            PlanError::WrongDirection { direction, .. } => {
+                Some(format!("use `migrate {}` to go that way", direction.opposite()))
+            }
+            PlanError::BeyondLatest { .. } | PlanError::NoSuchVersion { .. } => {
+                Some("`migrate version PATH` prints the latest version".into())
+            }
+            PlanError::MissingScript { version, direction, database, .. } => Some(format!(
+                "add a {version:03}_<description>_{database}_{direction}.sql or _default_{direction}.sql script"
+            )),
+            PlanError::PythonOnly { .. } => Some(
+                "rewrite it as SQL scripts (`migrate script_sql`) or a portable .toml script (`migrate script`)"
+                    .into(),
+            ),
+            PlanError::UnknownCurrent { .. } => {
+                Some("is this the repository that database was migrated with?".into())
+            }
+        }
+    }
+}
+
+impl Plan {
+    /// Plans an upgrade from `current` to `target` (the latest when `None`).
+    ///
+    /// # Errors
+    /// [`PlanError`] for a target below `current`, beyond the latest or unknown, or a step
+    /// without a script for `dialect`.
+    pub fn upgrade(repo: &Repository, dialect: &dyn Dialect, current: Version, target: Option<Version>) -> Result<Plan, PlanError> {
+        let target = target.unwrap_or_else(|| repo.latest());
+        check_positions(repo, current, target)?;
+        if target < current {
+            return Err(PlanError::WrongDirection { direction: Direction::Upgrade, current, target });
+        }
+        let mut from = current;
+        let mut steps = Vec::new();
+        for entry in repo.versions().filter(|e| e.version > current && e.version <= target) {
+            let script = select(entry.version, entry.select(dialect, Direction::Upgrade), dialect, Direction::Upgrade, entry)?;
+            steps.push(Step { from, to: entry.version, direction: Direction::Upgrade, script });
+            from = entry.version;
+        }
+        Ok(Plan { direction: Direction::Upgrade, from: current, to: target, steps })
+    }
+
+    /// Plans a downgrade from `current` to `target`.
+    ///
+    /// # Errors
+    /// As [`Plan::upgrade`], the other way round.
+    pub fn downgrade(repo: &Repository, dialect: &dyn Dialect, current: Version, target: Version) -> Result<Plan, PlanError> {
+        check_positions(repo, current, target)?;
+        if target > current {
+            return Err(PlanError::WrongDirection { direction: Direction::Downgrade, current, target });
+        }
+        let mut steps = Vec::new();
+        for entry in repo.versions().rev().filter(|e| e.version > target && e.version <= current) {
+            let script = select(entry.version, entry.select(dialect, Direction::Downgrade), dialect, Direction::Downgrade, entry)?;
+            let to = repo.previous(entry.version);
+            steps.push(Step { from: entry.version, to, direction: Direction::Downgrade, script });
+        }
+        Ok(Plan { direction: Direction::Downgrade, from: current, to: target, steps })
+    }
+}
+
+/// Checks that the database's version and the target both exist in the repository.
+///
+/// # Errors
+/// [`PlanError::UnknownCurrent`], [`PlanError::BeyondLatest`] or [`PlanError::NoSuchVersion`].
+pub fn check_positions(repo: &Repository, current: Version, target: Version) -> Result<(), PlanError> {
+    check_target(repo, target)?;
+    if !repo.has_version(current) {
+        return Err(PlanError::UnknownCurrent { current, latest: repo.latest() });
+    }
+    Ok(())
+}
+
+/// Checks that `target` is 0 or one of the repository's versions.
+///
+/// # Errors
+/// [`PlanError::BeyondLatest`] or [`PlanError::NoSuchVersion`].
+pub fn check_target(repo: &Repository, target: Version) -> Result<(), PlanError> {
+    if target > repo.latest() {
+        return Err(PlanError::BeyondLatest { version: target, latest: repo.latest() });
+    }
+    if !repo.has_version(target) {
+        return Err(PlanError::NoSuchVersion { version: target });
+    }
+    Ok(())
+}
+
+fn select(
+    version: Version,
+    selection: Selection<'_>,
+    dialect: &dyn Dialect,
+    direction: Direction,
+    entry: &crate::repository::VersionEntry,
+) -> Result<ScriptFile, PlanError> {
+    match selection {
+        Selection::Run(file) => Ok(file.clone()),
+        Selection::PythonOnly(file) => Err(PlanError::PythonOnly { version, file: file.file_name() }),
+        Selection::Missing => Err(PlanError::MissingScript {
+            version,
+            direction,
+            database: dialect.name(),
+            found: entry.files.iter().map(ScriptFile::file_name).collect(),
+        }),
+    }
+}

@@ -1,0 +1,242 @@
+//! `migrate.cfg`: sqlalchemy-migrate's INI file, section `[db_settings]`.
+//!
+//! Keys: `repository_id`, `version_table`, `required_dbs` (a Python list literal) and
+//! `use_timestamp_numbering` (a Python boolean). Unknown keys and sections are kept in the
+//! file and ignored, so a configuration written by the Python tool reads unchanged.
+
+use std::fmt;
+use std::path::Path;
+
+use super::RepoError;
+
+/// The name a repository is known by in the version table (`repository_id`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RepositoryId(String);
+
+impl RepositoryId {
+    /// Wraps a name; the version table limits it to 250 characters.
+    pub fn new(name: impl Into<String>) -> RepositoryId {
+        RepositoryId(name.into())
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RepositoryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The version table's name (`version_table`, default `migrate_version`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TableName(String);
+
+impl TableName {
+    /// Wraps a table name (unquoted; the dialect quotes it).
+    pub fn new(name: impl Into<String>) -> TableName {
+        TableName(name.into())
+    }
+
+    /// The unquoted name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for TableName {
+    fn default() -> Self {
+        TableName::new("migrate_version")
+    }
+}
+
+impl fmt::Display for TableName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A repository's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Identifies the repository's row in the version table.
+    pub repository_id: RepositoryId,
+    /// The version table's name.
+    pub version_table: TableName,
+    /// Databases every script must support (sqlalchemy-migrate kept but never enforced this).
+    pub required_dbs: Vec<String>,
+    /// New versions are numbered by UTC time (`YYYYMMDDHHMMSS`) instead of latest + 1.
+    pub use_timestamp_numbering: bool,
+}
+
+const SECTION: &str = "db_settings";
+
+impl Config {
+    /// A configuration for a new repository.
+    pub fn new(repository_id: RepositoryId) -> Config {
+        Config {
+            repository_id,
+            version_table: TableName::default(),
+            required_dbs: Vec::new(),
+            use_timestamp_numbering: false,
+        }
+    }
+
+    /// Reads `migrate.cfg` text; `path` is only for messages.
+    ///
+    /// # Errors
+    /// [`RepoError::Config`] naming the file and line for INI syntax errors, a missing
+    /// section or `repository_id`, or a value of the wrong shape.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, RepoError> {
+        let err = |line: Option<usize>, message: String| RepoError::Config {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        let ini = ini::Ini::load_from_str_opt(
+            text,
+            ini::ParseOption {
+                enabled_quote: false,
+                enabled_escape: false,
+                ..Default::default()
+            },
+        )
+        .map_err(|e| err(Some(e.line + 1), e.msg.to_string()))?;
+        let section = ini
+            .section(Some(SECTION))
+            .ok_or_else(|| err(None, format!("no [{SECTION}] section")))?;
+        let line_of = |key: &str| line_of_key(text, key);
+        let repository_id = section
+            .get("repository_id")
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| err(None, "no repository_id in [db_settings]".to_string()))?;
+        if repository_id.chars().count() > 250 {
+            return Err(err(
+                line_of("repository_id"),
+                "repository_id is longer than 250 characters".to_string(),
+            ));
+        }
+        let version_table = match section.get("version_table").map(str::trim) {
+            Some(v) if !v.is_empty() => TableName::new(v),
+            _ => TableName::default(),
+        };
+        let required_dbs = match section.get("required_dbs") {
+            Some(v) => parse_list(v).map_err(|m| err(line_of("required_dbs"), m))?,
+            None => Vec::new(),
+        };
+        let use_timestamp_numbering = match section.get("use_timestamp_numbering") {
+            Some(v) => parse_bool(v).map_err(|m| err(line_of("use_timestamp_numbering"), m))?,
+            None => false,
+        };
+        Ok(Config {
+            repository_id: RepositoryId::new(repository_id),
+            version_table,
+            required_dbs,
+            use_timestamp_numbering,
+        })
+    }
+
+    /// The file text for a new repository, each key with a comment saying what it does.
+    pub fn render(&self) -> String {
+        let dbs: Vec<String> = self.required_dbs.iter().map(|d| format!("'{d}'")).collect();
+        format!(
+            "[db_settings]\n\
+             # Used to identify which repository this database is versioned under.\n\
+             # You can use the name of your project.\n\
+             repository_id={}\n\
+             \n\
+             # The name of the database table used to track the schema version.\n\
+             # This name shouldn't already be used by your project.\n\
+             # If this is changed once a database is under version control, you'll need to\n\
+             # change the table name in each database too.\n\
+             version_table={}\n\
+             \n\
+             # Databases every script of this repository must support, e.g. ['postgresql','sqlite'].\n\
+             # This must be a list.\n\
+             required_dbs=[{}]\n\
+             \n\
+             # When creating new change scripts, migrate will stamp the new script with\n\
+             # a version number. By default this is latest_version + 1. You can set this\n\
+             # to 'true' to tag your scripts with the current time in UTC (YYYYMMDDHHMMSS).\n\
+             use_timestamp_numbering={}\n",
+            self.repository_id,
+            self.version_table,
+            dbs.join(","),
+            if self.use_timestamp_numbering { "True" } else { "False" },
+        )
+    }
+}
+
+fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.starts_with(key) && l[key.len()..].trim_start().starts_with(['=', ':'])
+        })
+        .map(|i| i + 1)
+}
+
+/// Python's `ConfigParser.getboolean` words.
+fn parse_bool(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "yes" | "true" | "on" => Ok(true),
+        "0" | "no" | "false" | "off" | "" => Ok(false),
+        other => Err(format!(
+            "use_timestamp_numbering must be true or false, not '{other}'"
+        )),
+    }
+}
+
+/// A Python list literal of strings, as sqlalchemy-migrate wrote it: `[]`, `['postgres','sqlite']`.
+fn parse_list(value: &str) -> Result<Vec<String>, String> {
+    let v = value.trim();
+    let inner = v
+        .strip_prefix('[')
+        .and_then(|v| v.strip_suffix(']'))
+        .ok_or_else(|| format!("required_dbs must be a list such as ['postgresql','sqlite'], not '{v}'"))?;
+    Ok(inner
+        .split(',')
+        .map(|item| item.trim().trim_matches(['\'', '"']).trim().to_string())
+        .filter(|item| !item.is_empty())
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_what_sqlalchemy_migrate_wrote() {
+        let text = "[db_settings]\n# Used to identify\nrepository_id=heat\n\nversion_table=migrate_version\n\n# This must be a list; example: ['postgres','sqlite']\nrequired_dbs=[]\n\nuse_timestamp_numbering=False\nextra=kept\n[other]\nx=1\n";
+        let c = Config::parse(text, Path::new("migrate.cfg")).unwrap();
+        assert_eq!(c.repository_id.as_str(), "heat");
+        assert_eq!(c.version_table.as_str(), "migrate_version");
+        assert!(c.required_dbs.is_empty());
+        assert!(!c.use_timestamp_numbering);
+    }
+
+    #[test]
+    fn round_trips_its_own_rendering() {
+        let mut c = Config::new(RepositoryId::new("sample"));
+        c.required_dbs = vec!["postgresql".into(), "sqlite".into()];
+        c.use_timestamp_numbering = true;
+        c.version_table = TableName::new("my_versions");
+        assert_eq!(Config::parse(&c.render(), Path::new("m.cfg")).unwrap(), c);
+    }
+
+    #[test]
+    fn bad_values_name_file_and_line() {
+        let text = "[db_settings]\nrepository_id=x\nuse_timestamp_numbering=maybe\n";
+        let err = Config::parse(text, Path::new("repo/migrate.cfg")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "repo/migrate.cfg:3: use_timestamp_numbering must be true or false, not 'maybe'"
+        );
+        let err = Config::parse("[other]\n", Path::new("m.cfg")).unwrap_err();
+        assert_eq!(err.to_string(), "m.cfg: no [db_settings] section");
+    }
+}

@@ -1,0 +1,431 @@
+//! A repository on disk: `migrate.cfg`, `versions/` and its scripts.
+//!
+//! Opening reads the configuration and the *names* in `versions/` (never script contents),
+//! and validates them: unparseable names, two scripts for one version and direction, and gaps
+//! in sequential numbering are errors naming the files. Nothing here touches a database.
+
+mod config;
+mod scripts;
+mod templates;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub use config::{Config, RepositoryId, TableName};
+pub use scripts::{Dbms, ScriptFile, ScriptKind, Selection, VersionEntry, description_to_file_part};
+
+use crate::version::{Direction, Version};
+use scripts::NameParse;
+
+/// The configuration file's name.
+pub const CONFIG_FILE: &str = "migrate.cfg";
+/// The scripts directory's name.
+pub const VERSIONS_DIR: &str = "versions";
+
+/// What can be wrong with a repository on disk.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RepoError {
+    /// The path does not exist.
+    #[error("repository '{path}' does not exist")]
+    NotFound {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The path exists but has no `migrate.cfg`.
+    #[error("'{path}' is not a repository: it has no migrate.cfg")]
+    NotARepository {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// `create` onto an existing path.
+    #[error("cannot create a repository at '{path}': the path already exists")]
+    AlreadyExists {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// A file could not be read or written.
+    #[error("cannot {action} '{path}': {source}")]
+    Io {
+        /// "read", "write", "create"…
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// `migrate.cfg` is malformed.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// The line, when known.
+        line: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A file in `versions/` looks like a script but its name does not parse.
+    #[error("'{path}' is not a valid script name: {reason}")]
+    BadFileName {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Two files claim the same version and role.
+    #[error("'{first}' and '{second}' both claim version {version} {what}")]
+    Conflict {
+        /// The version.
+        version: Version,
+        /// One file.
+        first: PathBuf,
+        /// The other.
+        second: PathBuf,
+        /// Which role ("for sqlite upgrade"…).
+        what: String,
+    },
+    /// Sequential numbering with a hole.
+    #[error("version {missing} is missing from '{dir}': the versions go from {before} to {after}")]
+    Gap {
+        /// The scripts directory.
+        dir: PathBuf,
+        /// The first missing number.
+        missing: Version,
+        /// The version before the hole.
+        before: Version,
+        /// The version after the hole.
+        after: Version,
+    },
+    /// An unknown `<dbms>` for `script_sql`.
+    #[error("'{0}' is not a database: use sqlite, postgresql, mysql or default")]
+    UnknownDbms(String),
+    /// A description that gives an empty file name.
+    #[error("description '{0}' has no letters or digits to name a file with")]
+    EmptyDescription(String),
+}
+
+impl RepoError {
+    /// The remedy to show beside the error.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            RepoError::NotFound { .. } | RepoError::NotARepository { .. } => Some(
+                "give the path of a directory holding migrate.cfg and versions/, \
+                 or make one with `migrate create PATH NAME`"
+                    .into(),
+            ),
+            RepoError::AlreadyExists { .. } => Some("choose a path that does not exist yet".into()),
+            RepoError::Conflict { .. } => Some("remove or renumber one of the two files".into()),
+            RepoError::Gap { .. } => Some(
+                "renumber the scripts without gaps, or set use_timestamp_numbering=True in migrate.cfg"
+                    .into(),
+            ),
+            RepoError::BadFileName { .. } => Some(
+                "name scripts NNN_<description>.toml or NNN_<description>_<dbms>_<upgrade|downgrade>.sql, \
+                 or move the file out of versions/"
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> RepoError {
+    let path = path.to_path_buf();
+    move |source| RepoError::Io { action, path, source }
+}
+
+/// Options for [`Repository::create`], as `migrate create` takes them.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    /// `repository_id`; defaults to the repository's name.
+    pub repository_id: Option<String>,
+    /// `version_table`; defaults to `migrate_version`.
+    pub version_table: Option<String>,
+    /// `required_dbs`.
+    pub required_dbs: Vec<String>,
+    /// `use_timestamp_numbering`.
+    pub use_timestamp_numbering: bool,
+}
+
+/// An opened, validated repository.
+#[derive(Debug, Clone)]
+pub struct Repository {
+    path: PathBuf,
+    config: Config,
+    versions: BTreeMap<Version, VersionEntry>,
+}
+
+impl Repository {
+    /// Opens and validates the repository at `path`.
+    ///
+    /// # Errors
+    /// [`RepoError`] when the path is missing or not a repository, `migrate.cfg` is malformed,
+    /// or a script name is invalid, conflicting or leaves a gap.
+    pub fn open(path: impl AsRef<Path>) -> Result<Repository, RepoError> {
+        let path = path.as_ref();
+        let config = read_config(path)?;
+        let root = fs::canonicalize(path).map_err(io_err("resolve", path))?;
+        let versions = scan_versions(&root.join(VERSIONS_DIR), config.use_timestamp_numbering)?;
+        Ok(Repository { path: root, config, versions })
+    }
+
+    /// Creates a new repository at `path` (which must not exist) named `name`.
+    ///
+    /// # Errors
+    /// [`RepoError::AlreadyExists`], or an I/O error naming the file.
+    pub fn create(path: impl AsRef<Path>, name: &str, options: &CreateOptions) -> Result<Repository, RepoError> {
+        let path = path.as_ref();
+        if path.exists() {
+            return Err(RepoError::AlreadyExists { path: path.to_path_buf() });
+        }
+        let mut config = Config::new(RepositoryId::new(options.repository_id.as_deref().unwrap_or(name)));
+        if let Some(table) = &options.version_table {
+            config.version_table = TableName::new(table.as_str());
+        }
+        config.required_dbs = options.required_dbs.clone();
+        config.use_timestamp_numbering = options.use_timestamp_numbering;
+        let versions = path.join(VERSIONS_DIR);
+        fs::create_dir_all(&versions).map_err(io_err("create", &versions))?;
+        write_new(&path.join(CONFIG_FILE), &config.render())?;
+        write_new(&path.join("README"), &templates::readme(name))?;
+        Repository::open(path)
+    }
+
+    /// The repository's absolute path (recorded in the version table).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Its configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The latest version, or 0 for an empty repository.
+    pub fn latest(&self) -> Version {
+        self.versions.keys().next_back().copied().unwrap_or(Version::ZERO)
+    }
+
+    /// Whether `version` is 0 or one of the repository's versions.
+    pub fn has_version(&self, version: Version) -> bool {
+        version == Version::ZERO || self.versions.contains_key(&version)
+    }
+
+    /// The versions in ascending order.
+    pub fn versions(&self) -> impl DoubleEndedIterator<Item = &VersionEntry> {
+        self.versions.values()
+    }
+
+    /// The scripts of `version`.
+    pub fn entry(&self, version: Version) -> Option<&VersionEntry> {
+        self.versions.get(&version)
+    }
+
+    /// The version before `version` (0 before the first).
+    pub fn previous(&self, version: Version) -> Version {
+        self.versions.range(..version).next_back().map(|(v, _)| *v).unwrap_or(Version::ZERO)
+    }
+
+    /// The number the next new script gets: latest + 1, or the current UTC time as
+    /// `YYYYMMDDHHMMSS` with timestamp numbering (never below latest + 1).
+    pub fn next_version(&self) -> Version {
+        let next = Version::new(self.latest().get() + 1);
+        if !self.config.use_timestamp_numbering {
+            return next;
+        }
+        let now = time::OffsetDateTime::now_utc();
+        let format = time::macros::format_description!("[year][month][day][hour][minute][second]");
+        let stamp = now.format(&format).ok().and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+        Version::new(stamp).max(next)
+    }
+
+    /// Writes the next version's portable script (a commented template) and returns its path.
+    ///
+    /// # Errors
+    /// An empty description, or an I/O error naming the file.
+    pub fn create_script(&self, description: &str) -> Result<PathBuf, RepoError> {
+        let version = self.next_version();
+        let name = format!("{}_{}.toml", self.format_version(version), file_part(description)?);
+        let path = scripts::script_path(&self.path.join(VERSIONS_DIR), &name);
+        write_new(&path, &templates::portable_script(description))?;
+        Ok(path)
+    }
+
+    /// Writes the next version's SQL upgrade/downgrade pair for `dbms`, returning both paths.
+    ///
+    /// # Errors
+    /// An unknown database or empty description, or an I/O error naming the file.
+    pub fn create_sql_scripts(&self, dbms: &str, description: &str) -> Result<[PathBuf; 2], RepoError> {
+        let dbms = match Dbms::parse(dbms) {
+            Some(d @ Dbms::Default) => d,
+            Some(Dbms::Named(n)) if matches!(n.as_str(), "sqlite" | "postgresql" | "mysql") => Dbms::Named(n),
+            _ => return Err(RepoError::UnknownDbms(dbms.to_string())),
+        };
+        let version = self.format_version(self.next_version());
+        let part = file_part(description)?;
+        let dir = self.path.join(VERSIONS_DIR);
+        let mut paths = Vec::with_capacity(2);
+        for direction in [Direction::Upgrade, Direction::Downgrade] {
+            let name = format!("{version}_{part}_{}_{direction}.sql", dbms.as_str());
+            let path = scripts::script_path(&dir, &name);
+            write_new(&path, &templates::sql_script(description, &dbms, direction))?;
+            paths.push(path);
+        }
+        Ok([paths.remove(0), paths.remove(0)])
+    }
+
+    fn format_version(&self, version: Version) -> String {
+        format!("{:03}", version.get())
+    }
+}
+
+fn file_part(description: &str) -> Result<String, RepoError> {
+    let part = description_to_file_part(description);
+    if part.is_empty() {
+        return Err(RepoError::EmptyDescription(description.to_string()));
+    }
+    Ok(part)
+}
+
+fn write_new(path: &Path, text: &str) -> Result<(), RepoError> {
+    use std::io::Write;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(io_err("create", path))?;
+    file.write_all(text.as_bytes()).map_err(io_err("write", path))
+}
+
+/// Reads only `migrate.cfg`: what a command needs when it does not look at scripts.
+///
+/// # Errors
+/// As [`Repository::open`], for the configuration alone.
+pub fn read_config(path: &Path) -> Result<Config, RepoError> {
+    if !path.exists() {
+        return Err(RepoError::NotFound { path: path.to_path_buf() });
+    }
+    let cfg = path.join(CONFIG_FILE);
+    let text = match fs::read_to_string(&cfg) {
+        Ok(text) => text,
+        Err(e) if e.kind() == io::ErrorKind::NotFound || e.kind() == io::ErrorKind::NotADirectory => {
+            return Err(RepoError::NotARepository { path: path.to_path_buf() });
+        }
+        Err(e) => return Err(io_err("read", &cfg)(e)),
+    };
+    Config::parse(&text, &cfg)
+}
+
+fn scan_versions(dir: &Path, timestamps: bool) -> Result<BTreeMap<Version, VersionEntry>, RepoError> {
+    let mut versions: BTreeMap<Version, VersionEntry> = BTreeMap::new();
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(versions),
+        Err(e) => return Err(io_err("read", dir)(e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(io_err("read", dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        match scripts::parse_name(&name) {
+            NameParse::Ignored => {}
+            NameParse::Invalid(reason) => return Err(RepoError::BadFileName { path, reason }),
+            NameParse::Script(_, _) if path.is_dir() => {
+                return Err(RepoError::BadFileName {
+                    path,
+                    reason: "a directory; this looks like a pre-0.4.4 sqlalchemy-migrate repository, \
+                             convert it with migrate_repository first"
+                        .into(),
+                });
+            }
+            NameParse::Script(version, kind) => versions
+                .entry(version)
+                .or_insert_with(|| VersionEntry { version, files: Vec::new() })
+                .files
+                .push(ScriptFile { path, version, kind }),
+        }
+    }
+    for entry in versions.values_mut() {
+        entry.files.sort_by(|a, b| a.path.cmp(&b.path));
+        if let Some((a, b, what)) = entry.conflict() {
+            return Err(RepoError::Conflict {
+                version: entry.version,
+                first: a.path.clone(),
+                second: b.path.clone(),
+                what,
+            });
+        }
+    }
+    if !timestamps {
+        check_contiguous(dir, &versions)?;
+    }
+    Ok(versions)
+}
+
+fn check_contiguous(dir: &Path, versions: &BTreeMap<Version, VersionEntry>) -> Result<(), RepoError> {
+    let mut expected = 1;
+    let mut before = Version::ZERO;
+    for v in versions.keys() {
+        if v.get() != expected {
+            return Err(RepoError::Gap {
+                dir: dir.to_path_buf(),
+                missing: Version::new(expected),
+                before,
+                after: *v,
+            });
+        }
+        before = *v;
+        expected += 1;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo_with(files: &[&str], timestamps: bool) -> (tempfile::TempDir, Result<Repository, RepoError>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r");
+        let options = CreateOptions { use_timestamp_numbering: timestamps, ..Default::default() };
+        Repository::create(&path, "r", &options).unwrap();
+        for f in files {
+            fs::write(path.join(VERSIONS_DIR).join(f), "").unwrap();
+        }
+        let repo = Repository::open(&path);
+        (dir, repo)
+    }
+
+    #[test]
+    fn create_then_open() {
+        let (_d, repo) = repo_with(&["__init__.py", "__init__.pyc"], false);
+        let repo = repo.unwrap();
+        assert_eq!(repo.latest(), Version::ZERO);
+        assert_eq!(repo.config().repository_id.as_str(), "r");
+        assert_eq!(repo.next_version(), Version::new(1));
+    }
+
+    #[test]
+    fn gaps_and_conflicts_name_the_files() {
+        let (_d, repo) = repo_with(&["001_a.toml", "003_c.toml"], false);
+        let err = repo.unwrap_err();
+        assert!(matches!(err, RepoError::Gap { missing, .. } if missing == Version::new(2)), "{err}");
+        let (_d, repo) = repo_with(&["001_a_sqlite_upgrade.sql", "001_b_sqlite_upgrade.sql"], false);
+        let msg = repo.unwrap_err().to_string();
+        assert!(msg.contains("001_a_sqlite_upgrade.sql") && msg.contains("001_b_sqlite_upgrade.sql"), "{msg}");
+        assert!(msg.contains("version 1 for sqlite upgrade"), "{msg}");
+        let (_d, repo) = repo_with(&["001_a.toml", "001_a_default_upgrade.sql"], false);
+        assert!(matches!(repo, Err(RepoError::Conflict { .. })));
+    }
+
+    #[test]
+    fn timestamp_numbering_allows_gaps_and_numbers_by_time() {
+        let (_d, repo) = repo_with(&["20200101000000_a.toml", "20210101000000_b.toml"], true);
+        let repo = repo.unwrap();
+        assert_eq!(repo.latest(), Version::new(20210101000000));
+        assert_eq!(repo.previous(Version::new(20210101000000)), Version::new(20200101000000));
+        assert!(repo.next_version().get() > 20260000000000);
+    }
+}

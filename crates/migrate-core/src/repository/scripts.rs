@@ -1,0 +1,300 @@
+//! Script file names in `versions/`, and which script of a version runs on which database.
+//!
+//! Names follow sqlalchemy-migrate: `NNN_<description>_<dbms>_<upgrade|downgrade>.sql`,
+//! `NNN_<description>.py`; ours add `NNN_<description>.toml` (portable). Helper files the
+//! Python tool left (`__init__.py`, `*.pyc`, `__pycache__`) are ignored.
+
+use std::path::{Path, PathBuf};
+
+use crate::dialect::Dialect;
+use crate::version::{Direction, Version};
+
+/// The `<dbms>` word of a SQL script name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Dbms {
+    /// `default`: any database without a more specific script.
+    Default,
+    /// A database name, canonical (`postgres` is stored as `postgresql`, `mariadb` as `mysql`).
+    Named(String),
+}
+
+impl Dbms {
+    /// Parses a `<dbms>` word. Databases sqlalchemy-migrate knew but migrate does not run
+    /// (`oracle`, `mssql`…) are accepted, so such repositories open, and never selected.
+    pub fn parse(word: &str) -> Option<Dbms> {
+        let w = word.to_ascii_lowercase();
+        match w.as_str() {
+            "default" => Some(Dbms::Default),
+            "postgres" | "postgresql" => Some(Dbms::Named("postgresql".into())),
+            "mysql" | "mariadb" => Some(Dbms::Named("mysql".into())),
+            "sqlite" | "oracle" | "mssql" | "firebird" | "sybase" | "drizzle" | "ibm_db_sa"
+            | "access" | "informix" | "maxdb" => Some(Dbms::Named(w)),
+            _ => None,
+        }
+    }
+
+    /// The word as it appears in file names.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Dbms::Default => "default",
+            Dbms::Named(n) => n,
+        }
+    }
+
+    fn targets(&self, dialect: &dyn Dialect) -> bool {
+        match self {
+            Dbms::Default => false,
+            Dbms::Named(n) => dialect.script_names().contains(&n.as_str()),
+        }
+    }
+}
+
+/// What kind of script a file is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScriptKind {
+    /// A SQL file for one database (or `default`) and one direction.
+    Sql {
+        /// The database it targets.
+        dbms: Dbms,
+        /// Upgrade or downgrade.
+        direction: Direction,
+    },
+    /// A portable TOML script holding both directions.
+    Portable,
+    /// A legacy sqlalchemy-migrate Python script: recognised, never executed.
+    Python,
+}
+
+/// One script file of a version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptFile {
+    /// Its path.
+    pub path: PathBuf,
+    /// The version it belongs to.
+    pub version: Version,
+    /// What it is.
+    pub kind: ScriptKind,
+}
+
+impl ScriptFile {
+    /// The file name, for messages.
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// The outcome of reading one directory entry's name.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum NameParse {
+    /// Not a script (helper files, READMEs, editor backups).
+    Ignored,
+    /// A script of this version and kind.
+    Script(Version, ScriptKind),
+    /// Looks like a script but cannot be one; the reason.
+    Invalid(String),
+}
+
+/// Classifies a file name found in `versions/`.
+pub(crate) fn parse_name(name: &str) -> NameParse {
+    let digits = name.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || name.ends_with(".pyc") || name.ends_with(".pyo") || name.ends_with('~') {
+        return NameParse::Ignored;
+    }
+    let Ok(number) = name[..digits].parse::<u64>() else {
+        return NameParse::Invalid("the version number is too large".into());
+    };
+    let version = Version::new(number);
+    if number == 0 {
+        return NameParse::Invalid("versions start at 1; 0 is the empty database".into());
+    }
+    let rest = &name[digits..];
+    if !rest.starts_with(['_', '.']) {
+        return NameParse::Invalid(
+            "expected an underscore after the version number (NNN_description…)".into(),
+        );
+    }
+    let rest = rest.trim_start_matches('_');
+    let Some((stem, extension)) = rest.rsplit_once('.') else {
+        return NameParse::Invalid("it has no extension (.sql, .toml or .py)".into());
+    };
+    match extension {
+        "toml" => NameParse::Script(version, ScriptKind::Portable),
+        "py" => NameParse::Script(version, ScriptKind::Python),
+        "sql" => parse_sql_stem(version, stem),
+        other => NameParse::Invalid(format!(
+            "'.{other}' is not a script extension (.sql, .toml or .py)"
+        )),
+    }
+}
+
+fn parse_sql_stem(version: Version, stem: &str) -> NameParse {
+    let expected = "SQL scripts are named NNN_<description>_<dbms>_<upgrade|downgrade>.sql";
+    let (before, op) = stem.rsplit_once('_').unwrap_or(("", stem));
+    let direction = match op.to_ascii_lowercase().as_str() {
+        "upgrade" => Direction::Upgrade,
+        "downgrade" => Direction::Downgrade,
+        _ => return NameParse::Invalid(format!("{expected}; '{op}' is not upgrade or downgrade")),
+    };
+    // `ibm_db_sa` is the one dbms word with underscores, as sqlalchemy-migrate special-cased.
+    let dbms_word = if before.ends_with("ibm_db_sa") {
+        "ibm_db_sa"
+    } else {
+        before.rsplit('_').next().unwrap_or_default()
+    };
+    match Dbms::parse(dbms_word) {
+        Some(dbms) => NameParse::Script(version, ScriptKind::Sql { dbms, direction }),
+        None => NameParse::Invalid(format!(
+            "{expected}; '{dbms_word}' is not a database (sqlite, postgresql, mysql or default)"
+        )),
+    }
+}
+
+/// Every script file of one version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionEntry {
+    /// The version number.
+    pub version: Version,
+    /// Its files, in name order.
+    pub files: Vec<ScriptFile>,
+}
+
+/// Which script a step runs, once the database and direction are known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection<'a> {
+    /// A file that migrate runs.
+    Run(&'a ScriptFile),
+    /// Only a Python script exists for this step.
+    PythonOnly(&'a ScriptFile),
+    /// Nothing exists for this step.
+    Missing,
+}
+
+impl VersionEntry {
+    /// The script to run for `direction` on `dialect`: the database's own SQL script, else the
+    /// `default` one, else the portable script; sqlalchemy-migrate's order, with ours added.
+    pub fn select(&self, dialect: &dyn Dialect, direction: Direction) -> Selection<'_> {
+        let sql = |want: &dyn Fn(&Dbms) -> bool| {
+            self.files.iter().find(|f| {
+                matches!(&f.kind, ScriptKind::Sql { dbms, direction: d } if *d == direction && want(dbms))
+            })
+        };
+        if let Some(f) = sql(&|d| d.targets(dialect)).or_else(|| sql(&|d| *d == Dbms::Default)) {
+            return Selection::Run(f);
+        }
+        if let Some(f) = self.files.iter().find(|f| f.kind == ScriptKind::Portable) {
+            return Selection::Run(f);
+        }
+        match self.files.iter().find(|f| f.kind == ScriptKind::Python) {
+            Some(f) => Selection::PythonOnly(f),
+            None => Selection::Missing,
+        }
+    }
+
+    /// Two files that cannot both belong to this version, if any: two scripts for the same
+    /// database and direction, two portable or Python scripts, or SQL mixed with portable.
+    pub(crate) fn conflict(&self) -> Option<(&ScriptFile, &ScriptFile, String)> {
+        for (i, a) in self.files.iter().enumerate() {
+            for b in &self.files[i + 1..] {
+                if let Some(what) = clash(&a.kind, &b.kind) {
+                    return Some((a, b, what));
+                }
+            }
+        }
+        None
+    }
+}
+
+fn clash(a: &ScriptKind, b: &ScriptKind) -> Option<String> {
+    use ScriptKind::*;
+    match (a, b) {
+        (Sql { dbms: d1, direction: r1 }, Sql { dbms: d2, direction: r2 }) if d1 == d2 && r1 == r2 => {
+            Some(format!("for {} {}", d1.as_str(), r1))
+        }
+        (Portable, Portable) => Some("as its portable script".into()),
+        (Python, Python) => Some("as its Python script".into()),
+        (Portable, Sql { .. }) | (Sql { .. }, Portable) => {
+            Some("with both a portable script and SQL scripts".into())
+        }
+        _ => None,
+    }
+}
+
+/// Turns a description into the part of a file name sqlalchemy-migrate would write.
+pub fn description_to_file_part(description: &str) -> String {
+    let mut out = String::new();
+    for c in description.trim().chars() {
+        let c = if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '_' };
+        if !(c == '_' && (out.is_empty() || out.ends_with('_'))) {
+            out.push(c);
+        }
+    }
+    out.trim_end_matches('_').to_string()
+}
+
+/// Path of a file in `dir`.
+pub(crate) fn script_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::{MYSQL, POSTGRES, SQLITE};
+
+    fn sql(dbms: &str, direction: Direction) -> ScriptKind {
+        ScriptKind::Sql { dbms: Dbms::parse(dbms).unwrap(), direction }
+    }
+
+    #[test]
+    fn names_are_classified() {
+        let v1 = Version::new(1);
+        assert_eq!(parse_name("__init__.py"), NameParse::Ignored);
+        assert_eq!(parse_name("001_add_books_table.pyc"), NameParse::Ignored);
+        assert_eq!(parse_name("README"), NameParse::Ignored);
+        assert_eq!(
+            parse_name("001_add_books_table_postgres_upgrade.sql"),
+            NameParse::Script(v1, sql("postgresql", Direction::Upgrade))
+        );
+        assert_eq!(
+            parse_name("001_sqlite_downgrade.sql"),
+            NameParse::Script(v1, sql("sqlite", Direction::Downgrade))
+        );
+        assert_eq!(parse_name("001_add_books_table.py"), NameParse::Script(v1, ScriptKind::Python));
+        assert_eq!(parse_name("012_x.toml"), NameParse::Script(Version::new(12), ScriptKind::Portable));
+        assert!(matches!(parse_name("001_x_oracel_upgrade.sql"), NameParse::Invalid(r) if r.contains("'oracel'")));
+        assert!(matches!(parse_name("001_x_sqlite_up.sql"), NameParse::Invalid(r) if r.contains("'up'")));
+        assert!(matches!(parse_name("001_notes.txt"), NameParse::Invalid(_)));
+        assert!(matches!(parse_name("001add.sql"), NameParse::Invalid(_)));
+        assert!(matches!(parse_name("000_x.toml"), NameParse::Invalid(_)));
+    }
+
+    #[test]
+    fn specific_script_wins_over_default_then_portable() {
+        let file = |name: &str, kind| ScriptFile { path: name.into(), version: Version::new(1), kind };
+        let entry = VersionEntry {
+            version: Version::new(1),
+            files: vec![
+                file("a", sql("default", Direction::Upgrade)),
+                file("b", sql("postgres", Direction::Upgrade)),
+                file("c", sql("mariadb", Direction::Upgrade)),
+            ],
+        };
+        let pick = |d: &dyn Dialect| match entry.select(d, Direction::Upgrade) {
+            Selection::Run(f) => f.path.to_string_lossy().into_owned(),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(pick(&POSTGRES), "b");
+        assert_eq!(pick(&MYSQL), "c");
+        assert_eq!(pick(&SQLITE), "a");
+        assert_eq!(entry.select(&SQLITE, Direction::Downgrade), Selection::Missing);
+    }
+
+    #[test]
+    fn descriptions_become_file_names() {
+        assert_eq!(description_to_file_part("add books table"), "add_books_table");
+        assert_eq!(description_to_file_part("  Add 'isbn' column!  "), "add_isbn_column");
+    }
+}

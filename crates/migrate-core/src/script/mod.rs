@@ -1,0 +1,158 @@
+//! A step's script turned into the statements to run on one database.
+//!
+//! SQL files are split into statements; portable scripts are parsed and each step rendered
+//! for the dialect. Transaction-control statements in scripts are dropped with a warning, as
+//! sqlalchemy-migrate did: every version already runs in its own transaction.
+
+mod portable;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub use portable::{PortableScript, SqlStep};
+
+use crate::dialect::Dialect;
+use crate::repository::{ScriptFile, ScriptKind};
+use crate::sql;
+use crate::version::Direction;
+
+/// One statement ready to run, with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedStatement {
+    /// The SQL text.
+    pub sql: String,
+    /// The 1-based line in the script file where it starts.
+    pub line: usize,
+}
+
+/// Something worth telling the user that does not stop the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptWarning {
+    /// The script.
+    pub path: PathBuf,
+    /// The line.
+    pub line: usize,
+    /// What happened.
+    pub message: String,
+}
+
+/// A script loaded for one database and direction.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LoadedScript {
+    /// The statements, in order.
+    pub statements: Vec<PlannedStatement>,
+    /// Warnings found while loading.
+    pub warnings: Vec<ScriptWarning>,
+}
+
+/// Why a script cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScriptError {
+    /// The file cannot be read.
+    #[error("cannot read '{path}': {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The SQL does not split (an unclosed quote or comment).
+    #[error("{}: {source}", path.display())]
+    Split {
+        /// The file.
+        path: PathBuf,
+        /// Where and what.
+        source: sql::SplitError,
+    },
+    /// The portable script is malformed or cannot run here.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Portable {
+        /// The file.
+        path: PathBuf,
+        /// The line, when known.
+        line: Option<usize>,
+        /// What is wrong.
+        message: String,
+        /// The remedy.
+        help: Option<String>,
+    },
+    /// A Python script cannot be run.
+    #[error("'{path}' is a Python script; migrate does not execute Python")]
+    Python {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+impl ScriptError {
+    /// The remedy to show beside the error.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            ScriptError::Portable { help, .. } => help.clone(),
+            ScriptError::Python { .. } => Some(
+                "rewrite it as SQL scripts (`migrate script_sql DBMS DESCRIPTION PATH`) \
+                 or as a portable .toml script (`migrate script DESCRIPTION PATH`)"
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// Reads `file` and produces the statements that move `direction` on `dialect`.
+///
+/// # Errors
+/// [`ScriptError`] naming the file (and line) when it cannot be read, split or rendered.
+pub fn load(file: &ScriptFile, dialect: &dyn Dialect, direction: Direction) -> Result<LoadedScript, ScriptError> {
+    match &file.kind {
+        ScriptKind::Python => Err(ScriptError::Python { path: file.path.clone() }),
+        ScriptKind::Sql { .. } => {
+            let text = read(&file.path)?;
+            let mut out = LoadedScript::default();
+            push_sql(&mut out, &file.path, &text, 1, dialect)?;
+            Ok(out)
+        }
+        ScriptKind::Portable => {
+            let text = read(&file.path)?;
+            let script = PortableScript::parse(&text, &file.path)?;
+            let mut out = LoadedScript::default();
+            for step in script.steps(direction, &file.path)? {
+                let sql = step.render(dialect, &file.path)?;
+                push_sql(&mut out, &file.path, sql, step.line, dialect)?;
+            }
+            Ok(out)
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String, ScriptError> {
+    fs::read_to_string(path).map_err(|source| ScriptError::Io { path: path.to_path_buf(), source })
+}
+
+fn push_sql(
+    out: &mut LoadedScript,
+    path: &Path,
+    text: &str,
+    first_line: usize,
+    dialect: &dyn Dialect,
+) -> Result<(), ScriptError> {
+    let statements = sql::split(text, dialect.lexer())
+        .map_err(|source| ScriptError::Split { path: path.to_path_buf(), source })?;
+    for statement in statements {
+        let line = first_line + statement.line - 1;
+        if statement.is_transaction_control() {
+            out.warnings.push(ScriptWarning {
+                path: path.to_path_buf(),
+                line,
+                message: format!(
+                    "ignoring '{}': each version already runs in its own transaction",
+                    statement.text
+                ),
+            });
+            continue;
+        }
+        out.statements.push(PlannedStatement { sql: statement.text.to_string(), line });
+    }
+    Ok(())
+}

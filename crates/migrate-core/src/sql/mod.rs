@@ -1,0 +1,5 @@
+//! SQL text handling that every dialect shares: splitting scripts into statements.
+
+mod split;
+
+pub use split::{LexerOptions, SplitError, Statement, split};

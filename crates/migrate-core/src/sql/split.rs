@@ -1,0 +1,481 @@
+//! Splits a SQL script into statements, the way each database's own client would.
+//!
+//! Drivers do not reliably accept several statements at once (and an error in a batch loses
+//! its position), so scripts are split here. The lexer knows quotes, comments, PostgreSQL
+//! dollar-quoted bodies, MySQL backticks and `DELIMITER`, and keeps `BEGIN … END` bodies of
+//! triggers and routines whole. It never interprets SQL beyond that.
+
+/// Tokenising rules that differ between databases; each dialect returns its own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LexerOptions {
+    /// `$$ … $$` and `$tag$ … $tag$` bodies (PostgreSQL).
+    pub dollar_quotes: bool,
+    /// `/* /* */ */` nests (PostgreSQL).
+    pub nested_block_comments: bool,
+    /// `` `name` `` identifiers (MySQL, SQLite).
+    pub backtick_identifiers: bool,
+    /// `[name]` identifiers (SQLite).
+    pub bracket_identifiers: bool,
+    /// `# comment` to the end of the line (MySQL); `--` then needs a following space.
+    pub hash_comments: bool,
+    /// Backslash escapes inside quoted strings (MySQL).
+    pub backslash_escapes: bool,
+    /// The `DELIMITER xx` client command that changes the statement terminator (MySQL).
+    pub delimiter_command: bool,
+}
+
+/// One statement of a script, without its terminator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement<'a> {
+    /// The statement text, from its first token to its last, comments inside kept.
+    pub text: &'a str,
+    /// The 1-based line of the script where the statement starts.
+    pub line: usize,
+}
+
+impl Statement<'_> {
+    /// Whether this is a transaction-control statement (`BEGIN`, `START TRANSACTION`,
+    /// `COMMIT`, `END`). Each version already runs in its own transaction, so scripts'
+    /// own are skipped, as sqlalchemy-migrate did.
+    pub fn is_transaction_control(&self) -> bool {
+        let words: Vec<String> = self
+            .text
+            .split(|c: char| c.is_whitespace() || c == ';')
+            .filter(|w| !w.is_empty())
+            .take(3)
+            .map(str::to_ascii_uppercase)
+            .collect();
+        let rest_is = |allowed: &[&str]| words[1..].iter().all(|w| allowed.contains(&w.as_str()));
+        match words.first().map(String::as_str) {
+            Some("BEGIN") => {
+                words.len() <= 2
+                    && rest_is(&["TRANSACTION", "WORK", "DEFERRED", "IMMEDIATE", "EXCLUSIVE"])
+            }
+            Some("START") => words.len() == 2 && words[1] == "TRANSACTION",
+            Some("COMMIT") | Some("END") => words.len() <= 2 && rest_is(&["TRANSACTION", "WORK"]),
+            _ => false,
+        }
+    }
+}
+
+/// A script that cannot be split because a quote or comment never ends.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} opened on line {line} is never closed")]
+pub struct SplitError {
+    /// What was left open ("string", "block comment", "dollar-quoted body"…).
+    pub what: &'static str,
+    /// The line it started on.
+    pub line: usize,
+}
+
+/// Splits `script` into statements under the given rules.
+///
+/// # Errors
+/// A [`SplitError`] when a string, quoted identifier, comment or dollar-quoted body is not
+/// closed before the end of the script.
+pub fn split(script: &str, opts: LexerOptions) -> Result<Vec<Statement<'_>>, SplitError> {
+    Splitter::new(script, opts).run()
+}
+
+struct Splitter<'a> {
+    src: &'a str,
+    bytes: &'a [u8],
+    opts: LexerOptions,
+    pos: usize,
+    line: usize,
+    delimiter: String,
+    out: Vec<Statement<'a>>,
+    // Per statement:
+    first: Option<(usize, usize)>,
+    last_end: usize,
+    words: Vec<String>,
+    depth: u32,
+    after_end: bool,
+}
+
+impl<'a> Splitter<'a> {
+    fn new(src: &'a str, opts: LexerOptions) -> Self {
+        Splitter {
+            src,
+            bytes: src.as_bytes(),
+            opts,
+            pos: 0,
+            line: 1,
+            delimiter: ";".to_string(),
+            out: Vec::new(),
+            first: None,
+            last_end: 0,
+            words: Vec::new(),
+            depth: 0,
+            after_end: false,
+        }
+    }
+
+    fn run(mut self) -> Result<Vec<Statement<'a>>, SplitError> {
+        while self.pos < self.bytes.len() {
+            if self.first.is_none() && self.opts.delimiter_command && self.at_delimiter_command() {
+                continue;
+            }
+            if self.depth == 0 && self.bytes[self.pos..].starts_with(self.delimiter.as_bytes()) {
+                self.pos += self.delimiter.len();
+                self.finish_statement();
+                continue;
+            }
+            self.token()?;
+        }
+        self.finish_statement();
+        Ok(self.out)
+    }
+
+    fn peek(&self, offset: usize) -> u8 {
+        self.bytes.get(self.pos + offset).copied().unwrap_or(0)
+    }
+
+    /// Consumes one token (or one whitespace byte) at `pos`.
+    fn token(&mut self) -> Result<(), SplitError> {
+        let c = self.peek(0);
+        let start = self.pos;
+        match c {
+            b'\n' => {
+                self.line += 1;
+                self.pos += 1;
+                return Ok(());
+            }
+            c if c.is_ascii_whitespace() => {
+                self.pos += 1;
+                return Ok(());
+            }
+            b'-' if self.peek(1) == b'-' && self.dash_comment_allowed() => {
+                self.skip_line();
+                return Ok(());
+            }
+            b'#' if self.opts.hash_comments => {
+                self.skip_line();
+                return Ok(());
+            }
+            b'/' if self.peek(1) == b'*' => {
+                self.skip_block_comment()?;
+                return Ok(());
+            }
+            _ => {}
+        }
+        self.mark_significant(start);
+        match c {
+            b'\'' => {
+                let escapes = self.opts.backslash_escapes || self.is_escape_string_prefix();
+                self.skip_quoted(b'\'', escapes, "string")?
+            }
+            b'"' => self.skip_quoted(b'"', self.opts.backslash_escapes, "quoted identifier")?,
+            b'`' if self.opts.backtick_identifiers => {
+                self.skip_quoted(b'`', false, "backtick identifier")?
+            }
+            b'[' if self.opts.bracket_identifiers => {
+                self.skip_quoted(b']', false, "bracket identifier")?
+            }
+            b'$' if self.opts.dollar_quotes && self.dollar_tag().is_some() => {
+                self.skip_dollar_quoted()?
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => self.word(),
+            _ => self.pos += 1,
+        }
+        self.last_end = self.pos;
+        Ok(())
+    }
+
+    fn mark_significant(&mut self, start: usize) {
+        if self.first.is_none() {
+            self.first = Some((start, self.line));
+        }
+    }
+
+    fn dash_comment_allowed(&self) -> bool {
+        // MySQL needs whitespace after `--`, so `5--1` stays arithmetic.
+        // See: https://dev.mysql.com/doc/refman/8.0/en/ansi-diff-comments.html
+        !self.opts.hash_comments || matches!(self.peek(2), 0 | b' ' | b'\t' | b'\n' | b'\r')
+    }
+
+    fn is_escape_string_prefix(&self) -> bool {
+        // PostgreSQL E'…' strings take backslash escapes even with standard strings on.
+        let prev = self.pos.checked_sub(1).map(|p| self.bytes[p]);
+        let before = self.pos.checked_sub(2).map(|p| self.bytes[p]);
+        matches!(prev, Some(b'E' | b'e'))
+            && !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+    }
+
+    fn skip_line(&mut self) {
+        while self.pos < self.bytes.len() && self.bytes[self.pos] != b'\n' {
+            self.pos += 1;
+        }
+    }
+
+    fn skip_block_comment(&mut self) -> Result<(), SplitError> {
+        let line = self.line;
+        let mut depth = 0u32;
+        while self.pos < self.bytes.len() {
+            if self.peek(0) == b'/' && self.peek(1) == b'*' {
+                if depth == 0 || self.opts.nested_block_comments {
+                    depth += 1;
+                }
+                self.pos += 2;
+            } else if self.peek(0) == b'*' && self.peek(1) == b'/' {
+                depth -= 1;
+                self.pos += 2;
+                if depth == 0 {
+                    return Ok(());
+                }
+            } else {
+                if self.peek(0) == b'\n' {
+                    self.line += 1;
+                }
+                self.pos += 1;
+            }
+        }
+        Err(SplitError { what: "block comment", line })
+    }
+
+    fn skip_quoted(
+        &mut self,
+        close: u8,
+        escapes: bool,
+        what: &'static str,
+    ) -> Result<(), SplitError> {
+        let line = self.line;
+        self.pos += 1;
+        while self.pos < self.bytes.len() {
+            let c = self.bytes[self.pos];
+            if c == b'\n' {
+                self.line += 1;
+            }
+            if escapes && c == b'\\' {
+                if self.peek(1) == b'\n' {
+                    self.line += 1;
+                }
+                self.pos += 2;
+                continue;
+            }
+            self.pos += 1;
+            if c == close {
+                // A doubled quote is an escaped quote, not the end.
+                if close != b']' && self.peek(0) == close {
+                    self.pos += 1;
+                    continue;
+                }
+                return Ok(());
+            }
+        }
+        Err(SplitError { what, line })
+    }
+
+    /// The tag of a dollar quote starting at `pos` (`$$` gives ""), if one starts there.
+    fn dollar_tag(&self) -> Option<&'a str> {
+        let prev_is_ident = self
+            .pos
+            .checked_sub(1)
+            .is_some_and(|p| self.bytes[p].is_ascii_alphanumeric() || self.bytes[p] == b'_');
+        if prev_is_ident {
+            return None;
+        }
+        let rest = &self.bytes[self.pos + 1..];
+        let len = rest
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b >= 0x80)
+            .count();
+        let tag_starts_with_digit = rest.first().is_some_and(u8::is_ascii_digit);
+        if tag_starts_with_digit || rest.get(len) != Some(&b'$') {
+            return None;
+        }
+        Some(&self.src[self.pos + 1..self.pos + 1 + len])
+    }
+
+    fn skip_dollar_quoted(&mut self) -> Result<(), SplitError> {
+        let line = self.line;
+        let tag = self.dollar_tag().unwrap_or_default();
+        let marker = format!("${tag}$");
+        let body_start = self.pos + marker.len();
+        match self.src[body_start..].find(&marker) {
+            Some(offset) => {
+                let end = body_start + offset + marker.len();
+                self.line += self.src[self.pos..end].matches('\n').count();
+                self.pos = end;
+                Ok(())
+            }
+            None => Err(SplitError { what: "dollar-quoted body", line }),
+        }
+    }
+
+    /// A keyword or identifier; tracks the words that decide whether `BEGIN … END` nests.
+    fn word(&mut self) {
+        let start = self.pos;
+        while self.pos < self.bytes.len()
+            && (self.bytes[self.pos].is_ascii_alphanumeric()
+                || matches!(self.bytes[self.pos], b'_' | b'$'))
+        {
+            self.pos += 1;
+        }
+        let word = self.src[start..self.pos].to_ascii_uppercase();
+        if self.words.len() < 8 {
+            self.words.push(word.clone());
+        }
+        if !self.is_compound_statement() {
+            return;
+        }
+        // MariaDB's anonymous block: the BEGIN was seen before it was known to open one.
+        if self.words.len() == 2 && self.words[0] == "BEGIN" {
+            self.depth = 1;
+            return;
+        }
+        // `END IF`, `END LOOP`, … close blocks whose openers are not counted.
+        let closes_uncounted = self.after_end && matches!(word.as_str(), "IF" | "LOOP" | "WHILE" | "REPEAT");
+        if closes_uncounted {
+            self.depth += 1;
+        }
+        self.after_end = false;
+        match word.as_str() {
+            "BEGIN" | "CASE" => self.depth += 1,
+            "END" => {
+                self.depth = self.depth.saturating_sub(1);
+                self.after_end = true;
+            }
+            _ => {}
+        }
+    }
+
+    /// Triggers, routines and events hold `;`-terminated statements inside `BEGIN … END`.
+    fn is_compound_statement(&self) -> bool {
+        match self.words.first().map(String::as_str) {
+            Some("CREATE") => self
+                .words
+                .iter()
+                .any(|w| matches!(w.as_str(), "TRIGGER" | "PROCEDURE" | "FUNCTION" | "EVENT")),
+            Some("BEGIN") => self.words.get(1).is_some_and(|w| w == "NOT"),
+            _ => false,
+        }
+    }
+
+    /// Handles a `DELIMITER xx` line at the start of a statement.
+    fn at_delimiter_command(&mut self) -> bool {
+        let rest = &self.src[self.pos..];
+        let is_command = rest.len() > 10
+            && rest[..9].eq_ignore_ascii_case("DELIMITER")
+            && rest.as_bytes()[9].is_ascii_whitespace()
+            && self.line_start_before_pos();
+        if !is_command {
+            return false;
+        }
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        let delimiter = rest[10..line_end].trim();
+        if delimiter.is_empty() {
+            return false;
+        }
+        self.delimiter = delimiter.to_string();
+        self.pos += line_end;
+        true
+    }
+
+    fn line_start_before_pos(&self) -> bool {
+        self.src[..self.pos]
+            .rsplit('\n')
+            .next()
+            .is_none_or(|l| l.trim().is_empty())
+    }
+
+    fn finish_statement(&mut self) {
+        if let Some((start, line)) = self.first.take() {
+            let text = self.src[start..self.last_end].trim_end();
+            self.out.push(Statement { text, line });
+        }
+        self.words.clear();
+        self.depth = 0;
+        self.after_end = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::{Dialect, MYSQL, POSTGRES, SQLITE};
+
+    fn texts(script: &str, opts: LexerOptions) -> Vec<(usize, String)> {
+        split(script, opts)
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.line, s.text.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn splits_on_semicolons_and_tracks_lines() {
+        let got = texts("CREATE TABLE a (x INT);\n\n-- comment\nINSERT INTO a VALUES (1);\n", SQLITE.lexer());
+        assert_eq!(
+            got,
+            vec![
+                (1, "CREATE TABLE a (x INT)".to_string()),
+                (4, "INSERT INTO a VALUES (1)".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn semicolons_inside_quotes_and_comments_do_not_split() {
+        let script = "INSERT INTO t VALUES ('a;b', \"c;d\"); /* x; y */ SELECT 'it''s;';\n-- z;\n";
+        let got = texts(script, SQLITE.lexer());
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].1, "SELECT 'it''s;'");
+    }
+
+    #[test]
+    fn postgres_dollar_quoted_bodies_stay_whole() {
+        let script = "CREATE FUNCTION f() RETURNS trigger AS $body$\nBEGIN\n  NEW.x := 1;\n  RETURN NEW;\nEND;\n$body$ LANGUAGE plpgsql;\nDO $$ BEGIN PERFORM 1; END $$;\nSELECT $1;";
+        let got = texts(script, POSTGRES.lexer());
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(got[1].0, 7);
+        assert_eq!(got[2].1, "SELECT $1");
+    }
+
+    #[test]
+    fn mysql_backticks_hash_comments_and_backslashes() {
+        let script = "# heading; comment\nCREATE TABLE `we;ird` (a TEXT DEFAULT 'x\\';y');\nSELECT 5--1;";
+        let got = texts(script, MYSQL.lexer());
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].0, 2);
+        assert_eq!(got[1].1, "SELECT 5--1");
+    }
+
+    #[test]
+    fn mysql_delimiter_command() {
+        let script = "DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END//\nDELIMITER ;\nCALL p();";
+        let got = texts(script, MYSQL.lexer());
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].1, "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END");
+        assert_eq!(got[1], (4, "CALL p()".to_string()));
+    }
+
+    #[test]
+    fn trigger_bodies_stay_whole_without_delimiter() {
+        let script = "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  UPDATE b SET n = CASE WHEN n > 0 THEN n + 1 ELSE 1 END;\n  DELETE FROM c;\nEND;\nSELECT 1;";
+        let got = texts(script, SQLITE.lexer());
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].1.ends_with("END"));
+    }
+
+    #[test]
+    fn mysql_if_blocks_inside_routines() {
+        let script = "CREATE PROCEDURE p() BEGIN IF 1 THEN SELECT 1; END IF; WHILE 0 DO SELECT 2; END WHILE; END;\nSELECT 3;";
+        let got = texts(script, MYSQL.lexer());
+        assert_eq!(got.len(), 2, "{got:?}");
+    }
+
+    #[test]
+    fn unterminated_string_names_its_line() {
+        let err = split("SELECT 1;\nSELECT 'oops;\n", SQLITE.lexer()).unwrap_err();
+        assert_eq!(err, SplitError { what: "string", line: 2 });
+        assert_eq!(err.to_string(), "string opened on line 2 is never closed");
+    }
+
+    #[test]
+    fn transaction_control_is_recognised() {
+        let stmts = split("BEGIN; begin transaction; START TRANSACTION; COMMIT; END; CREATE TABLE begin_x (a INT); BEGIN NOT ATOMIC SELECT 1; END;", MYSQL.lexer()).unwrap();
+        let flags: Vec<bool> = stmts.iter().map(Statement::is_transaction_control).collect();
+        assert_eq!(flags, vec![true, true, true, true, true, false, false]);
+    }
+}

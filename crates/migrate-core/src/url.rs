@@ -1,0 +1,297 @@
+//! Database URLs in SQLAlchemy's form, and the rule that passwords never reach output.
+//!
+//! `sqlite:///relative.db`, `sqlite:////absolute.db`, `sqlite://` (in memory),
+//! `postgresql://user:pass@host:port/db`, `mysql+pymysql://…?charset=utf8`. The `+driver`
+//! suffix is accepted and ignored. Parsing is pure: nothing here connects.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use percent_encoding::percent_decode_str;
+
+use crate::dialect::{Dialect, DialectKind};
+
+/// A parsed database URL. Its `Display` masks the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    kind: DialectKind,
+    masked: String,
+    target: Target,
+}
+
+/// Where a URL points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Target {
+    /// An SQLite database.
+    Sqlite(SqliteTarget),
+    /// A PostgreSQL or MySQL/MariaDB server.
+    Server(ServerTarget),
+}
+
+/// An SQLite database: a file, or memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SqliteTarget {
+    /// `sqlite://` or `sqlite:///:memory:`.
+    Memory,
+    /// A file path, relative to the working directory unless absolute.
+    File(PathBuf),
+}
+
+/// A server address with credentials and options, all percent-decoded.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServerTarget {
+    /// Host name, IP address, or (PostgreSQL) a socket directory; `None` for the default.
+    pub host: Option<String>,
+    /// TCP port; `None` for the default.
+    pub port: Option<u16>,
+    /// User name.
+    pub user: Option<String>,
+    /// Password. Kept out of `Debug`.
+    pub password: Option<String>,
+    /// Database name.
+    pub database: Option<String>,
+    /// Query options (`?charset=utf8`), in order.
+    pub options: Vec<(String, String)>,
+}
+
+impl fmt::Debug for ServerTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerTarget")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("database", &self.database)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+/// Why a URL was refused. Every message masks the password.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UrlError {
+    /// No `scheme://` at the start.
+    #[error("'{url}' is not a database URL: it must start with a scheme such as sqlite://, postgresql:// or mysql://")]
+    MissingScheme {
+        /// The URL, password masked.
+        url: String,
+    },
+    /// A scheme no supported database uses.
+    #[error("unknown database '{scheme}' in URL '{url}'")]
+    UnknownScheme {
+        /// The scheme without its driver suffix.
+        scheme: String,
+        /// The URL, password masked.
+        url: String,
+    },
+    /// The URL does not parse.
+    #[error("malformed database URL '{url}': {reason}")]
+    Malformed {
+        /// The URL, password masked.
+        url: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl UrlError {
+    /// The remedy to show beside the error.
+    pub fn help(&self) -> Option<String> {
+        Some(
+            "database URLs look like sqlite:///relative.db, sqlite:////absolute.db, \
+             postgresql://user:password@host:5432/db or mysql://user:password@host:3306/db"
+                .to_string(),
+        )
+    }
+}
+
+impl DatabaseUrl {
+    /// Parses a URL.
+    ///
+    /// # Errors
+    /// [`UrlError`] for a missing or unknown scheme or a malformed URL.
+    pub fn parse(url: &str) -> Result<DatabaseUrl, UrlError> {
+        let masked = mask_password(url);
+        let Some((scheme_part, rest)) = url.split_once("://") else {
+            return Err(UrlError::MissingScheme { url: masked });
+        };
+        let scheme = scheme_part.split('+').next().unwrap_or_default();
+        let kind = DialectKind::from_scheme(scheme).ok_or_else(|| UrlError::UnknownScheme {
+            scheme: scheme.to_string(),
+            url: masked.clone(),
+        })?;
+        let target = match kind {
+            DialectKind::Sqlite => Target::Sqlite(parse_sqlite(rest, &masked)?),
+            _ => Target::Server(parse_server(url, &masked)?),
+        };
+        Ok(DatabaseUrl { kind, masked, target })
+    }
+
+    /// The database family.
+    pub fn kind(&self) -> DialectKind {
+        self.kind
+    }
+
+    /// The dialect for this URL's database.
+    pub fn dialect(&self) -> &'static dyn Dialect {
+        self.kind.dialect()
+    }
+
+    /// Where the URL points.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// The URL as given, with any password replaced by `***`.
+    pub fn masked(&self) -> &str {
+        &self.masked
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked)
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({})", self.masked)
+    }
+}
+
+fn parse_sqlite(rest: &str, masked: &str) -> Result<SqliteTarget, UrlError> {
+    if let Some((_, query)) = rest.split_once('?') {
+        return Err(UrlError::Malformed {
+            url: masked.to_string(),
+            reason: format!("SQLite URLs take no options, found '?{query}'"),
+        });
+    }
+    if rest.is_empty() || rest == "/:memory:" {
+        return Ok(SqliteTarget::Memory);
+    }
+    // `sqlite:///x.db` leaves "/x.db" (relative), `sqlite:////x.db` leaves "//x.db" (absolute).
+    let Some(path) = rest.strip_prefix('/') else {
+        return Err(UrlError::Malformed {
+            url: masked.to_string(),
+            reason: "an SQLite URL has three slashes before a relative path \
+                     (sqlite:///file.db) and four before an absolute one"
+                .to_string(),
+        });
+    };
+    let decoded = percent_decode_str(path).decode_utf8_lossy();
+    Ok(SqliteTarget::File(PathBuf::from(decoded.as_ref())))
+}
+
+fn parse_server(url: &str, masked: &str) -> Result<ServerTarget, UrlError> {
+    let malformed = |reason: String| UrlError::Malformed {
+        url: masked.to_string(),
+        reason,
+    };
+    let parsed = url::Url::parse(url).map_err(|e| malformed(e.to_string()))?;
+    let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
+    let non_empty = |s: String| (!s.is_empty()).then_some(s);
+    let host = parsed
+        .host_str()
+        .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
+        .map(decode)
+        .and_then(non_empty);
+    let path = parsed.path().trim_start_matches('/');
+    if path.contains('/') {
+        return Err(malformed(format!("'{path}' is not a database name")));
+    }
+    Ok(ServerTarget {
+        host,
+        port: parsed.port(),
+        user: non_empty(decode(parsed.username())),
+        password: parsed.password().map(decode),
+        database: non_empty(decode(path)),
+        options: parsed.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
+    })
+}
+
+/// Replaces the password in anything URL-shaped with `***`. Works on text that does not parse,
+/// so even the error for a malformed URL never shows a password.
+pub fn mask_password(text: &str) -> String {
+    let Some(scheme_end) = text.find("://") else {
+        return text.to_string();
+    };
+    let authority_start = scheme_end + 3;
+    let authority_len = text[authority_start..]
+        .find(['/', '?', '#'])
+        .unwrap_or(text.len() - authority_start);
+    let authority = &text[authority_start..authority_start + authority_len];
+    let Some(at) = authority.rfind('@') else {
+        return text.to_string();
+    };
+    let Some(colon) = authority[..at].find(':') else {
+        return text.to_string();
+    };
+    format!(
+        "{}{}:***{}",
+        &text[..authority_start],
+        &authority[..colon],
+        &text[authority_start + at..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(url: &str) -> ServerTarget {
+        match DatabaseUrl::parse(url).unwrap().target {
+            Target::Server(s) => s,
+            other => panic!("not a server: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn sqlite_forms() {
+        let t = |u: &str| DatabaseUrl::parse(u).unwrap().target;
+        assert_eq!(t("sqlite://"), Target::Sqlite(SqliteTarget::Memory));
+        assert_eq!(t("sqlite:///:memory:"), Target::Sqlite(SqliteTarget::Memory));
+        assert_eq!(t("sqlite:///rel/x.db"), Target::Sqlite(SqliteTarget::File("rel/x.db".into())));
+        assert_eq!(t("sqlite:////abs/x.db"), Target::Sqlite(SqliteTarget::File("/abs/x.db".into())));
+    }
+
+    #[test]
+    fn server_forms_with_driver_suffix_encoded_password_and_options() {
+        let s = server("mysql+pymysql://root:p%40ss%3Aword@db.example:3307/heat?charset=utf8");
+        assert_eq!(s.host.as_deref(), Some("db.example"));
+        assert_eq!(s.port, Some(3307));
+        assert_eq!(s.user.as_deref(), Some("root"));
+        assert_eq!(s.password.as_deref(), Some("p@ss:word"));
+        assert_eq!(s.database.as_deref(), Some("heat"));
+        assert_eq!(s.options, vec![("charset".to_string(), "utf8".to_string())]);
+        let u = DatabaseUrl::parse("postgresql+psycopg2://u@[::1]/d").unwrap();
+        assert_eq!(u.kind(), DialectKind::Postgres);
+        assert!(matches!(u.target(), Target::Server(s) if s.host.as_deref() == Some("::1")));
+        assert_eq!(DatabaseUrl::parse("mariadb://h/d").unwrap().kind(), DialectKind::Mysql);
+    }
+
+    #[test]
+    fn passwords_are_masked_everywhere() {
+        let u = DatabaseUrl::parse("postgres://bob:s3cret@h:5432/d").unwrap();
+        assert_eq!(u.to_string(), "postgres://bob:***@h:5432/d");
+        assert!(!format!("{u:?} {:?}", u.target()).contains("s3cret"));
+        let err = DatabaseUrl::parse("mysql://bob:s3cret@h:notaport/d").unwrap_err();
+        assert!(err.to_string().contains("mysql://bob:***@h:notaport/d"), "{err}");
+        assert!(!err.to_string().contains("s3cret"));
+        assert_eq!(mask_password("x://a:b@c@d/e"), "x://a:***@d/e");
+        assert_eq!(mask_password("sqlite:///x.db"), "sqlite:///x.db");
+    }
+
+    #[test]
+    fn bad_urls_are_named() {
+        assert!(matches!(
+            DatabaseUrl::parse("oracle://x/y"),
+            Err(UrlError::UnknownScheme { scheme, .. }) if scheme == "oracle"
+        ));
+        assert!(matches!(DatabaseUrl::parse("just-a-path"), Err(UrlError::MissingScheme { .. })));
+        assert!(matches!(DatabaseUrl::parse("sqlite:relative"), Err(UrlError::MissingScheme { .. })));
+    }
+}
