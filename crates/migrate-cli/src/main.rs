@@ -1,1 +1,55 @@
-fn main() {}
+//! The `migrate` command: a thin layer that turns arguments into library calls and prints
+//! their results. Results go to stdout in sqlalchemy-migrate's shape; everything else to
+//! stderr. Exit codes: 0 ok, 1 failure, 2 usage error.
+
+mod args;
+mod cli;
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::output::Output;
+
+/// Why a command failed, and so which exit code it gets.
+#[derive(Debug)]
+pub enum CliError {
+    /// The command line itself is wrong (exit 2).
+    Usage(String),
+    /// The library refused or failed (exit 1).
+    Failed(migrate_core::Error),
+}
+
+impl<E: Into<migrate_core::Error>> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError::Failed(e.into())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version itself, to stdout with exit 0, and errors to stderr.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let mut out = Output::new();
+    match commands::run(cli.command, &mut out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Usage(message)) => {
+            out.error(
+                &message,
+                Some("run `migrate help COMMAND` for the command's arguments"),
+            );
+            ExitCode::from(2)
+        }
+        Err(CliError::Failed(e)) => {
+            out.error(&e.to_string(), e.help().as_deref());
+            ExitCode::from(1)
+        }
+    }
+}

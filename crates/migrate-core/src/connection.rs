@@ -40,7 +40,9 @@ pub struct DbError {
 impl DbError {
     /// Wraps a message.
     pub fn new(message: impl Into<String>) -> DbError {
-        DbError { message: message.into() }
+        DbError {
+            message: message.into(),
+        }
     }
 }
 

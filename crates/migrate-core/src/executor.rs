@@ -71,10 +71,19 @@ impl ExecError {
         match self {
             ExecError::Script(e) => e.help(),
             ExecError::VersionTable(e) => e.help(),
-            ExecError::Statement { version, rolled_back: true, .. } => Some(format!(
+            ExecError::Statement {
+                version,
+                rolled_back: true,
+                ..
+            } => Some(format!(
                 "nothing of this step was applied; the database is still at version {version}"
             )),
-            ExecError::Statement { version, rolled_back: false, index, .. } => Some(format!(
+            ExecError::Statement {
+                version,
+                rolled_back: false,
+                index,
+                ..
+            } => Some(format!(
                 "this database commits DDL immediately, so the {} statement(s) before it stay applied \
                  while the database is still recorded at version {version}; undo them by hand or fix \
                  the script so it can run again",
@@ -88,7 +97,11 @@ impl ExecError {
 fn excerpt(sql: &str) -> String {
     let first = sql.lines().next().unwrap_or_default().trim();
     let cut: String = first.chars().take(80).collect();
-    if cut.len() < sql.trim().len() { format!("{cut}…") } else { cut }
+    if cut.len() < sql.trim().len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
 }
 
 /// Whether statements run or are only reported.
@@ -142,15 +155,17 @@ fn run_step(
     let rolled_back = conn.dialect().transactional_ddl();
     let mut tx = Transaction::begin(conn)?;
     for (i, statement) in script.statements.iter().enumerate() {
-        tx.conn().execute(&statement.sql).map_err(|e| ExecError::Statement {
-            path: step.script.path.clone(),
-            line: statement.line,
-            sql: statement.sql.clone(),
-            index: i + 1,
-            message: e.message,
-            version: step.from,
-            rolled_back,
-        })?;
+        tx.conn()
+            .execute(&statement.sql)
+            .map_err(|e| ExecError::Statement {
+                path: step.script.path.clone(),
+                line: statement.line,
+                sql: statement.sql.clone(),
+                index: i + 1,
+                message: e.message,
+                version: step.from,
+                rolled_back,
+            })?;
     }
     table.update(tx.conn(), step.from, step.to)?;
     tx.commit()?;

@@ -26,7 +26,11 @@ pub struct RunOptions {
 /// # Errors
 /// A version the repository does not have, a database already under version control for this
 /// repository, or the database's error.
-pub fn version_control(conn: &mut dyn Connection, repo: &Repository, version: Option<Version>) -> Result<(), Error> {
+pub fn version_control(
+    conn: &mut dyn Connection,
+    repo: &Repository,
+    version: Option<Version>,
+) -> Result<(), Error> {
     let version = version.unwrap_or(Version::ZERO);
     plan::check_target(repo, version)?;
     VersionTable::new(repo.config()).insert(conn, repo.path(), version)?;

@@ -63,7 +63,9 @@ pub enum PlanError {
         target: Version,
     },
     /// The database records a version this repository does not have.
-    #[error("the database is at version {current}, which this repository (latest {latest}) does not have")]
+    #[error(
+        "the database is at version {current}, which this repository (latest {latest}) does not have"
+    )]
     UnknownCurrent {
         /// The database's version.
         current: Version,
@@ -83,7 +85,9 @@ pub enum PlanError {
         found: Vec<String>,
     },
     /// Only a Python script exists for a step.
-    #[error("version {version} has only a Python script, '{file}', and migrate does not execute Python")]
+    #[error(
+        "version {version} has only a Python script, '{file}', and migrate does not execute Python"
+    )]
     PythonOnly {
         /// The version.
         version: Version,
@@ -93,7 +97,11 @@ pub enum PlanError {
 }
 
 fn found_list(found: &[String]) -> String {
-    if found.is_empty() { String::new() } else { format!(" (it has {})", found.join(", ")) }
+    if found.is_empty() {
+        String::new()
+    } else {
+        format!(" (it has {})", found.join(", "))
+    }
 }
 
 impl PlanError {
@@ -126,38 +134,95 @@ impl Plan {
     /// # Errors
     /// [`PlanError`] for a target below `current`, beyond the latest or unknown, or a step
     /// without a script for `dialect`.
-    pub fn upgrade(repo: &Repository, dialect: &dyn Dialect, current: Version, target: Option<Version>) -> Result<Plan, PlanError> {
+    pub fn upgrade(
+        repo: &Repository,
+        dialect: &dyn Dialect,
+        current: Version,
+        target: Option<Version>,
+    ) -> Result<Plan, PlanError> {
         let target = target.unwrap_or_else(|| repo.latest());
         check_positions(repo, current, target)?;
         if target < current {
-            return Err(PlanError::WrongDirection { direction: Direction::Upgrade, current, target });
+            return Err(PlanError::WrongDirection {
+                direction: Direction::Upgrade,
+                current,
+                target,
+            });
         }
         let mut from = current;
         let mut steps = Vec::new();
-        for entry in repo.versions().filter(|e| e.version > current && e.version <= target) {
-            let script = select(entry.version, entry.select(dialect, Direction::Upgrade), dialect, Direction::Upgrade, entry)?;
-            steps.push(Step { from, to: entry.version, direction: Direction::Upgrade, script });
+        for entry in repo
+            .versions()
+            .filter(|e| e.version > current && e.version <= target)
+        {
+            let script = select(
+                entry.version,
+                entry.select(dialect, Direction::Upgrade),
+                dialect,
+                Direction::Upgrade,
+                entry,
+            )?;
+            steps.push(Step {
+                from,
+                to: entry.version,
+                direction: Direction::Upgrade,
+                script,
+            });
             from = entry.version;
         }
-        Ok(Plan { direction: Direction::Upgrade, from: current, to: target, steps })
+        Ok(Plan {
+            direction: Direction::Upgrade,
+            from: current,
+            to: target,
+            steps,
+        })
     }
 
     /// Plans a downgrade from `current` to `target`.
     ///
     /// # Errors
     /// As [`Plan::upgrade`], the other way round.
-    pub fn downgrade(repo: &Repository, dialect: &dyn Dialect, current: Version, target: Version) -> Result<Plan, PlanError> {
+    pub fn downgrade(
+        repo: &Repository,
+        dialect: &dyn Dialect,
+        current: Version,
+        target: Version,
+    ) -> Result<Plan, PlanError> {
         check_positions(repo, current, target)?;
         if target > current {
-            return Err(PlanError::WrongDirection { direction: Direction::Downgrade, current, target });
+            return Err(PlanError::WrongDirection {
+                direction: Direction::Downgrade,
+                current,
+                target,
+            });
         }
         let mut steps = Vec::new();
-        for entry in repo.versions().rev().filter(|e| e.version > target && e.version <= current) {
-            let script = select(entry.version, entry.select(dialect, Direction::Downgrade), dialect, Direction::Downgrade, entry)?;
+        for entry in repo
+            .versions()
+            .rev()
+            .filter(|e| e.version > target && e.version <= current)
+        {
+            let script = select(
+                entry.version,
+                entry.select(dialect, Direction::Downgrade),
+                dialect,
+                Direction::Downgrade,
+                entry,
+            )?;
             let to = repo.previous(entry.version);
-            steps.push(Step { from: entry.version, to, direction: Direction::Downgrade, script });
+            steps.push(Step {
+                from: entry.version,
+                to,
+                direction: Direction::Downgrade,
+                script,
+            });
         }
-        Ok(Plan { direction: Direction::Downgrade, from: current, to: target, steps })
+        Ok(Plan {
+            direction: Direction::Downgrade,
+            from: current,
+            to: target,
+            steps,
+        })
     }
 }
 
@@ -165,10 +230,17 @@ impl Plan {
 ///
 /// # Errors
 /// [`PlanError::UnknownCurrent`], [`PlanError::BeyondLatest`] or [`PlanError::NoSuchVersion`].
-pub fn check_positions(repo: &Repository, current: Version, target: Version) -> Result<(), PlanError> {
+pub fn check_positions(
+    repo: &Repository,
+    current: Version,
+    target: Version,
+) -> Result<(), PlanError> {
     check_target(repo, target)?;
     if !repo.has_version(current) {
-        return Err(PlanError::UnknownCurrent { current, latest: repo.latest() });
+        return Err(PlanError::UnknownCurrent {
+            current,
+            latest: repo.latest(),
+        });
     }
     Ok(())
 }
@@ -179,7 +251,10 @@ pub fn check_positions(repo: &Repository, current: Version, target: Version) -> 
 /// [`PlanError::BeyondLatest`] or [`PlanError::NoSuchVersion`].
 pub fn check_target(repo: &Repository, target: Version) -> Result<(), PlanError> {
     if target > repo.latest() {
-        return Err(PlanError::BeyondLatest { version: target, latest: repo.latest() });
+        return Err(PlanError::BeyondLatest {
+            version: target,
+            latest: repo.latest(),
+        });
     }
     if !repo.has_version(target) {
         return Err(PlanError::NoSuchVersion { version: target });
@@ -196,7 +271,10 @@ fn select(
 ) -> Result<ScriptFile, PlanError> {
     match selection {
         Selection::Run(file) => Ok(file.clone()),
-        Selection::PythonOnly(file) => Err(PlanError::PythonOnly { version, file: file.file_name() }),
+        Selection::PythonOnly(file) => Err(PlanError::PythonOnly {
+            version,
+            file: file.file_name(),
+        }),
         Selection::Missing => Err(PlanError::MissingScript {
             version,
             direction,

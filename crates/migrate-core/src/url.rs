@@ -74,7 +74,9 @@ impl fmt::Debug for ServerTarget {
 #[non_exhaustive]
 pub enum UrlError {
     /// No `scheme://` at the start.
-    #[error("'{url}' is not a database URL: it must start with a scheme such as sqlite://, postgresql:// or mysql://")]
+    #[error(
+        "'{url}' is not a database URL: it must start with a scheme such as sqlite://, postgresql:// or mysql://"
+    )]
     MissingScheme {
         /// The URL, password masked.
         url: String,
@@ -127,7 +129,11 @@ impl DatabaseUrl {
             DialectKind::Sqlite => Target::Sqlite(parse_sqlite(rest, &masked)?),
             _ => Target::Server(parse_server(url, &masked)?),
         };
-        Ok(DatabaseUrl { kind, masked, target })
+        Ok(DatabaseUrl {
+            kind,
+            masked,
+            target,
+        })
     }
 
     /// The database family.
@@ -209,7 +215,10 @@ fn parse_server(url: &str, masked: &str) -> Result<ServerTarget, UrlError> {
         user: non_empty(decode(parsed.username())),
         password: parsed.password().map(decode),
         database: non_empty(decode(path)),
-        options: parsed.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
+        options: parsed
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
     })
 }
 
@@ -253,9 +262,18 @@ mod tests {
     fn sqlite_forms() {
         let t = |u: &str| DatabaseUrl::parse(u).unwrap().target;
         assert_eq!(t("sqlite://"), Target::Sqlite(SqliteTarget::Memory));
-        assert_eq!(t("sqlite:///:memory:"), Target::Sqlite(SqliteTarget::Memory));
-        assert_eq!(t("sqlite:///rel/x.db"), Target::Sqlite(SqliteTarget::File("rel/x.db".into())));
-        assert_eq!(t("sqlite:////abs/x.db"), Target::Sqlite(SqliteTarget::File("/abs/x.db".into())));
+        assert_eq!(
+            t("sqlite:///:memory:"),
+            Target::Sqlite(SqliteTarget::Memory)
+        );
+        assert_eq!(
+            t("sqlite:///rel/x.db"),
+            Target::Sqlite(SqliteTarget::File("rel/x.db".into()))
+        );
+        assert_eq!(
+            t("sqlite:////abs/x.db"),
+            Target::Sqlite(SqliteTarget::File("/abs/x.db".into()))
+        );
     }
 
     #[test]
@@ -270,7 +288,10 @@ mod tests {
         let u = DatabaseUrl::parse("postgresql+psycopg2://u@[::1]/d").unwrap();
         assert_eq!(u.kind(), DialectKind::Postgres);
         assert!(matches!(u.target(), Target::Server(s) if s.host.as_deref() == Some("::1")));
-        assert_eq!(DatabaseUrl::parse("mariadb://h/d").unwrap().kind(), DialectKind::Mysql);
+        assert_eq!(
+            DatabaseUrl::parse("mariadb://h/d").unwrap().kind(),
+            DialectKind::Mysql
+        );
     }
 
     #[test]
@@ -279,7 +300,10 @@ mod tests {
         assert_eq!(u.to_string(), "postgres://bob:***@h:5432/d");
         assert!(!format!("{u:?} {:?}", u.target()).contains("s3cret"));
         let err = DatabaseUrl::parse("mysql://bob:s3cret@h:notaport/d").unwrap_err();
-        assert!(err.to_string().contains("mysql://bob:***@h:notaport/d"), "{err}");
+        assert!(
+            err.to_string().contains("mysql://bob:***@h:notaport/d"),
+            "{err}"
+        );
         assert!(!err.to_string().contains("s3cret"));
         assert_eq!(mask_password("x://a:b@c@d/e"), "x://a:***@d/e");
         assert_eq!(mask_password("sqlite:///x.db"), "sqlite:///x.db");
@@ -291,7 +315,13 @@ mod tests {
             DatabaseUrl::parse("oracle://x/y"),
             Err(UrlError::UnknownScheme { scheme, .. }) if scheme == "oracle"
         ));
-        assert!(matches!(DatabaseUrl::parse("just-a-path"), Err(UrlError::MissingScheme { .. })));
-        assert!(matches!(DatabaseUrl::parse("sqlite:relative"), Err(UrlError::MissingScheme { .. })));
+        assert!(matches!(
+            DatabaseUrl::parse("just-a-path"),
+            Err(UrlError::MissingScheme { .. })
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("sqlite:relative"),
+            Err(UrlError::MissingScheme { .. })
+        ));
     }
 }

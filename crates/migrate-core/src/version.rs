@@ -101,7 +101,10 @@ mod tests {
     #[test]
     fn parses_numbers_and_rejects_the_rest() {
         assert_eq!("007".parse::<Version>(), Ok(Version::new(7)));
-        assert_eq!("20261121093000".parse::<Version>().map(Version::get), Ok(20261121093000));
+        assert_eq!(
+            "20261121093000".parse::<Version>().map(Version::get),
+            Ok(20261121093000)
+        );
         assert_eq!(
             "-1".parse::<Version>(),
             Err(ParseVersionError::Negative("-1".into()))

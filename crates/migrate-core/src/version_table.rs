@@ -17,7 +17,9 @@ use crate::version::Version;
 #[non_exhaustive]
 pub enum VersionTableError {
     /// No row for this repository (or no table at all).
-    #[error("the database is not under version control for repository '{repository_id}' (no row in table '{table}')")]
+    #[error(
+        "the database is not under version control for repository '{repository_id}' (no row in table '{table}')"
+    )]
     NotControlled {
         /// The repository.
         repository_id: RepositoryId,
@@ -25,7 +27,9 @@ pub enum VersionTableError {
         table: TableName,
     },
     /// `version_control` on a database that already has the row.
-    #[error("the database is already under version control for repository '{repository_id}', at version {version}")]
+    #[error(
+        "the database is already under version control for repository '{repository_id}', at version {version}"
+    )]
     AlreadyControlled {
         /// The repository.
         repository_id: RepositoryId,
@@ -33,7 +37,9 @@ pub enum VersionTableError {
         version: Version,
     },
     /// The row changed under us (another process migrated the database).
-    #[error("the database's version for '{repository_id}' changed while migrating: expected {expected}")]
+    #[error(
+        "the database's version for '{repository_id}' changed while migrating: expected {expected}"
+    )]
     ConcurrentChange {
         /// The repository.
         repository_id: RepositoryId,
@@ -49,7 +55,9 @@ pub enum VersionTableError {
         table: TableName,
     },
     /// A stored version that is not a non-negative integer.
-    #[error("table '{table}' holds '{value}' as the version of '{repository_id}', which is not a version number")]
+    #[error(
+        "table '{table}' holds '{value}' as the version of '{repository_id}', which is not a version number"
+    )]
     BadValue {
         /// The table.
         table: TableName,
@@ -115,7 +123,9 @@ impl VersionTable {
     /// The database's error.
     pub fn exists(&self, conn: &mut dyn Connection) -> Result<bool, DbError> {
         let sql = conn.dialect().table_exists_query();
-        Ok(!conn.query(&sql, &[Value::Text(self.table.as_str().into())])?.is_empty())
+        Ok(!conn
+            .query(&sql, &[Value::Text(self.table.as_str().into())])?
+            .is_empty())
     }
 
     /// The recorded version, or `None` when there is no table or no row.
@@ -134,7 +144,11 @@ impl VersionTable {
         let rows = match conn.query(&sql, &[Value::Text(self.repository_id.as_str().into())]) {
             Ok(rows) => rows,
             Err(e) => {
-                return if self.exists(conn)? { Err(e.into()) } else { Ok(None) };
+                return if self.exists(conn)? {
+                    Err(e.into())
+                } else {
+                    Ok(None)
+                };
             }
         };
         let Some(value) = rows.into_iter().next().and_then(|r| r.into_iter().next()) else {
@@ -169,7 +183,12 @@ impl VersionTable {
     ///
     /// # Errors
     /// [`VersionTableError::AlreadyControlled`], or the database's error.
-    pub fn insert(&self, conn: &mut dyn Connection, path: &Path, version: Version) -> Result<(), VersionTableError> {
+    pub fn insert(
+        &self,
+        conn: &mut dyn Connection,
+        path: &Path,
+        version: Version,
+    ) -> Result<(), VersionTableError> {
         if let Some(current) = self.read(conn)? {
             return Err(VersionTableError::AlreadyControlled {
                 repository_id: self.repository_id.clone(),
@@ -207,9 +226,18 @@ impl VersionTable {
     ///
     /// # Errors
     /// [`VersionTableError::ConcurrentChange`], or the database's error.
-    pub fn update(&self, conn: &mut dyn Connection, from: Version, to: Version) -> Result<(), VersionTableError> {
+    pub fn update(
+        &self,
+        conn: &mut dyn Connection,
+        from: Version,
+        to: Version,
+    ) -> Result<(), VersionTableError> {
         let sql = self.update_sql(conn);
-        let params = [self.value(conn, to)?, Value::Text(self.repository_id.as_str().into()), self.value(conn, from)?];
+        let params = [
+            self.value(conn, to)?,
+            Value::Text(self.repository_id.as_str().into()),
+            self.value(conn, from)?,
+        ];
         match conn.execute_with(&sql, &params)? {
             1 => Ok(()),
             _ => Err(VersionTableError::ConcurrentChange {
@@ -238,10 +266,17 @@ impl VersionTable {
     pub fn remove(&self, conn: &mut dyn Connection) -> Result<(), VersionTableError> {
         self.require(conn)?;
         let table = self.quoted(conn);
-        let sql = format!("DELETE FROM {table} WHERE repository_id = {}", conn.dialect().placeholder(1));
+        let sql = format!(
+            "DELETE FROM {table} WHERE repository_id = {}",
+            conn.dialect().placeholder(1)
+        );
         conn.execute_with(&sql, &[Value::Text(self.repository_id.as_str().into())])?;
         let others = conn.query(&format!("SELECT COUNT(*) FROM {table}"), &[])?;
-        let remaining = others.first().and_then(|r| r.first()).and_then(Value::as_int).unwrap_or(0);
+        let remaining = others
+            .first()
+            .and_then(|r| r.first())
+            .and_then(Value::as_int)
+            .unwrap_or(0);
         if remaining == 0 {
             conn.execute(&format!("DROP TABLE {table}"))?;
         }
@@ -249,12 +284,19 @@ impl VersionTable {
     }
 
     fn value(&self, conn: &dyn Connection, version: Version) -> Result<Value, VersionTableError> {
-        let limit = if self.wide { None } else { conn.dialect().integer_max() };
+        let limit = if self.wide {
+            None
+        } else {
+            conn.dialect().integer_max()
+        };
         let fits_i64 = i64::try_from(version.get()).ok();
         match (fits_i64, limit) {
             (Some(v), Some(max)) if version.get() <= max => Ok(Value::Int(v)),
             (Some(v), None) => Ok(Value::Int(v)),
-            _ => Err(VersionTableError::TooLarge { version, table: self.table.clone() }),
+            _ => Err(VersionTableError::TooLarge {
+                version,
+                table: self.table.clone(),
+            }),
         }
     }
 }

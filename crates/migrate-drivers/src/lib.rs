@@ -1,1 +1,56 @@
-//! placeholder
+//! Database connections for migrate: SQLite (bundled `rusqlite`), PostgreSQL (`postgres`) and
+//! MySQL/MariaDB (`mysql`), each behind `migrate_core::Connection`.
+//!
+//! This is the only place that knows which driver serves which database. Errors leave here
+//! as plain messages with passwords already masked.
+
+mod mysql;
+mod postgres;
+mod sqlite;
+
+use migrate_core::dialect::DialectKind;
+use migrate_core::url::Target;
+use migrate_core::{ConnectError, Connection, DatabaseUrl};
+
+pub use mysql::MysqlConnection;
+pub use postgres::PostgresConnection;
+pub use sqlite::SqliteConnection;
+
+/// Opens a connection to the database `url` points at.
+///
+/// # Errors
+/// [`ConnectError`] with the masked URL, the server's or driver's message, and a remedy:
+/// unreachable server, refused credentials, unknown database or unsupported URL option.
+pub fn connect(url: &DatabaseUrl) -> Result<Box<dyn Connection>, ConnectError> {
+    let fail = |(message, help): (String, Option<String>)| ConnectError {
+        url: url.masked().to_string(),
+        message,
+        help,
+    };
+    match (url.kind(), url.target()) {
+        (_, Target::Sqlite(target)) => Ok(Box::new(SqliteConnection::open(target).map_err(fail)?)),
+        (DialectKind::Postgres, Target::Server(server)) => {
+            Ok(Box::new(PostgresConnection::open(server).map_err(fail)?))
+        }
+        (_, Target::Server(server)) => Ok(Box::new(MysqlConnection::open(server).map_err(fail)?)),
+        (_, _) => Err(fail((
+            "this kind of database URL is not supported".into(),
+            None,
+        ))),
+    }
+}
+
+/// The remedy for a server that cannot be reached.
+fn unreachable_help(what: &str, host: &str, port: u16) -> Option<String> {
+    Some(format!(
+        "is {what} running and accepting TCP connections on {host}:{port}?"
+    ))
+}
+
+/// A URL option the driver does not know.
+fn unknown_option(key: &str, known: &str) -> (String, Option<String>) {
+    (
+        format!("unknown URL option '{key}'"),
+        Some(format!("supported options: {known}")),
+    )
+}

@@ -106,8 +106,14 @@ mod tests {
 
     #[test]
     fn schemes_map_to_families() {
-        assert_eq!(DialectKind::from_scheme("postgres"), Some(DialectKind::Postgres));
-        assert_eq!(DialectKind::from_scheme("MariaDB"), Some(DialectKind::Mysql));
+        assert_eq!(
+            DialectKind::from_scheme("postgres"),
+            Some(DialectKind::Postgres)
+        );
+        assert_eq!(
+            DialectKind::from_scheme("MariaDB"),
+            Some(DialectKind::Mysql)
+        );
         assert_eq!(DialectKind::from_scheme("oracle"), None);
     }
 }

@@ -166,7 +166,11 @@ impl Config {
             self.repository_id,
             self.version_table,
             dbs.join(","),
-            if self.use_timestamp_numbering { "True" } else { "False" },
+            if self.use_timestamp_numbering {
+                "True"
+            } else {
+                "False"
+            },
         )
     }
 }
@@ -197,7 +201,9 @@ fn parse_list(value: &str) -> Result<Vec<String>, String> {
     let inner = v
         .strip_prefix('[')
         .and_then(|v| v.strip_suffix(']'))
-        .ok_or_else(|| format!("required_dbs must be a list such as ['postgresql','sqlite'], not '{v}'"))?;
+        .ok_or_else(|| {
+            format!("required_dbs must be a list such as ['postgresql','sqlite'], not '{v}'")
+        })?;
     Ok(inner
         .split(',')
         .map(|item| item.trim().trim_matches(['\'', '"']).trim().to_string())

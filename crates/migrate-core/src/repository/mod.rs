@@ -14,7 +14,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use config::{Config, RepositoryId, TableName};
-pub use scripts::{Dbms, ScriptFile, ScriptKind, Selection, VersionEntry, description_to_file_part};
+pub use scripts::{
+    Dbms, ScriptFile, ScriptKind, Selection, VersionEntry, description_to_file_part,
+};
 
 use crate::version::{Direction, Version};
 use scripts::NameParse;
@@ -133,7 +135,11 @@ impl RepoError {
 
 fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> RepoError {
     let path = path.to_path_buf();
-    move |source| RepoError::Io { action, path, source }
+    move |source| RepoError::Io {
+        action,
+        path,
+        source,
+    }
 }
 
 /// Options for [`Repository::create`], as `migrate create` takes them.
@@ -168,19 +174,31 @@ impl Repository {
         let config = read_config(path)?;
         let root = fs::canonicalize(path).map_err(io_err("resolve", path))?;
         let versions = scan_versions(&root.join(VERSIONS_DIR), config.use_timestamp_numbering)?;
-        Ok(Repository { path: root, config, versions })
+        Ok(Repository {
+            path: root,
+            config,
+            versions,
+        })
     }
 
     /// Creates a new repository at `path` (which must not exist) named `name`.
     ///
     /// # Errors
     /// [`RepoError::AlreadyExists`], or an I/O error naming the file.
-    pub fn create(path: impl AsRef<Path>, name: &str, options: &CreateOptions) -> Result<Repository, RepoError> {
+    pub fn create(
+        path: impl AsRef<Path>,
+        name: &str,
+        options: &CreateOptions,
+    ) -> Result<Repository, RepoError> {
         let path = path.as_ref();
         if path.exists() {
-            return Err(RepoError::AlreadyExists { path: path.to_path_buf() });
+            return Err(RepoError::AlreadyExists {
+                path: path.to_path_buf(),
+            });
         }
-        let mut config = Config::new(RepositoryId::new(options.repository_id.as_deref().unwrap_or(name)));
+        let mut config = Config::new(RepositoryId::new(
+            options.repository_id.as_deref().unwrap_or(name),
+        ));
         if let Some(table) = &options.version_table {
             config.version_table = TableName::new(table.as_str());
         }
@@ -205,7 +223,11 @@ impl Repository {
 
     /// The latest version, or 0 for an empty repository.
     pub fn latest(&self) -> Version {
-        self.versions.keys().next_back().copied().unwrap_or(Version::ZERO)
+        self.versions
+            .keys()
+            .next_back()
+            .copied()
+            .unwrap_or(Version::ZERO)
     }
 
     /// Whether `version` is 0 or one of the repository's versions.
@@ -225,7 +247,11 @@ impl Repository {
 
     /// The version before `version` (0 before the first).
     pub fn previous(&self, version: Version) -> Version {
-        self.versions.range(..version).next_back().map(|(v, _)| *v).unwrap_or(Version::ZERO)
+        self.versions
+            .range(..version)
+            .next_back()
+            .map(|(v, _)| *v)
+            .unwrap_or(Version::ZERO)
     }
 
     /// The number the next new script gets: latest + 1, or the current UTC time as
@@ -237,7 +263,11 @@ impl Repository {
         }
         let now = time::OffsetDateTime::now_utc();
         let format = time::macros::format_description!("[year][month][day][hour][minute][second]");
-        let stamp = now.format(&format).ok().and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+        let stamp = now
+            .format(&format)
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0);
         Version::new(stamp).max(next)
     }
 
@@ -247,7 +277,11 @@ impl Repository {
     /// An empty description, or an I/O error naming the file.
     pub fn create_script(&self, description: &str) -> Result<PathBuf, RepoError> {
         let version = self.next_version();
-        let name = format!("{}_{}.toml", self.format_version(version), file_part(description)?);
+        let name = format!(
+            "{}_{}.toml",
+            self.format_version(version),
+            file_part(description)?
+        );
         let path = scripts::script_path(&self.path.join(VERSIONS_DIR), &name);
         write_new(&path, &templates::portable_script(description))?;
         Ok(path)
@@ -257,10 +291,16 @@ impl Repository {
     ///
     /// # Errors
     /// An unknown database or empty description, or an I/O error naming the file.
-    pub fn create_sql_scripts(&self, dbms: &str, description: &str) -> Result<[PathBuf; 2], RepoError> {
+    pub fn create_sql_scripts(
+        &self,
+        dbms: &str,
+        description: &str,
+    ) -> Result<[PathBuf; 2], RepoError> {
         let dbms = match Dbms::parse(dbms) {
             Some(d @ Dbms::Default) => d,
-            Some(Dbms::Named(n)) if matches!(n.as_str(), "sqlite" | "postgresql" | "mysql") => Dbms::Named(n),
+            Some(Dbms::Named(n)) if matches!(n.as_str(), "sqlite" | "postgresql" | "mysql") => {
+                Dbms::Named(n)
+            }
             _ => return Err(RepoError::UnknownDbms(dbms.to_string())),
         };
         let version = self.format_version(self.next_version());
@@ -296,7 +336,8 @@ fn write_new(path: &Path, text: &str) -> Result<(), RepoError> {
         .create_new(true)
         .open(path)
         .map_err(io_err("create", path))?;
-    file.write_all(text.as_bytes()).map_err(io_err("write", path))
+    file.write_all(text.as_bytes())
+        .map_err(io_err("write", path))
 }
 
 /// Reads only `migrate.cfg`: what a command needs when it does not look at scripts.
@@ -305,20 +346,29 @@ fn write_new(path: &Path, text: &str) -> Result<(), RepoError> {
 /// As [`Repository::open`], for the configuration alone.
 pub fn read_config(path: &Path) -> Result<Config, RepoError> {
     if !path.exists() {
-        return Err(RepoError::NotFound { path: path.to_path_buf() });
+        return Err(RepoError::NotFound {
+            path: path.to_path_buf(),
+        });
     }
     let cfg = path.join(CONFIG_FILE);
     let text = match fs::read_to_string(&cfg) {
         Ok(text) => text,
-        Err(e) if e.kind() == io::ErrorKind::NotFound || e.kind() == io::ErrorKind::NotADirectory => {
-            return Err(RepoError::NotARepository { path: path.to_path_buf() });
+        Err(e)
+            if e.kind() == io::ErrorKind::NotFound || e.kind() == io::ErrorKind::NotADirectory =>
+        {
+            return Err(RepoError::NotARepository {
+                path: path.to_path_buf(),
+            });
         }
         Err(e) => return Err(io_err("read", &cfg)(e)),
     };
     Config::parse(&text, &cfg)
 }
 
-fn scan_versions(dir: &Path, timestamps: bool) -> Result<BTreeMap<Version, VersionEntry>, RepoError> {
+fn scan_versions(
+    dir: &Path,
+    timestamps: bool,
+) -> Result<BTreeMap<Version, VersionEntry>, RepoError> {
     let mut versions: BTreeMap<Version, VersionEntry> = BTreeMap::new();
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -335,16 +385,24 @@ fn scan_versions(dir: &Path, timestamps: bool) -> Result<BTreeMap<Version, Versi
             NameParse::Script(_, _) if path.is_dir() => {
                 return Err(RepoError::BadFileName {
                     path,
-                    reason: "a directory; this looks like a pre-0.4.4 sqlalchemy-migrate repository, \
+                    reason:
+                        "a directory; this looks like a pre-0.4.4 sqlalchemy-migrate repository, \
                              convert it with migrate_repository first"
-                        .into(),
+                            .into(),
                 });
             }
             NameParse::Script(version, kind) => versions
                 .entry(version)
-                .or_insert_with(|| VersionEntry { version, files: Vec::new() })
+                .or_insert_with(|| VersionEntry {
+                    version,
+                    files: Vec::new(),
+                })
                 .files
-                .push(ScriptFile { path, version, kind }),
+                .push(ScriptFile {
+                    path,
+                    version,
+                    kind,
+                }),
         }
     }
     for entry in versions.values_mut() {
@@ -364,7 +422,10 @@ fn scan_versions(dir: &Path, timestamps: bool) -> Result<BTreeMap<Version, Versi
     Ok(versions)
 }
 
-fn check_contiguous(dir: &Path, versions: &BTreeMap<Version, VersionEntry>) -> Result<(), RepoError> {
+fn check_contiguous(
+    dir: &Path,
+    versions: &BTreeMap<Version, VersionEntry>,
+) -> Result<(), RepoError> {
     let mut expected = 1;
     let mut before = Version::ZERO;
     for v in versions.keys() {
@@ -386,10 +447,16 @@ fn check_contiguous(dir: &Path, versions: &BTreeMap<Version, VersionEntry>) -> R
 mod tests {
     use super::*;
 
-    fn repo_with(files: &[&str], timestamps: bool) -> (tempfile::TempDir, Result<Repository, RepoError>) {
+    fn repo_with(
+        files: &[&str],
+        timestamps: bool,
+    ) -> (tempfile::TempDir, Result<Repository, RepoError>) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r");
-        let options = CreateOptions { use_timestamp_numbering: timestamps, ..Default::default() };
+        let options = CreateOptions {
+            use_timestamp_numbering: timestamps,
+            ..Default::default()
+        };
         Repository::create(&path, "r", &options).unwrap();
         for f in files {
             fs::write(path.join(VERSIONS_DIR).join(f), "").unwrap();
@@ -411,10 +478,19 @@ mod tests {
     fn gaps_and_conflicts_name_the_files() {
         let (_d, repo) = repo_with(&["001_a.toml", "003_c.toml"], false);
         let err = repo.unwrap_err();
-        assert!(matches!(err, RepoError::Gap { missing, .. } if missing == Version::new(2)), "{err}");
-        let (_d, repo) = repo_with(&["001_a_sqlite_upgrade.sql", "001_b_sqlite_upgrade.sql"], false);
+        assert!(
+            matches!(err, RepoError::Gap { missing, .. } if missing == Version::new(2)),
+            "{err}"
+        );
+        let (_d, repo) = repo_with(
+            &["001_a_sqlite_upgrade.sql", "001_b_sqlite_upgrade.sql"],
+            false,
+        );
         let msg = repo.unwrap_err().to_string();
-        assert!(msg.contains("001_a_sqlite_upgrade.sql") && msg.contains("001_b_sqlite_upgrade.sql"), "{msg}");
+        assert!(
+            msg.contains("001_a_sqlite_upgrade.sql") && msg.contains("001_b_sqlite_upgrade.sql"),
+            "{msg}"
+        );
         assert!(msg.contains("version 1 for sqlite upgrade"), "{msg}");
         let (_d, repo) = repo_with(&["001_a.toml", "001_a_default_upgrade.sql"], false);
         assert!(matches!(repo, Err(RepoError::Conflict { .. })));
@@ -425,7 +501,10 @@ mod tests {
         let (_d, repo) = repo_with(&["20200101000000_a.toml", "20210101000000_b.toml"], true);
         let repo = repo.unwrap();
         assert_eq!(repo.latest(), Version::new(20210101000000));
-        assert_eq!(repo.previous(Version::new(20210101000000)), Version::new(20200101000000));
+        assert_eq!(
+            repo.previous(Version::new(20210101000000)),
+            Version::new(20200101000000)
+        );
         assert!(repo.next_version().get() > 20260000000000);
     }
 }

@@ -210,9 +210,16 @@ impl VersionEntry {
 fn clash(a: &ScriptKind, b: &ScriptKind) -> Option<String> {
     use ScriptKind::*;
     match (a, b) {
-        (Sql { dbms: d1, direction: r1 }, Sql { dbms: d2, direction: r2 }) if d1 == d2 && r1 == r2 => {
-            Some(format!("for {} {}", d1.as_str(), r1))
-        }
+        (
+            Sql {
+                dbms: d1,
+                direction: r1,
+            },
+            Sql {
+                dbms: d2,
+                direction: r2,
+            },
+        ) if d1 == d2 && r1 == r2 => Some(format!("for {} {}", d1.as_str(), r1)),
         (Portable, Portable) => Some("as its portable script".into()),
         (Python, Python) => Some("as its Python script".into()),
         (Portable, Sql { .. }) | (Sql { .. }, Portable) => {
@@ -226,7 +233,11 @@ fn clash(a: &ScriptKind, b: &ScriptKind) -> Option<String> {
 pub fn description_to_file_part(description: &str) -> String {
     let mut out = String::new();
     for c in description.trim().chars() {
-        let c = if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '_' };
+        let c = if c.is_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '_'
+        };
         if !(c == '_' && (out.is_empty() || out.ends_with('_'))) {
             out.push(c);
         }
@@ -245,7 +256,10 @@ mod tests {
     use crate::dialect::{MYSQL, POSTGRES, SQLITE};
 
     fn sql(dbms: &str, direction: Direction) -> ScriptKind {
-        ScriptKind::Sql { dbms: Dbms::parse(dbms).unwrap(), direction }
+        ScriptKind::Sql {
+            dbms: Dbms::parse(dbms).unwrap(),
+            direction,
+        }
     }
 
     #[test]
@@ -262,10 +276,20 @@ mod tests {
             parse_name("001_sqlite_downgrade.sql"),
             NameParse::Script(v1, sql("sqlite", Direction::Downgrade))
         );
-        assert_eq!(parse_name("001_add_books_table.py"), NameParse::Script(v1, ScriptKind::Python));
-        assert_eq!(parse_name("012_x.toml"), NameParse::Script(Version::new(12), ScriptKind::Portable));
-        assert!(matches!(parse_name("001_x_oracel_upgrade.sql"), NameParse::Invalid(r) if r.contains("'oracel'")));
-        assert!(matches!(parse_name("001_x_sqlite_up.sql"), NameParse::Invalid(r) if r.contains("'up'")));
+        assert_eq!(
+            parse_name("001_add_books_table.py"),
+            NameParse::Script(v1, ScriptKind::Python)
+        );
+        assert_eq!(
+            parse_name("012_x.toml"),
+            NameParse::Script(Version::new(12), ScriptKind::Portable)
+        );
+        assert!(
+            matches!(parse_name("001_x_oracel_upgrade.sql"), NameParse::Invalid(r) if r.contains("'oracel'"))
+        );
+        assert!(
+            matches!(parse_name("001_x_sqlite_up.sql"), NameParse::Invalid(r) if r.contains("'up'"))
+        );
         assert!(matches!(parse_name("001_notes.txt"), NameParse::Invalid(_)));
         assert!(matches!(parse_name("001add.sql"), NameParse::Invalid(_)));
         assert!(matches!(parse_name("000_x.toml"), NameParse::Invalid(_)));
@@ -273,7 +297,11 @@ mod tests {
 
     #[test]
     fn specific_script_wins_over_default_then_portable() {
-        let file = |name: &str, kind| ScriptFile { path: name.into(), version: Version::new(1), kind };
+        let file = |name: &str, kind| ScriptFile {
+            path: name.into(),
+            version: Version::new(1),
+            kind,
+        };
         let entry = VersionEntry {
             version: Version::new(1),
             files: vec![
@@ -289,12 +317,21 @@ mod tests {
         assert_eq!(pick(&POSTGRES), "b");
         assert_eq!(pick(&MYSQL), "c");
         assert_eq!(pick(&SQLITE), "a");
-        assert_eq!(entry.select(&SQLITE, Direction::Downgrade), Selection::Missing);
+        assert_eq!(
+            entry.select(&SQLITE, Direction::Downgrade),
+            Selection::Missing
+        );
     }
 
     #[test]
     fn descriptions_become_file_names() {
-        assert_eq!(description_to_file_part("add books table"), "add_books_table");
-        assert_eq!(description_to_file_part("  Add 'isbn' column!  "), "add_isbn_column");
+        assert_eq!(
+            description_to_file_part("add books table"),
+            "add_books_table"
+        );
+        assert_eq!(
+            description_to_file_part("  Add 'isbn' column!  "),
+            "add_isbn_column"
+        );
     }
 }

@@ -104,9 +104,15 @@ impl ScriptError {
 ///
 /// # Errors
 /// [`ScriptError`] naming the file (and line) when it cannot be read, split or rendered.
-pub fn load(file: &ScriptFile, dialect: &dyn Dialect, direction: Direction) -> Result<LoadedScript, ScriptError> {
+pub fn load(
+    file: &ScriptFile,
+    dialect: &dyn Dialect,
+    direction: Direction,
+) -> Result<LoadedScript, ScriptError> {
     match &file.kind {
-        ScriptKind::Python => Err(ScriptError::Python { path: file.path.clone() }),
+        ScriptKind::Python => Err(ScriptError::Python {
+            path: file.path.clone(),
+        }),
         ScriptKind::Sql { .. } => {
             let text = read(&file.path)?;
             let mut out = LoadedScript::default();
@@ -127,7 +133,10 @@ pub fn load(file: &ScriptFile, dialect: &dyn Dialect, direction: Direction) -> R
 }
 
 fn read(path: &Path) -> Result<String, ScriptError> {
-    fs::read_to_string(path).map_err(|source| ScriptError::Io { path: path.to_path_buf(), source })
+    fs::read_to_string(path).map_err(|source| ScriptError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn push_sql(
@@ -137,8 +146,10 @@ fn push_sql(
     first_line: usize,
     dialect: &dyn Dialect,
 ) -> Result<(), ScriptError> {
-    let statements = sql::split(text, dialect.lexer())
-        .map_err(|source| ScriptError::Split { path: path.to_path_buf(), source })?;
+    let statements = sql::split(text, dialect.lexer()).map_err(|source| ScriptError::Split {
+        path: path.to_path_buf(),
+        source,
+    })?;
     for statement in statements {
         let line = first_line + statement.line - 1;
         if statement.is_transaction_control() {
@@ -152,7 +163,10 @@ fn push_sql(
             });
             continue;
         }
-        out.statements.push(PlannedStatement { sql: statement.text.to_string(), line });
+        out.statements.push(PlannedStatement {
+            sql: statement.text.to_string(),
+            line,
+        });
     }
     Ok(())
 }

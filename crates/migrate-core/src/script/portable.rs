@@ -90,7 +90,10 @@ impl PortableScript {
                     // The span of an array-of-tables element starts at its `[[upgrade]]` header.
                     let line = line_at(text, s.span().start);
                     check_step(s.get_ref(), path, line)?;
-                    Ok(Located { step: s.into_inner(), line })
+                    Ok(Located {
+                        step: s.into_inner(),
+                        line,
+                    })
                 })
                 .collect()
         };
@@ -104,7 +107,11 @@ impl PortableScript {
     ///
     /// # Errors
     /// A downgrade that is not written: raw SQL has no automatic inverse.
-    pub fn steps(&self, direction: Direction, path: &Path) -> Result<Vec<SqlStep<'_>>, ScriptError> {
+    pub fn steps(
+        &self,
+        direction: Direction,
+        path: &Path,
+    ) -> Result<Vec<SqlStep<'_>>, ScriptError> {
         let steps = match (direction, &self.downgrade) {
             (Direction::Upgrade, _) => &self.upgrade,
             (Direction::Downgrade, Some(steps)) => steps,
@@ -125,7 +132,11 @@ impl PortableScript {
             .iter()
             .enumerate()
             .map(|(i, l)| match &l.step {
-                StepDef::Sql(def) => SqlStep { def, index: i + 1, line: l.line },
+                StepDef::Sql(def) => SqlStep {
+                    def,
+                    index: i + 1,
+                    line: l.line,
+                },
             })
             .collect())
     }
@@ -148,8 +159,15 @@ impl SqlStep<'_> {
                     .ok_or_else(|| ScriptError::Portable {
                         path: path.to_path_buf(),
                         line: Some(self.line),
-                        message: format!("step {} has no SQL for {} and no default", self.index, dialect.name()),
-                        help: Some(format!("add sql.{} or sql.default to the step", dialect.name())),
+                        message: format!(
+                            "step {} has no SQL for {} and no default",
+                            self.index,
+                            dialect.name()
+                        ),
+                        help: Some(format!(
+                            "add sql.{} or sql.default to the step",
+                            dialect.name()
+                        )),
                     })
             }
         }
@@ -165,7 +183,9 @@ fn check_step(step: &StepDef, path: &Path, line: usize) -> Result<(), ScriptErro
             return Err(ScriptError::Portable {
                 path: path.to_path_buf(),
                 line: Some(line),
-                message: format!("'{key}' is not a database (sqlite, postgresql, mysql or default)"),
+                message: format!(
+                    "'{key}' is not a database (sqlite, postgresql, mysql or default)"
+                ),
                 help: None,
             });
         }
@@ -192,28 +212,53 @@ mod tests {
         assert_eq!(up.len(), 2);
         assert_eq!(up[0].line, 3);
         assert_eq!(up[1].line, 6);
-        assert_eq!(up[1].render(&POSTGRES, p).unwrap(), "ALTER TABLE t ADD COLUMN b BIGINT");
-        assert_eq!(up[1].render(&MYSQL, p).unwrap(), "ALTER TABLE t ADD b BIGINT");
-        assert_eq!(up[1].render(&SQLITE, p).unwrap(), "ALTER TABLE t ADD b BIGINT");
+        assert_eq!(
+            up[1].render(&POSTGRES, p).unwrap(),
+            "ALTER TABLE t ADD COLUMN b BIGINT"
+        );
+        assert_eq!(
+            up[1].render(&MYSQL, p).unwrap(),
+            "ALTER TABLE t ADD b BIGINT"
+        );
+        assert_eq!(
+            up[1].render(&SQLITE, p).unwrap(),
+            "ALTER TABLE t ADD b BIGINT"
+        );
         assert_eq!(s.steps(Direction::Downgrade, p).unwrap().len(), 1);
     }
 
     #[test]
     fn errors_name_file_and_line() {
-        let err = PortableScript::parse("[[upgrade]]\nsqll = \"x\"\n", Path::new("v/001_x.toml")).unwrap_err();
+        let err = PortableScript::parse("[[upgrade]]\nsqll = \"x\"\n", Path::new("v/001_x.toml"))
+            .unwrap_err();
         assert!(err.to_string().starts_with("v/001_x.toml:"), "{err}");
         assert!(err.to_string().contains("sqll"), "{err}");
-        let err = PortableScript::parse("[[upgrade]]\nsql.oracel = \"x\"\n", Path::new("a.toml")).unwrap_err();
-        assert_eq!(err.to_string(), "a.toml:1: 'oracel' is not a database (sqlite, postgresql, mysql or default)");
-        let only_up = PortableScript::parse("[[upgrade]]\nsql = \"x\"\n", Path::new("a.toml")).unwrap();
-        let err = only_up.steps(Direction::Downgrade, Path::new("a.toml")).unwrap_err();
+        let err = PortableScript::parse("[[upgrade]]\nsql.oracel = \"x\"\n", Path::new("a.toml"))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a.toml:1: 'oracel' is not a database (sqlite, postgresql, mysql or default)"
+        );
+        let only_up =
+            PortableScript::parse("[[upgrade]]\nsql = \"x\"\n", Path::new("a.toml")).unwrap();
+        let err = only_up
+            .steps(Direction::Downgrade, Path::new("a.toml"))
+            .unwrap_err();
         assert!(err.to_string().contains("cannot be inverted"), "{err}");
     }
 
     #[test]
     fn empty_script_is_an_empty_version_both_ways() {
         let s = PortableScript::parse("# nothing yet\n", Path::new("a.toml")).unwrap();
-        assert!(s.steps(Direction::Upgrade, Path::new("a.toml")).unwrap().is_empty());
-        assert!(s.steps(Direction::Downgrade, Path::new("a.toml")).unwrap().is_empty());
+        assert!(
+            s.steps(Direction::Upgrade, Path::new("a.toml"))
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            s.steps(Direction::Downgrade, Path::new("a.toml"))
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -230,7 +230,10 @@ impl<'a> Splitter<'a> {
                 self.pos += 1;
             }
         }
-        Err(SplitError { what: "block comment", line })
+        Err(SplitError {
+            what: "block comment",
+            line,
+        })
     }
 
     fn skip_quoted(
@@ -299,7 +302,10 @@ impl<'a> Splitter<'a> {
                 self.pos = end;
                 Ok(())
             }
-            None => Err(SplitError { what: "dollar-quoted body", line }),
+            None => Err(SplitError {
+                what: "dollar-quoted body",
+                line,
+            }),
         }
     }
 
@@ -325,7 +331,8 @@ impl<'a> Splitter<'a> {
             return;
         }
         // `END IF`, `END LOOP`, … close blocks whose openers are not counted.
-        let closes_uncounted = self.after_end && matches!(word.as_str(), "IF" | "LOOP" | "WHILE" | "REPEAT");
+        let closes_uncounted =
+            self.after_end && matches!(word.as_str(), "IF" | "LOOP" | "WHILE" | "REPEAT");
         if closes_uncounted {
             self.depth += 1;
         }
@@ -405,7 +412,10 @@ mod tests {
 
     #[test]
     fn splits_on_semicolons_and_tracks_lines() {
-        let got = texts("CREATE TABLE a (x INT);\n\n-- comment\nINSERT INTO a VALUES (1);\n", SQLITE.lexer());
+        let got = texts(
+            "CREATE TABLE a (x INT);\n\n-- comment\nINSERT INTO a VALUES (1);\n",
+            SQLITE.lexer(),
+        );
         assert_eq!(
             got,
             vec![
@@ -434,7 +444,8 @@ mod tests {
 
     #[test]
     fn mysql_backticks_hash_comments_and_backslashes() {
-        let script = "# heading; comment\nCREATE TABLE `we;ird` (a TEXT DEFAULT 'x\\';y');\nSELECT 5--1;";
+        let script =
+            "# heading; comment\nCREATE TABLE `we;ird` (a TEXT DEFAULT 'x\\';y');\nSELECT 5--1;";
         let got = texts(script, MYSQL.lexer());
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(got[0].0, 2);
@@ -446,7 +457,10 @@ mod tests {
         let script = "DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END//\nDELIMITER ;\nCALL p();";
         let got = texts(script, MYSQL.lexer());
         assert_eq!(got.len(), 2, "{got:?}");
-        assert_eq!(got[0].1, "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END");
+        assert_eq!(
+            got[0].1,
+            "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END"
+        );
         assert_eq!(got[1], (4, "CALL p()".to_string()));
     }
 
@@ -468,14 +482,23 @@ mod tests {
     #[test]
     fn unterminated_string_names_its_line() {
         let err = split("SELECT 1;\nSELECT 'oops;\n", SQLITE.lexer()).unwrap_err();
-        assert_eq!(err, SplitError { what: "string", line: 2 });
+        assert_eq!(
+            err,
+            SplitError {
+                what: "string",
+                line: 2
+            }
+        );
         assert_eq!(err.to_string(), "string opened on line 2 is never closed");
     }
 
     #[test]
     fn transaction_control_is_recognised() {
         let stmts = split("BEGIN; begin transaction; START TRANSACTION; COMMIT; END; CREATE TABLE begin_x (a INT); BEGIN NOT ATOMIC SELECT 1; END;", MYSQL.lexer()).unwrap();
-        let flags: Vec<bool> = stmts.iter().map(Statement::is_transaction_control).collect();
+        let flags: Vec<bool> = stmts
+            .iter()
+            .map(Statement::is_transaction_control)
+            .collect();
         assert_eq!(flags, vec![true, true, true, true, true, false, false]);
     }
 }

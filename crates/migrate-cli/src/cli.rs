@@ -1,0 +1,163 @@
+//! The command line's shape: sqlalchemy-migrate's commands and arguments, with kebab-case
+//! aliases. Positional URL/REPOSITORY/VERSION are re-bound in `args` so they can also come
+//! from options and the environment.
+
+use clap::{Args, Parser, Subcommand};
+
+/// Versioned database schema migrations for SQLite, PostgreSQL and MySQL/MariaDB.
+#[derive(Debug, Parser)]
+#[command(name = "migrate", version, about, long_about = None)]
+#[command(
+    after_help = "URL and REPOSITORY may also come from --url/--repository, \
+MIGRATE_URL or DATABASE_URL, and MIGRATE_REPOSITORY.\nA positional argument containing \
+'://' is always the database URL."
+)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every command.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an empty repository at PATH, named NAME.
+    Create(CreateArgs),
+    /// Create the next version's portable script (NNN_description.toml).
+    #[command(alias = "s")]
+    Script(ScriptArgs),
+    /// Create the next version's SQL upgrade and downgrade scripts for one database.
+    #[command(name = "script_sql", alias = "script-sql")]
+    ScriptSql(ScriptSqlArgs),
+    /// Print the latest version in the repository.
+    #[command(alias = "v")]
+    Version(RepositoryArgs),
+    /// Put a database under version control, at version 0 or VERSION.
+    #[command(name = "version_control", alias = "version-control", alias = "vc")]
+    VersionControl(TargetArgs),
+    /// Print the database's current version.
+    #[command(name = "db_version", alias = "db-version", alias = "dbv")]
+    DbVersion(DatabaseArgs),
+    /// Upgrade the database to the latest version, or to VERSION.
+    Upgrade(RunArgs),
+    /// Downgrade the database to VERSION.
+    Downgrade(RunArgs),
+    /// Remove the database's version-control row (and the table when no repository is left).
+    #[command(name = "drop_version_control", alias = "drop-version-control")]
+    DropVersionControl(DatabaseArgs),
+    /// Write an executable wrapper FILE that runs migrate with a default URL and repository.
+    Manage(ManageArgs),
+}
+
+/// `create PATH NAME`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Where to create the repository (must not exist).
+    pub path: String,
+    /// The repository's name (the default repository_id).
+    pub name: String,
+    /// Identifies the repository in the version table [default: NAME].
+    #[arg(long = "repository_id", alias = "repository-id", value_name = "ID")]
+    pub repository_id: Option<String>,
+    /// The version table's name [default: migrate_version].
+    #[arg(
+        long = "version_table",
+        alias = "version-table",
+        alias = "table",
+        value_name = "TABLE"
+    )]
+    pub version_table: Option<String>,
+    /// Databases every script must support, e.g. "['postgresql','sqlite']" or postgresql,sqlite.
+    #[arg(long = "required_dbs", alias = "required-dbs", value_name = "LIST")]
+    pub required_dbs: Option<String>,
+    /// Number new versions by UTC time (YYYYMMDDHHMMSS) instead of latest + 1.
+    #[arg(long = "use_timestamp_numbering", alias = "use-timestamp-numbering", value_name = "BOOL",
+          num_args = 0..=1, default_missing_value = "true")]
+    pub use_timestamp_numbering: Option<String>,
+}
+
+/// `script DESCRIPTION [REPOSITORY]`.
+#[derive(Debug, Args)]
+pub struct ScriptArgs {
+    /// What the version does ("add books table").
+    pub description: String,
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+}
+
+/// `script_sql DBMS DESCRIPTION [REPOSITORY]`.
+#[derive(Debug, Args)]
+pub struct ScriptSqlArgs {
+    /// sqlite, postgresql, mysql or default.
+    pub dbms: String,
+    /// What the version does.
+    pub description: String,
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+}
+
+/// Commands that need only a repository.
+#[derive(Debug, Args)]
+pub struct RepositoryArgs {
+    /// The repository's path.
+    #[arg(value_name = "REPOSITORY")]
+    pub positional: Option<String>,
+    /// The repository's path, instead of the positional argument.
+    #[arg(long)]
+    pub repository: Option<String>,
+}
+
+/// Commands that need a database and a repository.
+#[derive(Debug, Args)]
+pub struct DatabaseArgs {
+    /// The database URL, then the repository's path.
+    #[arg(value_names = ["URL", "REPOSITORY"], num_args = 0..=2)]
+    pub positional: Vec<String>,
+    /// The database URL.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// The repository's path.
+    #[arg(long)]
+    pub repository: Option<String>,
+}
+
+/// Commands that take a database, a repository and a version.
+#[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
+pub struct TargetArgs {
+    /// The database URL, the repository's path, then the version.
+    #[arg(value_names = ["URL", "REPOSITORY", "VERSION"], num_args = 0..=3)]
+    pub positional: Vec<String>,
+    /// The database URL.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// The repository's path.
+    #[arg(long)]
+    pub repository: Option<String>,
+    /// The version.
+    #[arg(long, allow_negative_numbers = true)]
+    pub version: Option<String>,
+}
+
+/// `upgrade` and `downgrade`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Print the SQL that would run, and run nothing.
+    #[arg(long = "preview-sql", alias = "preview_sql")]
+    pub preview_sql: bool,
+}
+
+/// `manage FILE`.
+#[derive(Debug, Args)]
+pub struct ManageArgs {
+    /// The wrapper script to write.
+    pub file: String,
+    /// The default database URL.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// The default repository path.
+    #[arg(long)]
+    pub repository: Option<String>,
+}

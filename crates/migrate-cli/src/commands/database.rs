@@ -1,0 +1,65 @@
+//! Commands about a database's version-control state: `version_control`, `db_version`,
+//! `drop_version_control`.
+
+use migrate_core::{Connection, Repository, ops, repository};
+
+use crate::CliError;
+use crate::args::{Bound, Slot, bind};
+use crate::cli::{DatabaseArgs, TargetArgs};
+use crate::output::Output;
+
+fn bind_database(args: DatabaseArgs) -> Result<Bound, CliError> {
+    let explicit = Bound {
+        url: args.url,
+        repository: args.repository,
+        version: None,
+    };
+    bind(&[Slot::Url, Slot::Repository], args.positional, explicit)
+}
+
+/// Connects to the bound URL.
+pub fn connect(bound: &Bound) -> Result<Box<dyn Connection>, CliError> {
+    let url = bound.url()?;
+    Ok(migrate_drivers::connect(&url)?)
+}
+
+/// `version_control URL PATH [VERSION]`.
+pub fn version_control(args: TargetArgs, _out: &mut Output) -> Result<(), CliError> {
+    let explicit = Bound {
+        url: args.url,
+        repository: args.repository,
+        version: args.version,
+    };
+    let bound = bind(
+        &[Slot::Url, Slot::Repository, Slot::Version],
+        args.positional,
+        explicit,
+    )?;
+    let version = bound.version()?;
+    let url = bound.url()?;
+    let repo = Repository::open(bound.repository()?)?;
+    let mut conn = migrate_drivers::connect(&url)?;
+    ops::version_control(conn.as_mut(), &repo, version)?;
+    Ok(())
+}
+
+/// `db_version URL PATH`: the database's version, alone on a line. Reads only migrate.cfg.
+pub fn db_version(args: DatabaseArgs, out: &mut Output) -> Result<(), CliError> {
+    let bound = bind_database(args)?;
+    let url = bound.url()?;
+    let config = repository::read_config(bound.repository()?.as_ref())?;
+    let mut conn = migrate_drivers::connect(&url)?;
+    let version = ops::db_version(conn.as_mut(), &config)?;
+    out.result(&version.to_string());
+    Ok(())
+}
+
+/// `drop_version_control URL PATH`.
+pub fn drop_version_control(args: DatabaseArgs, _out: &mut Output) -> Result<(), CliError> {
+    let bound = bind_database(args)?;
+    let url = bound.url()?;
+    let config = repository::read_config(bound.repository()?.as_ref())?;
+    let mut conn = migrate_drivers::connect(&url)?;
+    ops::drop_version_control(conn.as_mut(), &config)?;
+    Ok(())
+}

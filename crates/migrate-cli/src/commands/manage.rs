@@ -1,0 +1,84 @@
+//! `migrate manage FILE`: writes a wrapper script holding a default URL and repository, as
+//! sqlalchemy-migrate's `manage.py` did, so `./manage.sh upgrade` needs no arguments.
+
+use std::fs;
+use std::path::Path;
+
+use migrate_core::Error;
+use migrate_core::repository::RepoError;
+
+use crate::CliError;
+use crate::cli::ManageArgs;
+use crate::output::Output;
+
+/// Writes the wrapper and makes it executable.
+pub fn run(args: ManageArgs, out: &mut Output) -> Result<(), CliError> {
+    let path = Path::new(&args.file);
+    if path.exists() {
+        return Err(CliError::Failed(Error::Repository(
+            RepoError::AlreadyExists { path: path.into() },
+        )));
+    }
+    if let Some(url) = &args.url {
+        migrate_core::DatabaseUrl::parse(url)?;
+    }
+    let repository = match &args.repository {
+        Some(r) => Some(
+            fs::canonicalize(r)
+                .map_err(|_| Error::Repository(RepoError::NotFound { path: r.into() }))?
+                .to_string_lossy()
+                .into_owned(),
+        ),
+        None => None,
+    };
+    let exe = std::env::current_exe()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "migrate".into());
+    let mut script = String::from(
+        "#!/bin/sh\n\
+         # Written by `migrate manage`: runs migrate with this project's defaults.\n\
+         # Arguments on the command line take precedence over them.\n",
+    );
+    if let Some(url) = &args.url {
+        script.push_str(&format!(
+            "MIGRATE_URL={}\nexport MIGRATE_URL\n",
+            sh_quote(url)
+        ));
+    }
+    if let Some(repository) = &repository {
+        script.push_str(&format!(
+            "MIGRATE_REPOSITORY={}\nexport MIGRATE_REPOSITORY\n",
+            sh_quote(repository)
+        ));
+    }
+    script.push_str(&format!(
+        "exec \"${{MIGRATE_BIN:-{}}}\" \"$@\"\n",
+        exe.replace('"', "\\\"")
+    ));
+    let io = |source| {
+        Error::Repository(RepoError::Io {
+            action: "write",
+            path: path.into(),
+            source,
+        })
+    };
+    fs::write(path, script).map_err(io)?;
+    make_executable(path).map_err(io)?;
+    out.status(&format!("created {}", path.display()));
+    Ok(())
+}
+
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}

@@ -1,0 +1,27 @@
+//! One file per command: each turns its arguments into a library call and prints the result.
+
+mod create;
+mod database;
+mod manage;
+mod run;
+mod script;
+
+use crate::CliError;
+use crate::cli::Command;
+use crate::output::Output;
+
+/// Runs the parsed command.
+pub fn run(command: Command, out: &mut Output) -> Result<(), CliError> {
+    match command {
+        Command::Create(args) => create::run(args, out),
+        Command::Script(args) => script::portable(args, out),
+        Command::ScriptSql(args) => script::sql(args, out),
+        Command::Version(args) => script::version(args, out),
+        Command::VersionControl(args) => database::version_control(args, out),
+        Command::DbVersion(args) => database::db_version(args, out),
+        Command::DropVersionControl(args) => database::drop_version_control(args, out),
+        Command::Upgrade(args) => run::upgrade(args, out),
+        Command::Downgrade(args) => run::downgrade(args, out),
+        Command::Manage(args) => manage::run(args, out),
+    }
+}

@@ -1,0 +1,86 @@
+//! `upgrade` and `downgrade`: walk the database, printing `N -> M... ` and `done` per step,
+//! or with `--preview-sql` print the SQL and run nothing.
+
+use migrate_core::executor::{Mode, Observer};
+use migrate_core::ops::{self, RunOptions};
+use migrate_core::{Repository, Version};
+
+use crate::CliError;
+use crate::args::{Bound, Slot, bind};
+use crate::cli::RunArgs;
+use crate::output::{Output, SqlPrinter, StepPrinter};
+
+struct Prepared {
+    bound: Bound,
+    version: Option<Version>,
+    repo: Repository,
+    options: RunOptions,
+}
+
+fn prepare(args: RunArgs) -> Result<Prepared, CliError> {
+    let t = args.target;
+    let explicit = Bound {
+        url: t.url,
+        repository: t.repository,
+        version: t.version,
+    };
+    let bound = bind(
+        &[Slot::Url, Slot::Repository, Slot::Version],
+        t.positional,
+        explicit,
+    )?;
+    let version = bound.version()?;
+    bound.url()?;
+    let repo = Repository::open(bound.repository()?)?;
+    let mode = if args.preview_sql {
+        Mode::Preview
+    } else {
+        Mode::Execute
+    };
+    Ok(Prepared {
+        bound,
+        version,
+        repo,
+        options: RunOptions { mode },
+    })
+}
+
+fn observer<'o>(options: RunOptions, out: &'o mut Output) -> Box<dyn Observer + 'o> {
+    match options.mode {
+        Mode::Preview => Box::new(SqlPrinter::new(out)),
+        _ => Box::new(StepPrinter::new(out)),
+    }
+}
+
+/// `upgrade URL PATH [VERSION]`.
+pub fn upgrade(args: RunArgs, out: &mut Output) -> Result<(), CliError> {
+    let p = prepare(args)?;
+    let mut conn = super::database::connect(&p.bound)?;
+    ops::upgrade(
+        conn.as_mut(),
+        &p.repo,
+        p.version,
+        p.options,
+        observer(p.options, out).as_mut(),
+    )?;
+    Ok(())
+}
+
+/// `downgrade URL PATH VERSION`.
+pub fn downgrade(args: RunArgs, out: &mut Output) -> Result<(), CliError> {
+    let p = prepare(args)?;
+    let target = p.version.ok_or_else(|| {
+        CliError::Usage(
+            "downgrade needs the VERSION to go down to (0 for the empty database)".into(),
+        )
+    })?;
+    let mut conn = super::database::connect(&p.bound)?;
+    ops::downgrade(
+        conn.as_mut(),
+        &p.repo,
+        target,
+        p.options,
+        observer(p.options, out).as_mut(),
+    )?;
+    Ok(())
+}

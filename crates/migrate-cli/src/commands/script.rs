@@ -1,0 +1,46 @@
+//! Commands that read or extend a repository without a database: `version`, `script`,
+//! `script_sql`.
+
+use migrate_core::Repository;
+
+use crate::CliError;
+use crate::args::{Bound, Slot, bind};
+use crate::cli::{RepositoryArgs, ScriptArgs, ScriptSqlArgs};
+use crate::output::Output;
+
+fn open(args: RepositoryArgs) -> Result<Repository, CliError> {
+    let explicit = Bound {
+        repository: args.repository,
+        ..Bound::default()
+    };
+    let bound = bind(
+        &[Slot::Repository],
+        args.positional.into_iter().collect(),
+        explicit,
+    )?;
+    Ok(Repository::open(bound.repository()?)?)
+}
+
+/// `version PATH`: the latest version, alone on a line.
+pub fn version(args: RepositoryArgs, out: &mut Output) -> Result<(), CliError> {
+    let repo = open(args)?;
+    out.result(&repo.latest().to_string());
+    Ok(())
+}
+
+/// `script DESCRIPTION PATH`: the next version's portable script.
+pub fn portable(args: ScriptArgs, out: &mut Output) -> Result<(), CliError> {
+    let repo = open(args.repository)?;
+    let path = repo.create_script(&args.description)?;
+    out.status(&format!("created {}", path.display()));
+    Ok(())
+}
+
+/// `script_sql DBMS DESCRIPTION PATH`: the next version's SQL pair.
+pub fn sql(args: ScriptSqlArgs, out: &mut Output) -> Result<(), CliError> {
+    let repo = open(args.repository)?;
+    for path in repo.create_sql_scripts(&args.dbms, &args.description)? {
+        out.status(&format!("created {}", path.display()));
+    }
+    Ok(())
+}

@@ -1,0 +1,114 @@
+//! All printing goes through here: results to stdout, diagnostics to stderr.
+//!
+//! Write errors on stdout (a closed pipe, say) are ignored: the command's work is done or
+//! failed independently of whether anyone reads its output.
+
+use std::io::{self, Write};
+
+use migrate_core::executor::Observer;
+use migrate_core::plan::Step;
+use migrate_core::script::ScriptWarning;
+
+/// The one place that writes to the terminal.
+#[derive(Debug, Default)]
+pub struct Output;
+
+impl Output {
+    /// A new output on the process's stdout and stderr.
+    pub fn new() -> Output {
+        Output
+    }
+
+    /// A result line on stdout.
+    pub fn result(&mut self, line: &str) {
+        let mut stdout = io::stdout().lock();
+        let _ = writeln!(stdout, "{line}");
+        let _ = stdout.flush();
+    }
+
+    /// A status line ("created …") on stderr.
+    pub fn status(&mut self, line: &str) {
+        let _ = writeln!(io::stderr().lock(), "{line}");
+    }
+
+    /// A warning on stderr.
+    pub fn warning(&mut self, message: &str) {
+        let _ = writeln!(io::stderr().lock(), "warning: {message}");
+    }
+
+    /// An error and its remedy on stderr.
+    pub fn error(&mut self, message: &str, help: Option<&str>) {
+        let mut stderr = io::stderr().lock();
+        let _ = writeln!(stderr, "error: {message}");
+        if let Some(help) = help {
+            let _ = writeln!(stderr, "help: {help}");
+        }
+    }
+}
+
+/// Prints each step as sqlalchemy-migrate did: `0 -> 1... ` before it runs, `done` after.
+pub struct StepPrinter<'o> {
+    out: &'o mut Output,
+}
+
+impl<'o> StepPrinter<'o> {
+    /// A printer writing to `out`.
+    pub fn new(out: &'o mut Output) -> StepPrinter<'o> {
+        StepPrinter { out }
+    }
+}
+
+impl Observer for StepPrinter<'_> {
+    fn step_started(&mut self, step: &Step) {
+        self.out
+            .result(&format!("{} -> {}... ", step.from, step.to));
+    }
+
+    fn step_finished(&mut self, _step: &Step) {
+        self.out.result("done");
+    }
+
+    fn warning(&mut self, warning: &ScriptWarning) {
+        self.out.warning(&format!(
+            "{}:{}: {}",
+            warning.path.display(),
+            warning.line,
+            warning.message
+        ));
+    }
+}
+
+/// Prints the SQL a run would execute, as a script that could be run by hand.
+pub struct SqlPrinter<'o> {
+    out: &'o mut Output,
+}
+
+impl<'o> SqlPrinter<'o> {
+    /// A printer writing to `out`.
+    pub fn new(out: &'o mut Output) -> SqlPrinter<'o> {
+        SqlPrinter { out }
+    }
+}
+
+impl Observer for SqlPrinter<'_> {
+    fn step_started(&mut self, step: &Step) {
+        self.out.result(&format!(
+            "-- {} -> {} ({})",
+            step.from,
+            step.to,
+            step.script.path.display()
+        ));
+    }
+
+    fn step_finished(&mut self, _step: &Step) {
+        self.out.result("");
+    }
+
+    fn warning(&mut self, warning: &ScriptWarning) {
+        StepPrinter::new(self.out).warning(warning);
+    }
+
+    fn preview(&mut self, _step: &Step, sql: &str) {
+        self.out.result(&format!("{sql};"));
+    }
+}

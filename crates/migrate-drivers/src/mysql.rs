@@ -1,0 +1,149 @@
+//! MySQL and MariaDB through the synchronous `mysql` client. Script statements use the text
+//! protocol (one round trip); migrate's own parameterised queries use cached prepared
+//! statements.
+
+use std::time::Duration;
+
+use migrate_core::dialect::{Dialect, MYSQL};
+use migrate_core::url::ServerTarget;
+use migrate_core::{Connection, DbError, Value};
+use mysql::prelude::Queryable;
+use mysql::{Conn, OptsBuilder, Params, Value as MyValue};
+
+use crate::{unknown_option, unreachable_help};
+
+/// A connection to a MySQL or MariaDB server.
+pub struct MysqlConnection {
+    conn: Conn,
+}
+
+const OPTIONS: &str = "charset, unix_socket, connect_timeout";
+
+impl MysqlConnection {
+    /// Connects with the URL's address, credentials and options.
+    ///
+    /// # Errors
+    /// The message and remedy when the server cannot be reached or refuses us.
+    pub fn open(server: &ServerTarget) -> Result<MysqlConnection, (String, Option<String>)> {
+        let host = server.host.clone().unwrap_or_else(|| "localhost".into());
+        let port = server.port.unwrap_or(3306);
+        let mut opts = OptsBuilder::new()
+            .ip_or_hostname(Some(host.clone()))
+            .tcp_port(port)
+            .user(server.user.clone())
+            .pass(server.password.clone())
+            .db_name(server.database.clone())
+            // Do not silently reconnect through a socket: connect where the URL says.
+            .prefer_socket(false)
+            .tcp_connect_timeout(Some(Duration::from_secs(10)));
+        let mut init = Vec::new();
+        for (key, value) in &server.options {
+            match key.as_str() {
+                "charset" => {
+                    if !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                        return Err((
+                            format!("charset '{value}' is not a character set name"),
+                            None,
+                        ));
+                    }
+                    init.push(format!("SET NAMES {value}"));
+                }
+                "unix_socket" => opts = opts.socket(Some(value.clone())),
+                "connect_timeout" => {
+                    let secs = value.parse().map_err(|_| {
+                        (format!("connect_timeout '{value}' is not a number"), None)
+                    })?;
+                    opts = opts.tcp_connect_timeout(Some(Duration::from_secs(secs)));
+                }
+                other => return Err(unknown_option(other, OPTIONS)),
+            }
+        }
+        let conn = Conn::new(opts.init(init)).map_err(|e| connect_failure(&e, &host, port))?;
+        Ok(MysqlConnection { conn })
+    }
+
+    /// Wraps a connection the application already has.
+    pub fn from_conn(conn: Conn) -> MysqlConnection {
+        MysqlConnection { conn }
+    }
+}
+
+fn connect_failure(e: &mysql::Error, host: &str, port: u16) -> (String, Option<String>) {
+    match e {
+        mysql::Error::MySqlError(server) => {
+            let help = match server.code {
+                1049 => Some("create the database first, or fix its name in the URL".into()),
+                1044 | 1045 | 1698 => Some("check the user name and password in the URL".into()),
+                _ => None,
+            };
+            (db_error(e).message, help)
+        }
+        _ => (e.to_string(), unreachable_help("MySQL/MariaDB", host, port)),
+    }
+}
+
+fn db_error(e: &mysql::Error) -> DbError {
+    match e {
+        mysql::Error::MySqlError(server) => DbError::new(format!(
+            "ERROR {} ({}): {}",
+            server.code, server.state, server.message
+        )),
+        other => DbError::new(other.to_string()),
+    }
+}
+
+fn params(values: &[Value]) -> Params {
+    if values.is_empty() {
+        return Params::Empty;
+    }
+    Params::Positional(
+        values
+            .iter()
+            .map(|v| match v {
+                Value::Int(i) => MyValue::Int(*i),
+                Value::Text(t) => MyValue::Bytes(t.clone().into_bytes()),
+                _ => MyValue::NULL,
+            })
+            .collect(),
+    )
+}
+
+fn from_mysql(value: MyValue) -> Value {
+    match value {
+        MyValue::NULL => Value::Null,
+        MyValue::Int(i) => Value::Int(i),
+        MyValue::UInt(u) => {
+            i64::try_from(u).map_or_else(|_| Value::Text(u.to_string()), Value::Int)
+        }
+        MyValue::Bytes(b) => Value::Text(String::from_utf8_lossy(&b).into_owned()),
+        other => Value::Text(other.as_sql(true)),
+    }
+}
+
+impl Connection for MysqlConnection {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &MYSQL
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        self.conn.query_drop(sql).map_err(|e| db_error(&e))
+    }
+
+    fn execute_with(&mut self, sql: &str, values: &[Value]) -> Result<u64, DbError> {
+        self.conn
+            .exec_drop(sql, params(values))
+            .map_err(|e| db_error(&e))?;
+        Ok(self.conn.affected_rows())
+    }
+
+    fn query(&mut self, sql: &str, values: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {
+        let rows: Vec<mysql::Row> = self
+            .conn
+            .exec(sql, params(values))
+            .map_err(|e| db_error(&e))?;
+        Ok(rows
+            .into_iter()
+            .map(|row| row.unwrap().into_iter().map(from_mysql).collect())
+            .collect())
+    }
+}

@@ -1,0 +1,235 @@
+//! PostgreSQL through the synchronous `postgres` client. Script statements go over the simple
+//! query protocol (one round trip, no prepare); migrate's own parameterised queries are
+//! prepared once per connection and cached.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use migrate_core::dialect::{Dialect, POSTGRES};
+use migrate_core::url::ServerTarget;
+use migrate_core::{Connection, DbError, Value};
+use postgres::types::{ToSql, Type};
+use postgres::{Client, NoTls, Statement};
+
+use crate::{unknown_option, unreachable_help};
+
+/// A connection to a PostgreSQL server.
+pub struct PostgresConnection {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+const OPTIONS: &str =
+    "host, port, sslmode (disable, allow or prefer), connect_timeout, application_name, options";
+
+impl PostgresConnection {
+    /// Connects with the URL's address, credentials and options.
+    ///
+    /// # Errors
+    /// The message and remedy when the server cannot be reached or refuses us.
+    pub fn open(server: &ServerTarget) -> Result<PostgresConnection, (String, Option<String>)> {
+        let mut config = Client::configure();
+        let mut host = server.host.clone().unwrap_or_else(|| "localhost".into());
+        let mut port = server.port.unwrap_or(5432);
+        config
+            .application_name("migrate")
+            .connect_timeout(Duration::from_secs(10));
+        for (key, value) in &server.options {
+            match key.as_str() {
+                "host" => host = value.clone(),
+                "port" => {
+                    port = value
+                        .parse()
+                        .map_err(|_| (format!("port '{value}' is not a number"), None))?
+                }
+                "sslmode" if matches!(value.as_str(), "disable" | "allow" | "prefer") => {}
+                "sslmode" => {
+                    return Err((
+                        format!(
+                            "sslmode={value} needs TLS, which this build of migrate does not support yet"
+                        ),
+                        Some(
+                            "use sslmode=disable or prefer, or connect through a local TLS proxy"
+                                .into(),
+                        ),
+                    ));
+                }
+                "connect_timeout" => {
+                    let secs = value.parse().map_err(|_| {
+                        (format!("connect_timeout '{value}' is not a number"), None)
+                    })?;
+                    config.connect_timeout(Duration::from_secs(secs));
+                }
+                "application_name" => {
+                    config.application_name(value);
+                }
+                "options" => {
+                    config.options(value);
+                }
+                other => return Err(unknown_option(other, OPTIONS)),
+            }
+        }
+        if host.starts_with('/') {
+            config.host_path(&host);
+        } else {
+            config.host(&host);
+        }
+        let user = server
+            .user
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "postgres".into());
+        config.port(port).user(&user);
+        if let Some(password) = &server.password {
+            config.password(password);
+        }
+        config.dbname(server.database.as_deref().unwrap_or(&user));
+        let client = config
+            .connect(NoTls)
+            .map_err(|e| connect_failure(&e, &host, port))?;
+        Ok(PostgresConnection::from_client(client))
+    }
+
+    /// Wraps a client the application already has.
+    pub fn from_client(client: Client) -> PostgresConnection {
+        PostgresConnection {
+            client,
+            statements: HashMap::new(),
+        }
+    }
+
+    fn prepared(&mut self, sql: &str) -> Result<Statement, DbError> {
+        if let Some(stmt) = self.statements.get(sql) {
+            return Ok(stmt.clone());
+        }
+        let stmt = self.client.prepare(sql).map_err(|e| db_error(&e))?;
+        self.statements.insert(sql.to_string(), stmt.clone());
+        Ok(stmt)
+    }
+}
+
+fn connect_failure(e: &postgres::Error, host: &str, port: u16) -> (String, Option<String>) {
+    match e.as_db_error() {
+        Some(db) => {
+            let help = match db.code().code() {
+                "3D000" => Some("create the database first, or fix its name in the URL".into()),
+                "28P01" | "28000" => Some("check the user name and password in the URL".into()),
+                _ => None,
+            };
+            (db.message().to_string(), help)
+        }
+        None => (error_chain(e), unreachable_help("PostgreSQL", host, port)),
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = s.source();
+    }
+    message
+}
+
+fn db_error(e: &postgres::Error) -> DbError {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut message = format!("{} (SQLSTATE {})", db.message(), db.code().code());
+            if let Some(detail) = db.detail() {
+                message.push_str(&format!("; {detail}"));
+            }
+            DbError::new(message)
+        }
+        None => DbError::new(error_chain(e)),
+    }
+}
+
+/// Converts a value to the Rust type the server expects for that parameter.
+fn to_sql(value: &Value, ty: &Type) -> Box<dyn ToSql + Sync> {
+    let int = value.as_int();
+    match *ty {
+        Type::INT2 => Box::new(int.and_then(|i| i16::try_from(i).ok())),
+        Type::INT4 => Box::new(int.and_then(|i| i32::try_from(i).ok())),
+        Type::INT8 => Box::new(int),
+        _ => Box::new(match value {
+            Value::Text(t) => Some(t.clone()),
+            Value::Int(i) => Some(i.to_string()),
+            _ => None,
+        }),
+    }
+}
+
+fn from_row(row: &postgres::Row, i: usize) -> Value {
+    let ty = row.columns()[i].type_().clone();
+    let int = match ty {
+        Type::INT2 => row
+            .try_get::<_, Option<i16>>(i)
+            .ok()
+            .flatten()
+            .map(i64::from),
+        Type::INT4 => row
+            .try_get::<_, Option<i32>>(i)
+            .ok()
+            .flatten()
+            .map(i64::from),
+        Type::INT8 => row.try_get::<_, Option<i64>>(i).ok().flatten(),
+        Type::OID => row
+            .try_get::<_, Option<u32>>(i)
+            .ok()
+            .flatten()
+            .map(i64::from),
+        Type::BOOL => row
+            .try_get::<_, Option<bool>>(i)
+            .ok()
+            .flatten()
+            .map(i64::from),
+        _ => {
+            return match row.try_get::<_, Option<String>>(i) {
+                Ok(Some(s)) => Value::Text(s),
+                _ => Value::Null,
+            };
+        }
+    };
+    int.map_or(Value::Null, Value::Int)
+}
+
+impl Connection for PostgresConnection {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &POSTGRES
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        self.client.batch_execute(sql).map_err(|e| db_error(&e))
+    }
+
+    fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
+        let stmt = self.prepared(sql)?;
+        let boxed: Vec<Box<dyn ToSql + Sync>> = params
+            .iter()
+            .zip(stmt.params())
+            .map(|(v, t)| to_sql(v, t))
+            .collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(AsRef::as_ref).collect();
+        self.client.execute(&stmt, &refs).map_err(|e| db_error(&e))
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {
+        let stmt = self.prepared(sql)?;
+        let boxed: Vec<Box<dyn ToSql + Sync>> = params
+            .iter()
+            .zip(stmt.params())
+            .map(|(v, t)| to_sql(v, t))
+            .collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(AsRef::as_ref).collect();
+        let rows = self.client.query(&stmt, &refs).map_err(|e| db_error(&e))?;
+        Ok(rows
+            .iter()
+            .map(|row| (0..row.len()).map(|i| from_row(row, i)).collect())
+            .collect())
+    }
+}
