@@ -91,10 +91,25 @@ pub fn bind(slots: &[Slot], positionals: Vec<String>, explicit: Bound) -> Result
             rest.push(arg);
         }
     }
-    // A plain argument takes the URL's place only when every slot was given; then it was
-    // meant as the URL and is reported as a bad one. Otherwise the URL comes from elsewhere.
-    if free.first() == Some(&Slot::Url) && rest.len() < free.len() {
-        free.remove(0);
+    // Slots that can be filled from elsewhere (the URL, which a plain argument never is
+    // unless every slot was given; the repository when MIGRATE_REPOSITORY is set) give way,
+    // front first, while there are fewer plain arguments than free slots. So a wrapper that
+    // sets both lets `downgrade 0` mean the version.
+    let env_repository = std::env::var("MIGRATE_REPOSITORY")
+        .ok()
+        .filter(|v| !v.is_empty());
+    let mut i = 0;
+    while rest.len() < free.len() && i < free.len() {
+        let yields = match free[i] {
+            Slot::Url => true,
+            Slot::Repository => env_repository.is_some(),
+            Slot::Version => false,
+        };
+        if yields {
+            free.remove(i);
+        } else {
+            i += 1;
+        }
     }
     for arg in rest {
         if free.is_empty() {

@@ -1,1 +1,16 @@
+//! Integration tests: the real `migrate` binary against real SQLite, PostgreSQL and MariaDB.
+//!
+//! One test binary (linking the drivers is the slow part of a build). Scenarios that concern
+//! a database are written once and instantiated per backend by `matrix!`, so a failure names
+//! its backend (`tutorial::mysql`). Every test gets its own database; a server that cannot be
+//! reached fails the test with the command that starts it.
 
+#[macro_use]
+mod support;
+
+mod adopt;
+mod arguments;
+mod errors;
+mod repository;
+mod scripts;
+mod tutorial;

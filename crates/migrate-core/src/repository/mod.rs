@@ -426,9 +426,8 @@ fn check_contiguous(
     dir: &Path,
     versions: &BTreeMap<Version, VersionEntry>,
 ) -> Result<(), RepoError> {
-    let mut expected = 1;
     let mut before = Version::ZERO;
-    for v in versions.keys() {
+    for (expected, v) in (1u64..).zip(versions.keys()) {
         if v.get() != expected {
             return Err(RepoError::Gap {
                 dir: dir.to_path_buf(),
@@ -438,7 +437,6 @@ fn check_contiguous(
             });
         }
         before = *v;
-        expected += 1;
     }
     Ok(())
 }

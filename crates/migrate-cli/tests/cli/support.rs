@@ -1,0 +1,353 @@
+//! Per-test databases, the backend matrix, and running the binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use migrate_core::{Connection, DatabaseUrl, Value};
+
+/// The databases the matrix runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+/// Instantiates a scenario once per backend: `name::sqlite`, `name::postgres`, `name::mysql`.
+macro_rules! matrix {
+    ($name:ident, |$db:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            use $crate::support::{Backend, TestDb};
+
+            fn scenario($db: TestDb) $body
+
+            #[test]
+            fn sqlite() {
+                scenario(TestDb::new(Backend::Sqlite, concat!(module_path!(), "::sqlite")));
+            }
+
+            #[test]
+            fn postgres() {
+                scenario(TestDb::new(Backend::Postgres, concat!(module_path!(), "::postgres")));
+            }
+
+            #[test]
+            fn mysql() {
+                scenario(TestDb::new(Backend::Mysql, concat!(module_path!(), "::mysql")));
+            }
+        }
+    };
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A database of its own for one test, dropped when the test ends, plus a scratch directory.
+pub struct TestDb {
+    pub backend: Backend,
+    pub url: String,
+    pub name: String,
+    admin_url: String,
+    pub dir: tempfile::TempDir,
+}
+
+fn server_url(backend: Backend) -> String {
+    match backend {
+        Backend::Postgres => std::env::var("MIGRATE_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".into()),
+        _ => std::env::var("MIGRATE_TEST_MYSQL_URL")
+            .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/".into()),
+    }
+}
+
+fn admin_connect(backend: Backend, url: &str) -> Box<dyn Connection> {
+    let parsed = DatabaseUrl::parse(url).expect("test server URL parses");
+    migrate_drivers::connect(&parsed).unwrap_or_else(|e| {
+        let start = match backend {
+            Backend::Postgres => "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+            _ => "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd",
+        };
+        panic!(
+            "{backend:?} test server unreachable: {e}\nstart it with `{start}` (or run scripts/test, which does), \
+             or point MIGRATE_TEST_POSTGRES_URL / MIGRATE_TEST_MYSQL_URL at one"
+        )
+    })
+}
+
+/// Replaces the database part of a server URL.
+fn with_database(server: &str, database: &str) -> String {
+    let (scheme, rest) = server.split_once("://").expect("URL has a scheme");
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    format!("{scheme}://{authority}/{database}")
+}
+
+impl TestDb {
+    pub fn new(backend: Backend, test: &str) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let tail: String = test
+            .rsplit("::")
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("_")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .take(36)
+            .collect();
+        let name = format!("mt_{}_{n}_{tail}", std::process::id());
+        let (url, admin_url) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite:///{}", dir.path().join("test.db").display()),
+                String::new(),
+            ),
+            _ => {
+                let admin = server_url(backend);
+                let mut conn = admin_connect(backend, &admin);
+                let q = conn.dialect().quote_ident(&name);
+                conn.execute(&format!("CREATE DATABASE {q}"))
+                    .expect("create test database");
+                (with_database(&admin, &name), admin)
+            }
+        };
+        TestDb {
+            backend,
+            url,
+            name,
+            admin_url,
+            dir,
+        }
+    }
+
+    /// A path inside the test's scratch directory.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn conn(&self) -> Box<dyn Connection> {
+        migrate_drivers::connect(&DatabaseUrl::parse(&self.url).expect("url"))
+            .expect("connect to test database")
+    }
+
+    pub fn query(&self, sql: &str) -> Vec<Vec<Value>> {
+        self.conn()
+            .query(sql, &[])
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    pub fn execute(&self, sql: &str) {
+        self.conn()
+            .execute(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// The tables of the database, sorted.
+    pub fn tables(&self) -> Vec<String> {
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            }
+            Backend::Postgres => {
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            }
+            Backend::Mysql => {
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
+            }
+        };
+        let mut names: Vec<String> = self.query(sql).into_iter().map(|r| text(&r[0])).collect();
+        names.sort();
+        names
+    }
+
+    /// `(name, type, nullable)` of each column in order, types in the database's own words.
+    pub fn columns(&self, table: &str) -> Vec<(String, String, bool)> {
+        match self.backend {
+            Backend::Sqlite => self
+                .query(&format!("SELECT name, type, \"notnull\" FROM pragma_table_info('{table}') ORDER BY cid"))
+                .into_iter()
+                .map(|r| (text(&r[0]), text(&r[1]), r[2].as_int() == Some(0)))
+                .collect(),
+            Backend::Postgres => self
+                .query(&format!(
+                    "SELECT column_name::text, data_type::text, is_nullable::text FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name = '{table}' ORDER BY ordinal_position"
+                ))
+                .into_iter()
+                .map(|r| (text(&r[0]), text(&r[1]), text(&r[2]) == "YES"))
+                .collect(),
+            Backend::Mysql => self
+                .describe(table)
+                .into_iter()
+                .map(|r| (r[0].clone(), r[1].clone(), r[2] == "YES"))
+                .collect(),
+        }
+    }
+
+    /// MySQL's `DESCRIBE`: Field, Type, Null, Key, Default, Extra.
+    pub fn describe(&self, table: &str) -> Vec<Vec<String>> {
+        self.query(&format!("DESCRIBE `{table}`"))
+            .into_iter()
+            .map(|r| {
+                r.iter()
+                    .map(|v| {
+                        if *v == Value::Null {
+                            "NULL".into()
+                        } else {
+                            text(v)
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The rows of the version table: (repository_id, repository_path, version).
+    pub fn version_rows(&self, table: &str) -> Vec<(String, String, i64)> {
+        let mut rows: Vec<_> = self
+            .query(&format!(
+                "SELECT repository_id, repository_path, version FROM {table}"
+            ))
+            .into_iter()
+            .map(|r| {
+                (
+                    text(&r[0]),
+                    text(&r[1]),
+                    r[2].as_int().expect("int version"),
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    /// Tables and version rows: what "unchanged" is checked against.
+    pub fn snapshot(&self) -> (Vec<String>, Vec<(String, String, i64)>) {
+        let tables = self.tables();
+        let rows = if tables.iter().any(|t| t == "migrate_version") {
+            self.version_rows("migrate_version")
+        } else {
+            Vec::new()
+        };
+        (tables, rows)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if self.backend == Backend::Sqlite {
+            return;
+        }
+        let mut conn = admin_connect(self.backend, &self.admin_url);
+        let q = conn.dialect().quote_ident(&self.name);
+        let force = if self.backend == Backend::Postgres {
+            " WITH (FORCE)"
+        } else {
+            ""
+        };
+        let _ = conn.execute(&format!("DROP DATABASE IF EXISTS {q}{force}"));
+    }
+}
+
+pub fn text(v: &Value) -> String {
+    match v {
+        Value::Text(t) => t.clone(),
+        Value::Int(i) => i.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// What a run of the binary did.
+#[derive(Debug)]
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Outcome {
+    #[track_caller]
+    pub fn success(&self) -> &Self {
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn failure(&self, code: i32, needle: &str) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        assert!(
+            self.stderr.starts_with("error: "),
+            "stderr should start with 'error: ':\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
+/// The `migrate` binary, run in `cwd` with none of migrate's environment variables set.
+pub fn migrate_cmd(cwd: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_migrate"));
+    cmd.current_dir(cwd);
+    for var in [
+        "MIGRATE_URL",
+        "DATABASE_URL",
+        "MIGRATE_REPOSITORY",
+        "MIGRATE_BIN",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+pub fn outcome(cmd: &mut Command) -> Outcome {
+    let out = cmd.output().expect("run migrate");
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `migrate ARGS` in `cwd`.
+pub fn migrate(cwd: &Path, args: &[&str]) -> Outcome {
+    outcome(migrate_cmd(cwd).args(args))
+}
+
+impl TestDb {
+    /// Runs `migrate ARGS` in the test's directory.
+    pub fn run(&self, args: &[&str]) -> Outcome {
+        migrate(self.dir.path(), args)
+    }
+
+    /// Writes a file under the test's directory, creating parents.
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+
+    /// Creates repository `repo` (id `sample`) and puts the database under version control.
+    pub fn controlled_repo(&self, repo: &str) {
+        self.run(&["create", repo, "sample"]).success();
+        self.run(&["version_control", &self.url, repo]).success();
+    }
+}

@@ -1,0 +1,181 @@
+//! The seed tutorial (../shared/seeds/004, section 1), steps 1.2–1.21 and 1.23, on each database.
+
+use std::fs;
+use std::path::Path;
+
+use crate::support::{Backend, TestDb};
+
+const EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/books/migrate_repo/versions"
+);
+
+/// Copies the example repository's scripts of one version into `repo`.
+fn copy_version(repo: &Path, prefix: &str) {
+    for entry in fs::read_dir(EXAMPLE).expect("example repository") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(prefix) {
+            fs::copy(entry.path(), repo.join("versions").join(&name)).expect("copy script");
+        }
+    }
+}
+
+/// The books table as seed steps 1.16 and 1.21 show it (on MySQL, `DESCRIBE` exactly).
+fn check_books(db: &TestDb, with_isbn: bool) {
+    match db.backend {
+        Backend::Mysql => {
+            let row = |f: &str, t: &str, n: &str, k: &str, e: &str| {
+                vec![
+                    f.to_string(),
+                    t.to_string(),
+                    n.to_string(),
+                    k.to_string(),
+                    "NULL".to_string(),
+                    e.to_string(),
+                ]
+            };
+            let mut expected = vec![
+                row("id", "bigint(20) unsigned", "NO", "PRI", "auto_increment"),
+                row("title", "text", "NO", "", ""),
+                row("author", "varchar(64)", "NO", "", ""),
+                row("created_at", "datetime", "YES", "", ""),
+                row("updated_at", "datetime", "YES", "", ""),
+            ];
+            if with_isbn {
+                expected.push(row("isbn", "bigint(13)", "NO", "", ""));
+            }
+            assert_eq!(db.describe("books"), expected);
+        }
+        _ => {
+            let (id, text, varchar, datetime, bigint) = match db.backend {
+                Backend::Postgres => (
+                    "bigint",
+                    "text",
+                    "character varying",
+                    "timestamp without time zone",
+                    "bigint",
+                ),
+                _ => ("INTEGER", "TEXT", "VARCHAR(64)", "DATETIME", "BIGINT"),
+            };
+            let col = |n: &str, t: &str, null: bool| (n.to_string(), t.to_string(), null);
+            let mut expected = vec![
+                col("id", id, false),
+                col("title", text, false),
+                col("author", varchar, false),
+                col("created_at", datetime, true),
+                col("updated_at", datetime, true),
+            ];
+            if with_isbn {
+                expected.push(col("isbn", bigint, false));
+            }
+            assert_eq!(db.columns("books"), expected);
+        }
+    }
+}
+
+matrix!(walkthrough, |db| {
+    let repo = db.path("migrate_repo");
+    let r = repo.to_str().expect("utf-8 path");
+    let url = db.url.as_str();
+
+    // 1.2–1.3: create the repository.
+    db.run(&["create", "migrate_repo", "sample"]).success();
+    assert!(repo.join("migrate.cfg").is_file());
+    assert!(repo.join("README").is_file());
+    assert!(repo.join("versions").is_dir());
+
+    // 1.4–1.6: version control at 0.
+    assert_eq!(db.run(&["version_control", url, r]).success().stdout, "");
+    assert_eq!(db.run(&["version", r]).success().stdout, "0\n");
+    assert_eq!(db.run(&["db_version", url, r]).success().stdout, "0\n");
+
+    // 1.10–1.11: only the version table, one row.
+    assert_eq!(db.tables(), vec!["migrate_version"]);
+    let canonical = fs::canonicalize(&repo)
+        .expect("canonical")
+        .to_string_lossy()
+        .into_owned();
+    assert_eq!(
+        db.version_rows("migrate_version"),
+        vec![("sample".to_string(), canonical.clone(), 0)]
+    );
+
+    // 1.12–1.16: version 1 adds the books table.
+    db.run(&["script_sql", "default", "add books table", r])
+        .success();
+    copy_version(&repo, "001_");
+    assert_eq!(db.run(&["version", r]).success().stdout, "1\n");
+    assert_eq!(
+        db.run(&["upgrade", url, r]).success().stdout,
+        "0 -> 1... \ndone\n"
+    );
+    assert_eq!(db.run(&["db_version", url, r]).success().stdout, "1\n");
+    assert_eq!(db.tables(), vec!["books", "migrate_version"]);
+    check_books(&db, false);
+
+    // 1.17–1.21: version 2 adds isbn.
+    db.run(&["script_sql", "default", "add isbn column", r])
+        .success();
+    copy_version(&repo, "002_");
+    assert_eq!(db.run(&["version", r]).success().stdout, "2\n");
+    assert_eq!(
+        db.run(&["upgrade", url, r]).success().stdout,
+        "1 -> 2... \ndone\n"
+    );
+    assert_eq!(db.run(&["db_version", url, r]).success().stdout, "2\n");
+    check_books(&db, true);
+
+    // 1.23: all the way down, then out of version control.
+    let down = db.run(&["downgrade", url, r, "0"]).success().stdout.clone();
+    assert_eq!(down, "2 -> 1... \ndone\n1 -> 0... \ndone\n");
+    assert_eq!(db.tables(), vec!["migrate_version"]);
+    assert_eq!(
+        db.version_rows("migrate_version"),
+        vec![("sample".to_string(), canonical, 0)]
+    );
+    assert_eq!(
+        db.run(&["drop_version_control", url, r]).success().stdout,
+        ""
+    );
+    assert!(db.tables().is_empty(), "{:?}", db.tables());
+});
+
+matrix!(manage_wrapper_holds_the_defaults, |db| {
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/books/migrate_repo"
+    );
+    db.run(&[
+        "manage",
+        "manage.sh",
+        &format!("--url={}", db.url),
+        &format!("--repository={example}"),
+    ])
+    .success();
+    let wrapper = db.path("manage.sh");
+    let run = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(&wrapper);
+        cmd.args(args)
+            .current_dir(db.dir.path())
+            .env("MIGRATE_BIN", env!("CARGO_BIN_EXE_migrate"));
+        crate::support::outcome(&mut cmd)
+    };
+    run(&["version_control"]).success();
+    assert_eq!(
+        run(&["upgrade"]).success().stdout,
+        "0 -> 1... \ndone\n1 -> 2... \ndone\n"
+    );
+    assert_eq!(run(&["db_version"]).success().stdout, "2\n");
+    // Arguments still work, after the defaults: the seed's `manage.py downgrade URL PATH 0`.
+    assert_eq!(
+        run(&["downgrade", &db.url, example, "1"]).success().stdout,
+        "2 -> 1... \ndone\n"
+    );
+    assert_eq!(
+        run(&["downgrade", "0"]).success().stdout,
+        "1 -> 0... \ndone\n"
+    );
+    run(&["drop_version_control"]).success();
+    assert!(db.tables().is_empty());
+});
