@@ -351,3 +351,36 @@ impl TestDb {
         self.run(&["version_control", &self.url, repo]).success();
     }
 }
+
+/// The example repository of the seed tutorial (books, then isbn).
+pub const BOOKS_REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/books/migrate_repo");
+
+impl TestDb {
+    /// Copies the books example repository to `rel` in the test's directory.
+    pub fn books_repo(&self, rel: &str) {
+        let dest = self.path(rel);
+        std::fs::create_dir_all(dest.join("versions")).expect("mkdir");
+        std::fs::copy(Path::new(BOOKS_REPO).join("migrate.cfg"), dest.join("migrate.cfg")).expect("copy cfg");
+        for entry in std::fs::read_dir(Path::new(BOOKS_REPO).join("versions")).expect("versions") {
+            let entry = entry.expect("entry");
+            std::fs::copy(entry.path(), dest.join("versions").join(entry.file_name())).expect("copy script");
+        }
+    }
+
+    /// The example's upgrade script of `version` for this backend, as text.
+    pub fn books_script(&self, prefix: &str) -> String {
+        let dbms = match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgresql",
+            Backend::Mysql => "mysql",
+        };
+        let dir = Path::new(BOOKS_REPO).join("versions");
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .expect("versions")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(prefix) && n.ends_with("_upgrade.sql"))
+            .collect();
+        names.sort_by_key(|n| !n.contains(dbms));
+        std::fs::read_to_string(dir.join(&names[0])).expect("script")
+    }
+}
