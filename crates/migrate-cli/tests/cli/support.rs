@@ -344,26 +344,28 @@ impl TestDb {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, text).expect("write");
     }
-
-    /// Creates repository `repo` (id `sample`) and puts the database under version control.
-    pub fn controlled_repo(&self, repo: &str) {
-        self.run(&["create", repo, "sample"]).success();
-        self.run(&["version_control", &self.url, repo]).success();
-    }
 }
 
 /// The example repository of the seed tutorial (books, then isbn).
-pub const BOOKS_REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/books/migrate_repo");
+pub const BOOKS_REPO: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/books/migrate_repo"
+);
 
 impl TestDb {
     /// Copies the books example repository to `rel` in the test's directory.
     pub fn books_repo(&self, rel: &str) {
         let dest = self.path(rel);
         std::fs::create_dir_all(dest.join("versions")).expect("mkdir");
-        std::fs::copy(Path::new(BOOKS_REPO).join("migrate.cfg"), dest.join("migrate.cfg")).expect("copy cfg");
+        std::fs::copy(
+            Path::new(BOOKS_REPO).join("migrate.cfg"),
+            dest.join("migrate.cfg"),
+        )
+        .expect("copy cfg");
         for entry in std::fs::read_dir(Path::new(BOOKS_REPO).join("versions")).expect("versions") {
             let entry = entry.expect("entry");
-            std::fs::copy(entry.path(), dest.join("versions").join(entry.file_name())).expect("copy script");
+            std::fs::copy(entry.path(), dest.join("versions").join(entry.file_name()))
+                .expect("copy script");
         }
     }
 
