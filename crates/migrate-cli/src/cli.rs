@@ -119,6 +119,14 @@ pub struct DatabaseArgs {
     /// The repository's path.
     #[arg(long)]
     pub repository: Option<String>,
+    /// Seconds to wait for another run holding the migration lock.
+    #[arg(
+        long = "lock-timeout",
+        alias = "lock_timeout",
+        value_name = "SECONDS",
+        default_value_t = 300
+    )]
+    pub lock_timeout: u64,
 }
 
 /// Commands that take a database, a repository and a version.
@@ -137,6 +145,14 @@ pub struct TargetArgs {
     /// The version.
     #[arg(long, allow_negative_numbers = true)]
     pub version: Option<String>,
+    /// Seconds to wait for another run holding the migration lock.
+    #[arg(
+        long = "lock-timeout",
+        alias = "lock_timeout",
+        value_name = "SECONDS",
+        default_value_t = 300
+    )]
+    pub lock_timeout: u64,
 }
 
 /// `upgrade` and `downgrade`.

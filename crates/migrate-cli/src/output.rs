@@ -6,6 +6,7 @@
 use std::io::{self, Write};
 
 use migrate_core::executor::Observer;
+use migrate_core::lock::LockObserver;
 use migrate_core::plan::Step;
 use migrate_core::script::ScriptWarning;
 
@@ -57,6 +58,16 @@ impl<'o> StepPrinter<'o> {
         StepPrinter { out }
     }
 }
+
+impl LockObserver for StepPrinter<'_> {
+    fn waiting(&mut self, holder: Option<&str>) {
+        let by = holder.map(|h| format!(" held by {h}")).unwrap_or_default();
+        self.out
+            .status(&format!("waiting for the migration lock{by}..."));
+    }
+}
+
+impl LockObserver for SqlPrinter<'_> {}
 
 impl Observer for StepPrinter<'_> {
     fn step_started(&mut self, step: &Step) {

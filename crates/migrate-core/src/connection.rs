@@ -72,11 +72,15 @@ pub trait Connection {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError>;
 }
 
-/// An open transaction. Commit it explicitly; dropping it rolls back.
+/// An open transaction (or a savepoint inside one). Commit it explicitly; dropping it rolls
+/// back.
 pub struct Transaction<'c> {
     conn: &'c mut dyn Connection,
+    nested: bool,
     done: bool,
 }
+
+const SAVEPOINT: &str = "migrate_step";
 
 impl<'c> Transaction<'c> {
     /// Opens a transaction with the dialect's `BEGIN`.
@@ -86,7 +90,33 @@ impl<'c> Transaction<'c> {
     pub fn begin(conn: &'c mut dyn Connection) -> Result<Transaction<'c>, DbError> {
         let begin = conn.dialect().begin_transaction();
         conn.execute(begin)?;
-        Ok(Transaction { conn, done: false })
+        Ok(Transaction {
+            conn,
+            nested: false,
+            done: false,
+        })
+    }
+
+    /// Opens a savepoint inside the transaction already open on `conn`; it commits and
+    /// rolls back like a transaction of its own.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn savepoint(conn: &'c mut dyn Connection) -> Result<Transaction<'c>, DbError> {
+        conn.execute(&format!("SAVEPOINT {SAVEPOINT}"))?;
+        Ok(Transaction {
+            conn,
+            nested: true,
+            done: false,
+        })
+    }
+
+    fn rollback_sql(&self) -> String {
+        if self.nested {
+            format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}; RELEASE SAVEPOINT {SAVEPOINT}")
+        } else {
+            "ROLLBACK".to_string()
+        }
     }
 
     /// The connection, for statements inside the transaction.
@@ -100,7 +130,11 @@ impl<'c> Transaction<'c> {
     /// The database's error (the transaction is then rolled back).
     pub fn commit(mut self) -> Result<(), DbError> {
         self.done = true;
-        self.conn.execute("COMMIT")
+        if self.nested {
+            self.conn.execute(&format!("RELEASE SAVEPOINT {SAVEPOINT}"))
+        } else {
+            self.conn.execute("COMMIT")
+        }
     }
 
     /// Rolls back explicitly (dropping does the same, ignoring errors).
@@ -109,7 +143,8 @@ impl<'c> Transaction<'c> {
     /// The database's error.
     pub fn rollback(mut self) -> Result<(), DbError> {
         self.done = true;
-        self.conn.execute("ROLLBACK")
+        let sql = self.rollback_sql();
+        self.conn.execute(&sql)
     }
 }
 
@@ -118,7 +153,8 @@ impl Drop for Transaction<'_> {
         if !self.done {
             // Nothing useful can be done with a failed rollback while unwinding from another
             // error; the connection is about to be closed, which rolls back anyway.
-            let _ = self.conn.execute("ROLLBACK");
+            let sql = self.rollback_sql();
+            let _ = self.conn.execute(&sql);
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::connection::DbError;
 use crate::executor::ExecError;
+use crate::lock::LockError;
 use crate::plan::PlanError;
 use crate::repository::RepoError;
 use crate::script::ScriptError;
@@ -31,6 +32,9 @@ pub enum Error {
     /// The version table's state forbids the command.
     #[error(transparent)]
     VersionTable(#[from] VersionTableError),
+    /// The migration lock could not be taken.
+    #[error(transparent)]
+    Lock(#[from] LockError),
     /// Running the plan failed.
     #[error(transparent)]
     Exec(#[from] ExecError),
@@ -50,6 +54,7 @@ impl Error {
             Error::Plan(e) => e.help(),
             Error::VersionTable(e) => e.help(),
             Error::Exec(e) => e.help(),
+            Error::Lock(e) => e.help(),
             Error::Db(_) => None,
         }
     }

@@ -8,13 +8,14 @@
 use std::path::PathBuf;
 
 use crate::connection::{Connection, DbError, Transaction};
+use crate::lock::LockObserver;
 use crate::plan::{Plan, Step};
 use crate::script::{self, LoadedScript, ScriptError, ScriptWarning};
 use crate::version::Version;
 use crate::version_table::{VersionTable, VersionTableError};
 
 /// Receives progress while a plan runs; the CLI prints it, a library user may log it.
-pub trait Observer {
+pub trait Observer: LockObserver {
     /// A step is about to run.
     fn step_started(&mut self, _step: &Step) {}
     /// A step committed.
@@ -31,6 +32,7 @@ pub trait Observer {
 pub struct Silent;
 
 impl Observer for Silent {}
+impl LockObserver for Silent {}
 
 /// Why running a plan failed.
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +116,16 @@ pub enum Mode {
     Preview,
 }
 
+/// How each step's transaction is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StepTransactions {
+    /// A transaction per step.
+    #[default]
+    Own,
+    /// A savepoint per step inside a transaction the caller holds (SQLite's lock).
+    Savepoints,
+}
+
 /// Runs `plan` against `conn`, bumping `table` after every step.
 ///
 /// # Errors
@@ -124,6 +136,7 @@ pub fn run(
     table: &VersionTable,
     plan: &Plan,
     mode: Mode,
+    transactions: StepTransactions,
     observer: &mut dyn Observer,
 ) -> Result<(), ExecError> {
     let dialect = conn.dialect();
@@ -137,7 +150,7 @@ pub fn run(
             observer.warning(warning);
         }
         match mode {
-            Mode::Execute => run_step(conn, table, step, script, observer)?,
+            Mode::Execute => run_step(conn, table, step, script, transactions, observer)?,
             Mode::Preview => preview_step(conn, table, step, script, observer),
         }
     }
@@ -149,11 +162,15 @@ fn run_step(
     table: &VersionTable,
     step: &Step,
     script: &LoadedScript,
+    transactions: StepTransactions,
     observer: &mut dyn Observer,
 ) -> Result<(), ExecError> {
     observer.step_started(step);
     let rolled_back = conn.dialect().transactional_ddl();
-    let mut tx = Transaction::begin(conn)?;
+    let mut tx = match transactions {
+        StepTransactions::Own => Transaction::begin(conn)?,
+        StepTransactions::Savepoints => Transaction::savepoint(conn)?,
+    };
     for (i, statement) in script.statements.iter().enumerate() {
         tx.conn()
             .execute(&statement.sql)

@@ -164,6 +164,15 @@ fn to_sql(value: &Value, ty: &Type) -> Box<dyn ToSql + Sync> {
     }
 }
 
+/// Each parameter converted for the type the prepared statement expects.
+fn bind(stmt: &Statement, params: &[Value]) -> Vec<Box<dyn ToSql + Sync>> {
+    params
+        .iter()
+        .zip(stmt.params())
+        .map(|(v, t)| to_sql(v, t))
+        .collect()
+}
+
 fn from_row(row: &postgres::Row, i: usize) -> Value {
     let ty = row.columns()[i].type_().clone();
     let int = match ty {
@@ -209,22 +218,14 @@ impl Connection for PostgresConnection {
 
     fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
         let stmt = self.prepared(sql)?;
-        let boxed: Vec<Box<dyn ToSql + Sync>> = params
-            .iter()
-            .zip(stmt.params())
-            .map(|(v, t)| to_sql(v, t))
-            .collect();
+        let boxed = bind(&stmt, params);
         let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(AsRef::as_ref).collect();
         self.client.execute(&stmt, &refs).map_err(|e| db_error(&e))
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {
         let stmt = self.prepared(sql)?;
-        let boxed: Vec<Box<dyn ToSql + Sync>> = params
-            .iter()
-            .zip(stmt.params())
-            .map(|(v, t)| to_sql(v, t))
-            .collect();
+        let boxed = bind(&stmt, params);
         let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(AsRef::as_ref).collect();
         let rows = self.client.query(&stmt, &refs).map_err(|e| db_error(&e))?;
         Ok(rows

@@ -1,12 +1,23 @@
 //! Commands about a database's version-control state: `version_control`, `db_version`,
 //! `drop_version_control`.
 
+use std::time::Duration;
+
+use migrate_core::ops::RunOptions;
 use migrate_core::{Connection, Repository, ops, repository};
 
 use crate::CliError;
 use crate::args::{Bound, Slot, bind};
 use crate::cli::{DatabaseArgs, TargetArgs};
-use crate::output::Output;
+use crate::output::{Output, StepPrinter};
+
+/// Options with the lock timeout given in seconds.
+pub fn lock_options(seconds: u64) -> RunOptions {
+    RunOptions {
+        lock_timeout: Duration::from_secs(seconds),
+        ..RunOptions::default()
+    }
+}
 
 fn bind_database(args: DatabaseArgs) -> Result<Bound, CliError> {
     let explicit = Bound {
@@ -24,7 +35,8 @@ pub fn connect(bound: &Bound) -> Result<Box<dyn Connection>, CliError> {
 }
 
 /// `version_control URL PATH [VERSION]`.
-pub fn version_control(args: TargetArgs, _out: &mut Output) -> Result<(), CliError> {
+pub fn version_control(args: TargetArgs, out: &mut Output) -> Result<(), CliError> {
+    let options = lock_options(args.lock_timeout);
     let explicit = Bound {
         url: args.url,
         repository: args.repository,
@@ -39,7 +51,13 @@ pub fn version_control(args: TargetArgs, _out: &mut Output) -> Result<(), CliErr
     let url = bound.url()?;
     let repo = Repository::open(bound.repository()?)?;
     let mut conn = migrate_drivers::connect(&url)?;
-    ops::version_control(conn.as_mut(), &repo, version)?;
+    ops::version_control(
+        conn.as_mut(),
+        &repo,
+        version,
+        options,
+        &mut StepPrinter::new(out),
+    )?;
     Ok(())
 }
 
@@ -55,11 +73,12 @@ pub fn db_version(args: DatabaseArgs, out: &mut Output) -> Result<(), CliError> 
 }
 
 /// `drop_version_control URL PATH`.
-pub fn drop_version_control(args: DatabaseArgs, _out: &mut Output) -> Result<(), CliError> {
+pub fn drop_version_control(args: DatabaseArgs, out: &mut Output) -> Result<(), CliError> {
+    let options = lock_options(args.lock_timeout);
     let bound = bind_database(args)?;
     let url = bound.url()?;
     let config = repository::read_config(bound.repository()?.as_ref())?;
     let mut conn = migrate_drivers::connect(&url)?;
-    ops::drop_version_control(conn.as_mut(), &config)?;
+    ops::drop_version_control(conn.as_mut(), &config, options, &mut StepPrinter::new(out))?;
     Ok(())
 }

@@ -19,6 +19,7 @@ struct Prepared {
 
 fn prepare(args: RunArgs) -> Result<Prepared, CliError> {
     let t = args.target;
+    let lock_timeout = t.lock_timeout;
     let explicit = Bound {
         url: t.url,
         repository: t.repository,
@@ -41,7 +42,10 @@ fn prepare(args: RunArgs) -> Result<Prepared, CliError> {
         bound,
         version,
         repo,
-        options: RunOptions { mode },
+        options: RunOptions {
+            mode,
+            ..super::database::lock_options(lock_timeout)
+        },
     })
 }
 

@@ -12,5 +12,6 @@ mod adopt;
 mod arguments;
 mod errors;
 mod repository;
+mod safety;
 mod scripts;
 mod tutorial;

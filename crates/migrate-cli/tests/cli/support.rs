@@ -294,9 +294,14 @@ impl Outcome {
             "stderr lacks {needle:?}:\n{}",
             self.stderr
         );
-        assert!(
-            self.stderr.starts_with("error: "),
-            "stderr should start with 'error: ':\n{}",
+        let errors = self
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .count();
+        assert_eq!(
+            errors, 1,
+            "stderr should hold one 'error: ' line:\n{}",
             self.stderr
         );
         self

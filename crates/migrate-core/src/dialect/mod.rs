@@ -82,10 +82,34 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     /// the connection's current schema or database.
     fn table_exists_query(&self) -> String;
 
+    /// How concurrent runs against one database and repository are serialised.
+    fn migration_lock(&self) -> MigrationLock;
+
     /// Largest value the version column holds when it is `INTEGER`, if the database limits it.
     /// sqlalchemy-migrate's table uses `INTEGER`, which is 32-bit on PostgreSQL and MySQL: too
     /// small for timestamp numbering, so repositories using it get a `BIGINT` column instead.
     fn integer_max(&self) -> Option<u64>;
+}
+
+/// How a database serialises migration runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MigrationLock {
+    /// A named lock held by the session. Each query takes the lock name as its one parameter.
+    Session {
+        /// Tries to take the lock without waiting; returns one row, 1 when taken.
+        try_acquire: &'static str,
+        /// Releases it.
+        release: &'static str,
+        /// Describes the session holding it (one text row), where the database can tell.
+        holder: &'static str,
+    },
+    /// One write transaction held for the whole run (SQLite): versions commit as savepoints
+    /// inside it, and other writers wait on the database's busy timeout.
+    WriteTransaction {
+        /// Sets how long to wait for another writer, in milliseconds (formatted in).
+        busy_timeout: &'static str,
+    },
 }
 
 /// Double-quote quoting (SQL standard), doubling embedded quotes.

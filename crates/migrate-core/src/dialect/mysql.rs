@@ -1,6 +1,6 @@
 //! MySQL and MariaDB: DDL commits implicitly, backtick identifiers, `#` comments, `DELIMITER`.
 
-use super::{Dialect, DialectKind};
+use super::{Dialect, DialectKind, MigrationLock};
 use crate::sql::LexerOptions;
 
 /// The MySQL/MariaDB dialect.
@@ -54,6 +54,19 @@ impl Dialect for Mysql {
     fn table_exists_query(&self) -> String {
         "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
             .to_string()
+    }
+
+    // GET_LOCK names are server-wide and at most 64 characters, so the name hashes the
+    // database with the repository.
+    // See: https://dev.mysql.com/doc/refman/8.0/en/locking-functions.html
+    fn migration_lock(&self) -> MigrationLock {
+        MigrationLock::Session {
+            try_acquire: "SELECT GET_LOCK(CONCAT('migrate:', SHA1(CONCAT(DATABASE(), ':', ?))), 0)",
+            release: "SELECT RELEASE_LOCK(CONCAT('migrate:', SHA1(CONCAT(DATABASE(), ':', ?))))",
+            holder: "SELECT CONCAT('connection ', p.ID, ' (', p.USER, '@', p.HOST, ', for ', p.TIME, 's)') \
+                     FROM information_schema.PROCESSLIST p \
+                     WHERE p.ID = IS_USED_LOCK(CONCAT('migrate:', SHA1(CONCAT(DATABASE(), ':', ?))))",
+        }
     }
 
     fn integer_max(&self) -> Option<u64> {

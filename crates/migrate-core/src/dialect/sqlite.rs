@@ -1,6 +1,6 @@
 //! SQLite: the bundled library, transactional DDL, `?NNN` parameters.
 
-use super::{Dialect, DialectKind, quote_double};
+use super::{Dialect, DialectKind, MigrationLock, quote_double};
 use crate::sql::LexerOptions;
 
 /// The SQLite dialect.
@@ -54,6 +54,14 @@ impl Dialect for Sqlite {
 
     fn table_exists_query(&self) -> String {
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1".to_string()
+    }
+
+    // SQLite has no named locks; a write transaction is the lock.
+    // See: https://www.sqlite.org/lang_transaction.html
+    fn migration_lock(&self) -> MigrationLock {
+        MigrationLock::WriteTransaction {
+            busy_timeout: "PRAGMA busy_timeout = {}",
+        }
     }
 
     fn integer_max(&self) -> Option<u64> {

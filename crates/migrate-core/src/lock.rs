@@ -1,0 +1,248 @@
+//! The migration lock: one run at a time per (database, repository).
+//!
+//! PostgreSQL takes a session advisory lock, MySQL/MariaDB a `GET_LOCK` named lock, SQLite a
+//! write transaction (`BEGIN IMMEDIATE`) held for the whole run, with each version a savepoint
+//! inside it. The lock is a guard: it is released on every path, including early returns and
+//! panics, and a crashed process's lock dies with its connection. The current version must be
+//! read *after* taking the lock, so that a run that waited sees what the previous one did.
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::connection::{Connection, DbError, Value};
+use crate::dialect::MigrationLock;
+use crate::repository::RepositoryId;
+
+/// Why the lock could not be taken.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LockError {
+    /// Another run held it for longer than the timeout.
+    #[error("gave up waiting for the migration lock of '{repository_id}' after {waited:?}{}", holder.as_ref().map(|h| format!("; it is held by {h}")).unwrap_or_default())]
+    Timeout {
+        /// The repository.
+        repository_id: RepositoryId,
+        /// How long we waited.
+        waited: Duration,
+        /// Who holds it, where the database can tell.
+        holder: Option<String>,
+    },
+    /// The database refused a lock statement.
+    #[error("cannot take the migration lock: {0}")]
+    Db(#[from] DbError),
+}
+
+impl LockError {
+    /// The remedy to show beside the error.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            LockError::Timeout { .. } => Some(
+                "another migration is running against this database; wait for it, or raise --lock-timeout".into(),
+            ),
+            LockError::Db(_) => Some(
+                "behind a transaction-pooling proxy (PgBouncer pool_mode=transaction) session locks \
+                 do not hold; connect directly or through a session-pooled port"
+                    .into(),
+            ),
+        }
+    }
+}
+
+/// Tells the caller the run is waiting, and for whom.
+pub trait LockObserver {
+    /// The lock is taken by someone else; `holder` says who, where the database can tell.
+    fn waiting(&mut self, _holder: Option<&str>) {}
+}
+
+/// The held lock. Release it with [`LockGuard::release`]; dropping it releases too (for
+/// SQLite, dropping rolls the run back, release commits it).
+pub struct LockGuard<'c> {
+    conn: &'c mut dyn Connection,
+    name: String,
+    kind: HeldKind,
+    released: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HeldKind {
+    Session { release: &'static str },
+    WriteTransaction,
+}
+
+impl<'c> LockGuard<'c> {
+    /// Takes the lock for `repository_id`, waiting up to `timeout`.
+    ///
+    /// # Errors
+    /// [`LockError::Timeout`] naming the holder, or the database's error.
+    pub fn acquire(
+        conn: &'c mut dyn Connection,
+        repository_id: &RepositoryId,
+        timeout: Duration,
+        observer: &mut dyn LockObserver,
+    ) -> Result<LockGuard<'c>, LockError> {
+        let name = format!("migrate:{}", repository_id.as_str());
+        let kind = match conn.dialect().migration_lock() {
+            MigrationLock::Session {
+                try_acquire,
+                release,
+                holder,
+            } => {
+                wait_for_session_lock(conn, &name, try_acquire, holder, timeout, observer)
+                    .map_err(|holder| LockError::Timeout {
+                        repository_id: repository_id.clone(),
+                        waited: timeout,
+                        holder,
+                    })??;
+                HeldKind::Session { release }
+            }
+            MigrationLock::WriteTransaction { busy_timeout } => {
+                begin_write(conn, busy_timeout, timeout, observer).map_err(|e| match e {
+                    WriteLockError::Busy => LockError::Timeout {
+                        repository_id: repository_id.clone(),
+                        waited: timeout,
+                        holder: None,
+                    },
+                    WriteLockError::Db(e) => LockError::Db(e),
+                })?;
+                HeldKind::WriteTransaction
+            }
+        };
+        Ok(LockGuard {
+            conn,
+            name,
+            kind,
+            released: false,
+        })
+    }
+
+    /// The connection, for the work done under the lock.
+    pub fn conn(&mut self) -> &mut dyn Connection {
+        self.conn
+    }
+
+    /// Whether work under this lock already runs in a transaction, so each version must be a
+    /// savepoint rather than a transaction of its own.
+    pub fn nests_transactions(&self) -> bool {
+        self.kind == HeldKind::WriteTransaction
+    }
+
+    /// Releases the lock, keeping the work done under it.
+    ///
+    /// # Errors
+    /// The database's error (for SQLite, the commit's).
+    pub fn release(mut self) -> Result<(), DbError> {
+        self.released = true;
+        match self.kind {
+            HeldKind::Session { release } => self
+                .conn
+                .query(release, &[Value::Text(self.name.clone())])
+                .map(|_| ()),
+            HeldKind::WriteTransaction => self.conn.execute("COMMIT"),
+        }
+    }
+}
+
+impl Drop for LockGuard<'_> {
+    fn drop(&mut self) {
+        if self.released {
+            return;
+        }
+        // Unwinding from another error: a failed release cannot be reported, and the lock
+        // dies with the connection anyway.
+        let _ = match self.kind {
+            HeldKind::Session { release } => self
+                .conn
+                .query(release, &[Value::Text(self.name.clone())])
+                .map(|_| ()),
+            HeldKind::WriteTransaction => self.conn.execute("ROLLBACK"),
+        };
+    }
+}
+
+/// Polls the session lock until it is taken (`Ok(Ok(()))`), the database fails
+/// (`Ok(Err(_))`), or the timeout passes (`Err(holder)`).
+fn wait_for_session_lock(
+    conn: &mut dyn Connection,
+    name: &str,
+    try_acquire: &str,
+    holder_sql: &str,
+    timeout: Duration,
+    observer: &mut dyn LockObserver,
+) -> Result<Result<(), DbError>, Option<String>> {
+    let key = [Value::Text(name.to_string())];
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(10);
+    let mut reported = false;
+    loop {
+        let taken = match conn.query(try_acquire, &key) {
+            Ok(rows) => rows.first().and_then(|r| r.first()).and_then(Value::as_int) == Some(1),
+            Err(e) => return Ok(Err(e)),
+        };
+        if taken {
+            return Ok(Ok(()));
+        }
+        let mut holder = || {
+            conn.query(holder_sql, &key).ok().and_then(|rows| {
+                rows.into_iter()
+                    .next()
+                    .and_then(|r| r.into_iter().next())
+                    .and_then(|v| match v {
+                        Value::Text(t) => Some(t),
+                        _ => None,
+                    })
+            })
+        };
+        if start.elapsed() >= timeout {
+            return Err(holder());
+        }
+        if !reported {
+            observer.waiting(holder().as_deref());
+            reported = true;
+        }
+        thread::sleep(pause.min(timeout.saturating_sub(start.elapsed())));
+        pause = (pause * 2).min(Duration::from_millis(200));
+    }
+}
+
+enum WriteLockError {
+    Busy,
+    Db(DbError),
+}
+
+/// `BEGIN IMMEDIATE` at once; when another writer has the database, says so and waits on
+/// the busy timeout.
+fn begin_write(
+    conn: &mut dyn Connection,
+    busy_timeout: &str,
+    timeout: Duration,
+    observer: &mut dyn LockObserver,
+) -> Result<(), WriteLockError> {
+    let set = |conn: &mut dyn Connection, ms: u128| {
+        conn.execute(&busy_timeout.replace("{}", &ms.to_string()))
+    };
+    let begin = conn.dialect().begin_transaction();
+    set(conn, 0).map_err(WriteLockError::Db)?;
+    let first = conn.execute(begin);
+    let result = match first {
+        Ok(()) => Ok(()),
+        Err(e) if is_busy(&e) => {
+            observer.waiting(None);
+            set(conn, timeout.as_millis()).map_err(WriteLockError::Db)?;
+            conn.execute(begin).map_err(|e| {
+                if is_busy(&e) {
+                    WriteLockError::Busy
+                } else {
+                    WriteLockError::Db(e)
+                }
+            })
+        }
+        Err(e) => Err(WriteLockError::Db(e)),
+    };
+    // Later statements of the run should wait for readers rather than fail.
+    let _ = set(conn, timeout.as_millis());
+    result
+}
+
+fn is_busy(e: &DbError) -> bool {
+    e.message.contains("database is locked") || e.message.contains("database is busy")
+}
