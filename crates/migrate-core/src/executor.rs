@@ -7,7 +7,10 @@
 
 use std::path::PathBuf;
 
+use std::time::Instant;
+
 use crate::connection::{Connection, DbError, Transaction};
+use crate::journal::{Entry, Journal, Outcome};
 use crate::lock::LockObserver;
 use crate::plan::{Plan, Step};
 use crate::script::{self, LoadedScript, ScriptError, ScriptWarning};
@@ -65,6 +68,18 @@ pub enum ExecError {
     /// `BEGIN` or `COMMIT` failed.
     #[error("{0}")]
     Transaction(#[from] DbError),
+    /// An earlier step stopped half-way and nobody has said what became of it.
+    #[error("the database is dirty: {} {} -> {}{} stopped{}{}", .0.action, .0.from, .0.to,
+        .0.script.as_ref().map(|s| format!(" ({s})")).unwrap_or_default(),
+        .0.statement.map(|n| format!(" at statement {n}")).unwrap_or_default(),
+        .0.message.as_ref().map(|m| format!(": {m}")).unwrap_or_else(|| " (its process died)".into()))]
+    Dirty(Box<Entry>),
+    /// `repair --mark-…` with no dirty step.
+    #[error("there is no dirty step to repair")]
+    NothingToRepair,
+    /// `repair --accept-changed` for a script that has not changed.
+    #[error("version {0}'s script has not changed since it was applied (or was never journaled)")]
+    NotChanged(Version),
 }
 
 impl ExecError {
@@ -91,7 +106,14 @@ impl ExecError {
                  the script so it can run again",
                 index - 1
             )),
-            ExecError::Transaction(_) => None,
+            ExecError::Transaction(_) | ExecError::NothingToRepair | ExecError::NotChanged(_) => {
+                None
+            }
+            ExecError::Dirty(entry) => Some(format!(
+                "check what the step did, then run `migrate repair URL PATH --mark-applied` if it \
+                 completed (the version becomes {}) or `--mark-rolled-back` if you undid it (it stays {})",
+                entry.to, entry.from
+            )),
         }
     }
 }
@@ -134,6 +156,7 @@ pub enum StepTransactions {
 pub fn run(
     conn: &mut dyn Connection,
     table: &VersionTable,
+    journal: &Journal,
     plan: &Plan,
     mode: Mode,
     transactions: StepTransactions,
@@ -150,42 +173,135 @@ pub fn run(
             observer.warning(warning);
         }
         match mode {
-            Mode::Execute => run_step(conn, table, step, script, transactions, observer)?,
+            Mode::Execute => {
+                let ctx = StepContext {
+                    table,
+                    journal,
+                    transactions,
+                };
+                run_step(conn, &ctx, step, script, observer)?
+            }
             Mode::Preview => preview_step(conn, table, step, script, observer),
         }
     }
     Ok(())
 }
 
+struct StepContext<'a> {
+    table: &'a VersionTable,
+    journal: &'a Journal,
+    transactions: StepTransactions,
+}
+
+/// Runs one step and journals it. Where DDL is transactional the journal row commits with
+/// the step; elsewhere it is written as `running` first, so a crash leaves it behind.
 fn run_step(
     conn: &mut dyn Connection,
-    table: &VersionTable,
+    ctx: &StepContext<'_>,
     step: &Step,
     script: &LoadedScript,
-    transactions: StepTransactions,
     observer: &mut dyn Observer,
 ) -> Result<(), ExecError> {
     observer.step_started(step);
-    let rolled_back = conn.dialect().transactional_ddl();
-    let mut tx = match transactions {
-        StepTransactions::Own => Transaction::begin(conn)?,
-        StepTransactions::Savepoints => Transaction::savepoint(conn)?,
+    let started = Instant::now();
+    let transactional = conn.dialect().transactional_ddl();
+    let mut entry = Entry::now(
+        step.from,
+        step.to,
+        step.direction.as_str(),
+        Outcome::Running,
+    );
+    entry.script = Some(step.script.file_name());
+    entry.checksum = Some(script.checksum.normalized.clone());
+    entry.checksum_raw = Some(script.checksum.raw.clone());
+    if !transactional {
+        entry.id = ctx.journal.insert(conn, &entry)?;
+    }
+    let failed = match run_statements(conn, ctx, step, script, &mut entry, started) {
+        Ok(()) => return finish(conn, ctx, entry, observer, step, transactional),
+        Err(failure) => failure,
     };
+    let (index, message) = failed;
+    entry.statement = Some(index as i64);
+    entry.message = Some(message.clone());
+    let partial = !transactional && index > 1;
+    entry.finish(
+        if partial {
+            Outcome::Dirty
+        } else {
+            Outcome::Failed
+        },
+        started.elapsed(),
+    );
+    // The step's error matters more than a failure to journal it.
+    let _ = if transactional {
+        ctx.journal.insert(conn, &entry).map(|_| ())
+    } else {
+        ctx.journal.update(conn, &entry)
+    };
+    Err(ExecError::Statement {
+        path: step.script.path.clone(),
+        line: script
+            .statements
+            .get(index.saturating_sub(1))
+            .map_or(0, |s| s.line),
+        sql: script
+            .statements
+            .get(index.saturating_sub(1))
+            .map_or_else(String::new, |s| s.sql.clone()),
+        index,
+        message,
+        version: step.from,
+        rolled_back: transactional,
+    })
+}
+
+/// The step's statements, version bump and (transactional databases) journal row, in one
+/// transaction. A statement failure comes back as its 1-based index and the message.
+fn run_statements(
+    conn: &mut dyn Connection,
+    ctx: &StepContext<'_>,
+    step: &Step,
+    script: &LoadedScript,
+    entry: &mut Entry,
+    started: Instant,
+) -> Result<(), (usize, String)> {
+    let as_failure = |index: usize| move |e: DbError| (index, e.message);
+    let mut tx = match ctx.transactions {
+        StepTransactions::Own => Transaction::begin(conn),
+        StepTransactions::Savepoints => Transaction::savepoint(conn),
+    }
+    .map_err(as_failure(1))?;
     for (i, statement) in script.statements.iter().enumerate() {
         tx.conn()
             .execute(&statement.sql)
-            .map_err(|e| ExecError::Statement {
-                path: step.script.path.clone(),
-                line: statement.line,
-                sql: statement.sql.clone(),
-                index: i + 1,
-                message: e.message,
-                version: step.from,
-                rolled_back,
-            })?;
+            .map_err(as_failure(i + 1))?;
     }
-    table.update(tx.conn(), step.from, step.to)?;
-    tx.commit()?;
+    let last = script.statements.len().max(1);
+    ctx.table
+        .update(tx.conn(), step.from, step.to)
+        .map_err(|e| (last, e.to_string()))?;
+    entry.statement = Some(script.statements.len() as i64);
+    entry.finish(Outcome::Applied, started.elapsed());
+    if tx.conn().dialect().transactional_ddl() {
+        ctx.journal
+            .insert(tx.conn(), entry)
+            .map_err(as_failure(last))?;
+    }
+    tx.commit().map_err(as_failure(last))
+}
+
+fn finish(
+    conn: &mut dyn Connection,
+    ctx: &StepContext<'_>,
+    entry: Entry,
+    observer: &mut dyn Observer,
+    step: &Step,
+    transactional: bool,
+) -> Result<(), ExecError> {
+    if !transactional {
+        ctx.journal.update(conn, &entry)?;
+    }
     observer.step_finished(step);
     Ok(())
 }

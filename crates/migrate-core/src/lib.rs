@@ -11,6 +11,7 @@ pub mod connection;
 pub mod dialect;
 pub mod error;
 pub mod executor;
+pub mod journal;
 pub mod lock;
 pub mod ops;
 pub mod plan;

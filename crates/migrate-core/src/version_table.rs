@@ -247,6 +247,30 @@ impl VersionTable {
         }
     }
 
+    /// Sets the row to `version` whatever it says now (for `stamp`).
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn set(
+        &self,
+        conn: &mut dyn Connection,
+        version: Version,
+    ) -> Result<(), VersionTableError> {
+        let d = conn.dialect();
+        let sql = format!(
+            "UPDATE {} SET version = {} WHERE repository_id = {}",
+            self.quoted(conn),
+            d.placeholder(1),
+            d.placeholder(2)
+        );
+        let value = self.value(conn, version)?;
+        conn.execute_with(
+            &sql,
+            &[value, Value::Text(self.repository_id.as_str().into())],
+        )?;
+        Ok(())
+    }
+
     /// The statement [`VersionTable::update`] runs, for previews.
     pub fn update_sql(&self, conn: &dyn Connection) -> String {
         let d = conn.dialect();

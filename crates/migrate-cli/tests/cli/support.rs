@@ -148,8 +148,15 @@ impl TestDb {
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
-    /// The tables of the database, sorted.
+    /// The tables of the database, sorted, without migrate's journal (see `journal`).
     pub fn tables(&self) -> Vec<String> {
+        let mut names = self.all_tables();
+        names.retain(|t| !t.ends_with("_journal"));
+        names
+    }
+
+    /// Every table of the database, sorted.
+    pub fn all_tables(&self) -> Vec<String> {
         let sql = match self.backend {
             Backend::Sqlite => {
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"

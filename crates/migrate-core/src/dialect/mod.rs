@@ -82,6 +82,9 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     /// the connection's current schema or database.
     fn table_exists_query(&self) -> String;
 
+    /// The column definition of an auto-numbered BIGINT primary key named `id`.
+    fn identity_column(&self) -> &'static str;
+
     /// How concurrent runs against one database and repository are serialised.
     fn migration_lock(&self) -> MigrationLock;
 

@@ -69,6 +69,10 @@ impl Dialect for Mysql {
         }
     }
 
+    fn identity_column(&self) -> &'static str {
+        "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY"
+    }
+
     fn integer_max(&self) -> Option<u64> {
         Some(i32::MAX as u64)
     }

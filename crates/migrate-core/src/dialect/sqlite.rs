@@ -64,6 +64,10 @@ impl Dialect for Sqlite {
         }
     }
 
+    fn identity_column(&self) -> &'static str {
+        "INTEGER PRIMARY KEY AUTOINCREMENT"
+    }
+
     fn integer_max(&self) -> Option<u64> {
         None
     }

@@ -43,6 +43,72 @@ pub struct LoadedScript {
     pub statements: Vec<PlannedStatement>,
     /// Warnings found while loading.
     pub warnings: Vec<ScriptWarning>,
+    /// Fingerprints of the file.
+    pub checksum: Checksum,
+}
+
+/// SHA-256 fingerprints of a script file, hex-encoded.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Checksum {
+    /// Of the normalised text: comments, blank lines, line endings and trailing whitespace do
+    /// not count, so only a change to what runs changes it.
+    pub normalized: String,
+    /// Of the bytes as they are.
+    pub raw: String,
+}
+
+impl Checksum {
+    fn of(text: &str, normalized: &str) -> Checksum {
+        Checksum {
+            normalized: sha256_hex(normalized.as_bytes()),
+            raw: sha256_hex(text.as_bytes()),
+        }
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Comments in portable (TOML) scripts start with `#`; strings take backslash escapes.
+const TOML_LEXER: sql::LexerOptions = sql::LexerOptions {
+    dollar_quotes: false,
+    nested_block_comments: false,
+    backtick_identifiers: false,
+    bracket_identifiers: false,
+    hash_comments: true,
+    backslash_escapes: true,
+    delimiter_command: false,
+};
+
+/// The checksum of `file` as it is on disk now, for comparing with the one recorded when it
+/// was applied.
+///
+/// # Errors
+/// The file cannot be read or does not split.
+pub fn checksum(file: &ScriptFile, dialect: &dyn Dialect) -> Result<Checksum, ScriptError> {
+    let text = read(&file.path)?;
+    checksum_of(file, &text, dialect)
+}
+
+fn checksum_of(
+    file: &ScriptFile,
+    text: &str,
+    dialect: &dyn Dialect,
+) -> Result<Checksum, ScriptError> {
+    let lexer = match file.kind {
+        ScriptKind::Portable => TOML_LEXER,
+        _ => dialect.lexer(),
+    };
+    let normalized = sql::normalize(text, lexer).map_err(|source| ScriptError::Split {
+        path: file.path.clone(),
+        source,
+    })?;
+    Ok(Checksum::of(text, &normalized))
 }
 
 /// Why a script cannot be loaded.
@@ -115,14 +181,20 @@ pub fn load(
         }),
         ScriptKind::Sql { .. } => {
             let text = read(&file.path)?;
-            let mut out = LoadedScript::default();
+            let mut out = LoadedScript {
+                checksum: checksum_of(file, &text, dialect)?,
+                ..LoadedScript::default()
+            };
             push_sql(&mut out, &file.path, &text, 1, dialect)?;
             Ok(out)
         }
         ScriptKind::Portable => {
             let text = read(&file.path)?;
             let script = PortableScript::parse(&text, &file.path)?;
-            let mut out = LoadedScript::default();
+            let mut out = LoadedScript {
+                checksum: checksum_of(file, &text, dialect)?,
+                ..LoadedScript::default()
+            };
             for step in script.steps(direction, &file.path)? {
                 let sql = step.render(dialect, &file.path)?;
                 push_sql(&mut out, &file.path, sql, step.line, dialect)?;

@@ -2,4 +2,4 @@
 
 mod split;
 
-pub use split::{LexerOptions, SplitError, Statement, split};
+pub use split::{LexerOptions, SplitError, Statement, normalize, split};

@@ -68,6 +68,30 @@ pub struct SplitError {
     pub line: usize,
 }
 
+/// The script with comments and blank lines removed, line endings made `\n` and trailing
+/// whitespace dropped: the text a checksum should see, so that only real changes count.
+///
+/// # Errors
+/// As [`split`].
+pub fn normalize(script: &str, opts: LexerOptions) -> Result<String, SplitError> {
+    let mut splitter = Splitter::new(script, opts);
+    splitter.keep_comments = true;
+    let comments = splitter.run_collecting()?;
+    let mut text = String::with_capacity(script.len());
+    let mut at = 0;
+    for (start, end) in comments {
+        text.push_str(&script[at..start]);
+        at = end;
+    }
+    text.push_str(&script[at..]);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    Ok(lines.join("\n"))
+}
+
 /// Splits `script` into statements under the given rules.
 ///
 /// # Errors
@@ -91,6 +115,8 @@ struct Splitter<'a> {
     words: Vec<String>,
     depth: u32,
     after_end: bool,
+    keep_comments: bool,
+    comments: Vec<(usize, usize)>,
 }
 
 impl<'a> Splitter<'a> {
@@ -108,6 +134,22 @@ impl<'a> Splitter<'a> {
             words: Vec::new(),
             depth: 0,
             after_end: false,
+            keep_comments: false,
+            comments: Vec::new(),
+        }
+    }
+
+    fn run_collecting(mut self) -> Result<Vec<(usize, usize)>, SplitError> {
+        self.keep_comments = true;
+        while self.pos < self.bytes.len() {
+            self.token()?;
+        }
+        Ok(self.comments)
+    }
+
+    fn note_comment(&mut self, start: usize) {
+        if self.keep_comments {
+            self.comments.push((start, self.pos));
         }
     }
 
@@ -147,14 +189,17 @@ impl<'a> Splitter<'a> {
             }
             b'-' if self.peek(1) == b'-' && self.dash_comment_allowed() => {
                 self.skip_line();
+                self.note_comment(start);
                 return Ok(());
             }
             b'#' if self.opts.hash_comments => {
                 self.skip_line();
+                self.note_comment(start);
                 return Ok(());
             }
             b'/' if self.peek(1) == b'*' => {
                 self.skip_block_comment()?;
+                self.note_comment(start);
                 return Ok(());
             }
             _ => {}
@@ -490,6 +535,21 @@ mod tests {
             }
         );
         assert_eq!(err.to_string(), "string opened on line 2 is never closed");
+    }
+
+    #[test]
+    fn normalising_drops_comments_blank_lines_and_line_endings_only() {
+        let a = "-- add t\r\nCREATE TABLE t (a INT); -- why\r\n\r\n/* block */\nINSERT INTO t VALUES ('--not a comment');   \n";
+        let b = "CREATE TABLE t (a INT);\nINSERT INTO t VALUES ('--not a comment');";
+        assert_eq!(
+            normalize(a, SQLITE.lexer()).unwrap(),
+            normalize(b, SQLITE.lexer()).unwrap()
+        );
+        let c = "CREATE TABLE t (a BIGINT);\nINSERT INTO t VALUES ('--not a comment');";
+        assert_ne!(
+            normalize(b, SQLITE.lexer()).unwrap(),
+            normalize(c, SQLITE.lexer()).unwrap()
+        );
     }
 
     #[test]

@@ -9,10 +9,15 @@ use std::time::Duration;
 
 use crate::connection::Connection;
 use crate::error::Error;
-use crate::executor::{self, Mode, Observer, StepTransactions};
+use std::collections::BTreeMap;
+
+use crate::executor::{self, ExecError, Mode, Observer, StepTransactions};
+use crate::journal::{Journal, Outcome};
 use crate::lock::{LockGuard, LockObserver};
 use crate::plan::{self, Plan};
+use crate::repository::Selection;
 use crate::repository::{Config, Repository};
+use crate::script::{self, ScriptWarning};
 use crate::version::{Direction, Version};
 use crate::version_table::VersionTable;
 
@@ -39,7 +44,7 @@ impl Default for RunOptions {
 
 /// Runs `work` under the repository's migration lock; SQLite's lock is a transaction that
 /// commits whatever `work` completed, even when it then failed.
-fn locked<T>(
+pub(crate) fn locked<T>(
     conn: &mut dyn Connection,
     config: &Config,
     timeout: Duration,
@@ -141,6 +146,7 @@ fn walk(
     observer: &mut dyn Observer,
 ) -> Result<Plan, Error> {
     let table = VersionTable::new(repo.config());
+    let journal = Journal::new(repo.config());
     let plan_from = |conn: &mut dyn Connection| -> Result<Plan, Error> {
         let current = table.require(conn)?;
         Ok(match direction {
@@ -155,14 +161,8 @@ fn walk(
     };
     if options.mode == Mode::Preview {
         let plan = plan_from(conn)?;
-        executor::run(
-            conn,
-            &table,
-            &plan,
-            Mode::Preview,
-            StepTransactions::Own,
-            observer,
-        )?;
+        let (mode, tx) = (Mode::Preview, StepTransactions::Own);
+        executor::run(conn, &table, &journal, &plan, mode, tx, observer)?;
         return Ok(plan);
     }
     let id = &repo.config().repository_id;
@@ -172,21 +172,118 @@ fn walk(
     } else {
         StepTransactions::Own
     };
-    let result = plan_from(guard.conn()).and_then(|plan| {
-        executor::run(
-            guard.conn(),
-            &table,
-            &plan,
-            Mode::Execute,
-            transactions,
-            observer,
-        )?;
-        Ok(plan)
-    });
+    let result = table
+        .require(guard.conn())
+        .map_err(Error::from)
+        .and_then(|_| {
+            check_clean(guard.conn(), &journal)?;
+            let plan = plan_from(guard.conn())?;
+            report_changed(guard.conn(), repo, &journal, observer)?;
+            let conn = guard.conn();
+            executor::run(
+                conn,
+                &table,
+                &journal,
+                &plan,
+                Mode::Execute,
+                transactions,
+                observer,
+            )?;
+            Ok(plan)
+        });
     let released = guard.release();
     let plan = result?;
     released?;
     Ok(plan)
+}
+
+/// Creates the journal if needed and refuses to go on from a dirty step.
+fn check_clean(conn: &mut dyn Connection, journal: &Journal) -> Result<(), Error> {
+    journal.ensure(conn)?;
+    match journal.dirty(conn)? {
+        Some(entry) => Err(ExecError::Dirty(Box::new(entry)).into()),
+        None => Ok(()),
+    }
+}
+
+/// Warns about applied scripts whose text changed since they ran.
+fn report_changed(
+    conn: &mut dyn Connection,
+    repo: &Repository,
+    journal: &Journal,
+    observer: &mut dyn Observer,
+) -> Result<(), Error> {
+    for changed in changed_scripts(conn, repo, journal)? {
+        observer.warning(&ScriptWarning {
+            path: changed.path.clone(),
+            line: 1,
+            message: format!(
+                "changed since version {} was applied (checksum {} then, {} now); it is not run again. \
+                 Accept it with `migrate repair URL PATH --accept-changed {}`",
+                changed.version,
+                short(&changed.recorded),
+                short(&changed.current),
+                changed.version
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn short(checksum: &str) -> &str {
+    &checksum[..checksum.len().min(12)]
+}
+
+/// An applied script whose normalised text no longer matches what was applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedScript {
+    /// The version.
+    pub version: Version,
+    /// The script as it is now.
+    pub path: std::path::PathBuf,
+    /// The checksum recorded when it ran (or was last accepted).
+    pub recorded: String,
+    /// The checksum now.
+    pub current: String,
+}
+
+/// The applied upgrade scripts that have changed since the journal recorded them.
+///
+/// # Errors
+/// The database's error, or a script that cannot be read.
+pub fn changed_scripts(
+    conn: &mut dyn Connection,
+    repo: &Repository,
+    journal: &Journal,
+) -> Result<Vec<ChangedScript>, Error> {
+    let mut recorded: BTreeMap<Version, String> = BTreeMap::new();
+    for entry in journal.entries(conn)? {
+        let counts = matches!(entry.outcome, Outcome::Applied | Outcome::AcceptedChange)
+            && entry.action != Direction::Downgrade.as_str();
+        if let (true, Some(sum)) = (counts, entry.checksum) {
+            recorded.insert(entry.to, sum);
+        }
+    }
+    let dialect = conn.dialect();
+    let mut changed = Vec::new();
+    for (version, sum) in recorded {
+        let Some(entry) = repo.entry(version) else {
+            continue;
+        };
+        let Selection::Run(file) = entry.select(dialect, Direction::Upgrade) else {
+            continue;
+        };
+        let current = script::checksum(file, dialect)?.normalized;
+        if current != sum {
+            changed.push(ChangedScript {
+                version,
+                path: file.path.clone(),
+                recorded: sum,
+                current,
+            });
+        }
+    }
+    Ok(changed)
 }
 
 /// Removes the repository's row from the version table, and the table once no repository
@@ -201,6 +298,13 @@ pub fn drop_version_control(
     observer: &mut dyn LockObserver,
 ) -> Result<(), Error> {
     locked(conn, config, options.lock_timeout, observer, |conn, _| {
-        Ok(VersionTable::new(config).remove(conn)?)
+        let table = VersionTable::new(config);
+        table.remove(conn)?;
+        let last_repository = !table.exists(conn)?;
+        Ok(Journal::new(config).remove(conn, last_repository)?)
     })
 }
+
+mod repair;
+
+pub use repair::{RepairAction, RepairOutcome, Status, repair, stamp, status};

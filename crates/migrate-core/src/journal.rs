@@ -1,0 +1,380 @@
+//! The step journal: one row per applied (or attempted) step, in a table beside the version
+//! table, which stays exactly as sqlalchemy-migrate made it.
+//!
+//! Where DDL is transactional the journal row commits with the step, so it never lies. On
+//! MySQL a step is journaled as `running` before it starts and finished afterwards: a crash or
+//! a failure half-way leaves a `running` or `dirty` row, which stops every later command until
+//! `repair` says what happened.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::connection::{Connection, DbError, Value};
+use crate::repository::{Config, RepositoryId};
+use crate::version::Version;
+
+/// What became of a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Started and not finished: still running, or its process died (dirty).
+    Running,
+    /// Done and committed.
+    Applied,
+    /// Failed and rolled back whole: the database is as before the step.
+    Failed,
+    /// Failed after some of its statements were committed (MySQL): needs `repair`.
+    Dirty,
+    /// A dirty step the user declared done.
+    MarkedApplied,
+    /// A dirty step the user declared undone.
+    MarkedRolledBack,
+    /// The version was set without running scripts.
+    Stamped,
+    /// A changed script was accepted as the applied one.
+    AcceptedChange,
+}
+
+impl Outcome {
+    /// The word stored in the table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Running => "running",
+            Outcome::Applied => "applied",
+            Outcome::Failed => "failed",
+            Outcome::Dirty => "dirty",
+            Outcome::MarkedApplied => "marked_applied",
+            Outcome::MarkedRolledBack => "marked_rolled_back",
+            Outcome::Stamped => "stamped",
+            Outcome::AcceptedChange => "accepted_change",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Outcome> {
+        [
+            Outcome::Running,
+            Outcome::Applied,
+            Outcome::Failed,
+            Outcome::Dirty,
+            Outcome::MarkedApplied,
+            Outcome::MarkedRolledBack,
+            Outcome::Stamped,
+            Outcome::AcceptedChange,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
+
+    /// Whether a step with this outcome blocks further runs.
+    pub fn is_dirty(self) -> bool {
+        matches!(self, Outcome::Running | Outcome::Dirty)
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One journal row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Row id (0 before insertion).
+    pub id: i64,
+    /// Version before the step.
+    pub from: Version,
+    /// Version after it.
+    pub to: Version,
+    /// `upgrade`, `downgrade`, `stamp` or `repair`.
+    pub action: String,
+    /// The script's file name, when a script ran.
+    pub script: Option<String>,
+    /// Checksum of the script's normalised text.
+    pub checksum: Option<String>,
+    /// Checksum of the script's bytes.
+    pub checksum_raw: Option<String>,
+    /// UTC start, RFC 3339.
+    pub started_at: String,
+    /// UTC end, RFC 3339.
+    pub finished_at: Option<String>,
+    /// Duration in milliseconds.
+    pub duration_ms: Option<i64>,
+    /// What became of it.
+    pub outcome: Outcome,
+    /// The 1-based statement reached (the failing one, for failures).
+    pub statement: Option<i64>,
+    /// The database's message, or the user's note.
+    pub message: Option<String>,
+    /// `user@host` that ran it.
+    pub actor: String,
+    /// migrate's version.
+    pub tool_version: String,
+}
+
+impl Entry {
+    /// A new entry starting now, by this process's user and host.
+    pub fn now(from: Version, to: Version, action: &str, outcome: Outcome) -> Entry {
+        Entry {
+            id: 0,
+            from,
+            to,
+            action: action.to_string(),
+            script: None,
+            checksum: None,
+            checksum_raw: None,
+            started_at: timestamp(),
+            finished_at: None,
+            duration_ms: None,
+            outcome,
+            statement: None,
+            message: None,
+            actor: actor(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+
+    /// Marks the entry finished now, after `elapsed`.
+    pub fn finish(&mut self, outcome: Outcome, elapsed: Duration) {
+        self.outcome = outcome;
+        self.finished_at = Some(timestamp());
+        self.duration_ms = Some(elapsed.as_millis().min(i64::MAX as u128) as i64);
+    }
+}
+
+/// The current UTC time, RFC 3339.
+pub fn timestamp() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn actor() -> String {
+    let user = ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok())
+        .unwrap_or_else(|| "unknown".into());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    format!("{user}@{host}")
+}
+
+const COLUMNS: &str = "repository_id, version_from, version_to, action, script, checksum, checksum_raw, \
+    started_at, finished_at, duration_ms, outcome, statement_index, message, actor, tool_version";
+
+/// The journal of one repository in one database.
+#[derive(Debug, Clone)]
+pub struct Journal {
+    table: String,
+    repository_id: RepositoryId,
+}
+
+impl Journal {
+    /// The journal beside the version table `config` names (`<version_table>_journal`).
+    pub fn new(config: &Config) -> Journal {
+        Journal {
+            table: format!("{}_journal", config.version_table.as_str()),
+            repository_id: config.repository_id.clone(),
+        }
+    }
+
+    /// The table's name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    fn quoted(&self, conn: &dyn Connection) -> String {
+        conn.dialect().quote_ident(&self.table)
+    }
+
+    /// Whether the table exists.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn exists(&self, conn: &mut dyn Connection) -> Result<bool, DbError> {
+        let sql = conn.dialect().table_exists_query();
+        Ok(!conn
+            .query(&sql, &[Value::Text(self.table.clone())])?
+            .is_empty())
+    }
+
+    /// Creates the table when it is missing.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn ensure(&self, conn: &mut dyn Connection) -> Result<(), DbError> {
+        if self.exists(conn)? {
+            return Ok(());
+        }
+        let id = conn.dialect().identity_column();
+        conn.execute(&format!(
+            "CREATE TABLE {} (\n\tid {id},\n\trepository_id VARCHAR(250) NOT NULL,\n\
+             \tversion_from BIGINT NOT NULL,\n\tversion_to BIGINT NOT NULL,\n\taction VARCHAR(16) NOT NULL,\n\
+             \tscript VARCHAR(1000),\n\tchecksum VARCHAR(64),\n\tchecksum_raw VARCHAR(64),\n\
+             \tstarted_at VARCHAR(40) NOT NULL,\n\tfinished_at VARCHAR(40),\n\tduration_ms BIGINT,\n\
+             \toutcome VARCHAR(32) NOT NULL,\n\tstatement_index BIGINT,\n\tmessage TEXT,\n\
+             \tactor VARCHAR(250) NOT NULL,\n\ttool_version VARCHAR(32) NOT NULL\n)",
+            self.quoted(conn)
+        ))
+    }
+
+    fn values(&self, e: &Entry) -> Vec<Value> {
+        let text = |s: &Option<String>| s.clone().map_or(Value::Null, Value::Text);
+        vec![
+            Value::Text(self.repository_id.as_str().into()),
+            Value::Int(e.from.get() as i64),
+            Value::Int(e.to.get() as i64),
+            Value::Text(e.action.clone()),
+            text(&e.script),
+            text(&e.checksum),
+            text(&e.checksum_raw),
+            Value::Text(e.started_at.clone()),
+            text(&e.finished_at),
+            e.duration_ms.map_or(Value::Null, Value::Int),
+            Value::Text(e.outcome.as_str().into()),
+            e.statement.map_or(Value::Null, Value::Int),
+            text(&e.message),
+            Value::Text(e.actor.clone()),
+            Value::Text(e.tool_version.clone()),
+        ]
+    }
+
+    /// Appends `entry` and returns its id.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn insert(&self, conn: &mut dyn Connection, entry: &Entry) -> Result<i64, DbError> {
+        let d = conn.dialect();
+        let marks: Vec<String> = (1..=15).map(|n| d.placeholder(n)).collect();
+        let sql = format!(
+            "INSERT INTO {} ({COLUMNS}) VALUES ({})",
+            self.quoted(conn),
+            marks.join(", ")
+        );
+        conn.execute_with(&sql, &self.values(entry))?;
+        // The migration lock is held, so the newest row of this repository is ours.
+        let sql = format!(
+            "SELECT MAX(id) FROM {} WHERE repository_id = {}",
+            self.quoted(conn),
+            d.placeholder(1)
+        );
+        let rows = conn.query(&sql, &[Value::Text(self.repository_id.as_str().into())])?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(Value::as_int)
+            .unwrap_or(0))
+    }
+
+    /// Rewrites the outcome columns of row `entry.id`.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn update(&self, conn: &mut dyn Connection, entry: &Entry) -> Result<(), DbError> {
+        let d = conn.dialect();
+        let sql = format!(
+            "UPDATE {} SET finished_at = {}, duration_ms = {}, outcome = {}, statement_index = {}, message = {} WHERE id = {}",
+            self.quoted(conn),
+            d.placeholder(1),
+            d.placeholder(2),
+            d.placeholder(3),
+            d.placeholder(4),
+            d.placeholder(5),
+            d.placeholder(6)
+        );
+        let text = |s: &Option<String>| s.clone().map_or(Value::Null, Value::Text);
+        conn.execute_with(
+            &sql,
+            &[
+                text(&entry.finished_at),
+                entry.duration_ms.map_or(Value::Null, Value::Int),
+                Value::Text(entry.outcome.as_str().into()),
+                entry.statement.map_or(Value::Null, Value::Int),
+                text(&entry.message),
+                Value::Int(entry.id),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes this repository's rows, and the table with them when `drop_table`.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn remove(&self, conn: &mut dyn Connection, drop_table: bool) -> Result<(), DbError> {
+        if !self.exists(conn)? {
+            return Ok(());
+        }
+        let table = self.quoted(conn);
+        if drop_table {
+            return conn.execute(&format!("DROP TABLE {table}"));
+        }
+        let sql = format!(
+            "DELETE FROM {table} WHERE repository_id = {}",
+            conn.dialect().placeholder(1)
+        );
+        conn.execute_with(&sql, &[Value::Text(self.repository_id.as_str().into())])
+            .map(|_| ())
+    }
+
+    /// Every entry of this repository, oldest first (empty when there is no journal).
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn entries(&self, conn: &mut dyn Connection) -> Result<Vec<Entry>, DbError> {
+        if !self.exists(conn)? {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT id, {COLUMNS} FROM {} WHERE repository_id = {} ORDER BY id",
+            self.quoted(conn),
+            conn.dialect().placeholder(1)
+        );
+        let rows = conn.query(&sql, &[Value::Text(self.repository_id.as_str().into())])?;
+        Ok(rows.into_iter().map(|r| row_to_entry(&r)).collect())
+    }
+
+    /// The newest entry, if it leaves the database dirty.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn dirty(&self, conn: &mut dyn Connection) -> Result<Option<Entry>, DbError> {
+        Ok(self
+            .entries(conn)?
+            .into_iter()
+            .rev()
+            .find(|e| e.outcome != Outcome::AcceptedChange)
+            .filter(|e| e.outcome.is_dirty()))
+    }
+}
+
+fn row_to_entry(r: &[Value]) -> Entry {
+    let text = |i: usize| match &r[i] {
+        Value::Text(t) => Some(t.clone()),
+        Value::Int(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let int = |i: usize| r[i].as_int();
+    let version = |i: usize| Version::new(int(i).unwrap_or(0).max(0) as u64);
+    Entry {
+        id: int(0).unwrap_or(0),
+        from: version(2),
+        to: version(3),
+        action: text(4).unwrap_or_default(),
+        script: text(5),
+        checksum: text(6),
+        checksum_raw: text(7),
+        started_at: text(8).unwrap_or_default(),
+        finished_at: text(9),
+        duration_ms: int(10),
+        outcome: text(11)
+            .and_then(|o| Outcome::parse(&o))
+            .unwrap_or(Outcome::Dirty),
+        statement: int(12),
+        message: text(13),
+        actor: text(14).unwrap_or_default(),
+        tool_version: text(15).unwrap_or_default(),
+    }
+}
