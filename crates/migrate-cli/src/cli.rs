@@ -45,6 +45,14 @@ pub enum Command {
     /// Remove the database's version-control row (and the table when no repository is left).
     #[command(name = "drop_version_control", alias = "drop-version-control")]
     DropVersionControl(DatabaseArgs),
+    /// Set the database's version without running scripts (adopting a database, or by hand).
+    Stamp(TargetArgs),
+    /// Show a dirty step, or resolve it: --mark-applied, --mark-rolled-back, --accept-changed.
+    Repair(RepairArgs),
+    /// Show the version, pending versions, dirty state and changed scripts.
+    Status(ReportArgs),
+    /// Show the journal of applied steps.
+    History(ReportArgs),
     /// Write an executable wrapper FILE that runs migrate with a default URL and repository.
     Manage(ManageArgs),
 }
@@ -176,4 +184,38 @@ pub struct ManageArgs {
     /// The default repository path.
     #[arg(long)]
     pub repository: Option<String>,
+}
+
+/// `repair URL PATH`.
+#[derive(Debug, Args)]
+pub struct RepairArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The dirty step completed: record it and move the version forward.
+    #[arg(long = "mark-applied", alias = "mark_applied", conflicts_with_all = ["mark_rolled_back", "accept_changed"])]
+    pub mark_applied: bool,
+    /// The dirty step's effects are undone: record it and keep the version.
+    #[arg(
+        long = "mark-rolled-back",
+        alias = "mark_rolled_back",
+        conflicts_with = "accept_changed"
+    )]
+    pub mark_rolled_back: bool,
+    /// Accept the current text of VERSION's changed script as the applied one.
+    #[arg(
+        long = "accept-changed",
+        alias = "accept_changed",
+        value_name = "VERSION"
+    )]
+    pub accept_changed: Option<String>,
+}
+
+/// `status` and `history`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }

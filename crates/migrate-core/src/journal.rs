@@ -14,7 +14,8 @@ use crate::repository::{Config, RepositoryId};
 use crate::version::Version;
 
 /// What became of a step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Outcome {
     /// Started and not finished: still running, or its process died (dirty).
@@ -78,7 +79,7 @@ impl fmt::Display for Outcome {
 }
 
 /// One journal row.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Entry {
     /// Row id (0 before insertion).
     pub id: i64,

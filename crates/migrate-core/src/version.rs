@@ -8,7 +8,8 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A repository or database version. `Version::ZERO` is "no version applied".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
 pub struct Version(u64);
 
 impl Version {

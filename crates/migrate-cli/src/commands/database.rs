@@ -19,7 +19,7 @@ pub fn lock_options(seconds: u64) -> RunOptions {
     }
 }
 
-fn bind_database(args: DatabaseArgs) -> Result<Bound, CliError> {
+pub fn bind_database(args: DatabaseArgs) -> Result<Bound, CliError> {
     let explicit = Bound {
         url: args.url,
         repository: args.repository,

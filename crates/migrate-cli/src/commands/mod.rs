@@ -4,6 +4,7 @@ mod create;
 mod database;
 mod manage;
 mod run;
+mod safety;
 mod script;
 
 use crate::CliError;
@@ -22,6 +23,10 @@ pub fn run(command: Command, out: &mut Output) -> Result<(), CliError> {
         Command::DropVersionControl(args) => database::drop_version_control(args, out),
         Command::Upgrade(args) => run::upgrade(args, out),
         Command::Downgrade(args) => run::downgrade(args, out),
+        Command::Stamp(args) => safety::stamp(args, out),
+        Command::Repair(args) => safety::repair(args, out),
+        Command::Status(args) => safety::status(args, out),
+        Command::History(args) => safety::history(args, out),
         Command::Manage(args) => manage::run(args, out),
     }
 }

@@ -11,6 +11,7 @@ mod support;
 mod adopt;
 mod arguments;
 mod errors;
+mod journal;
 mod repository;
 mod safety;
 mod scripts;

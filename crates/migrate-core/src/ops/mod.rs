@@ -235,7 +235,7 @@ fn short(checksum: &str) -> &str {
 }
 
 /// An applied script whose normalised text no longer matches what was applied.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ChangedScript {
     /// The version.
     pub version: Version,
@@ -256,6 +256,9 @@ pub fn changed_scripts(
     repo: &Repository,
     journal: &Journal,
 ) -> Result<Vec<ChangedScript>, Error> {
+    let current = VersionTable::new(repo.config())
+        .read(conn)?
+        .unwrap_or(Version::ZERO);
     let mut recorded: BTreeMap<Version, String> = BTreeMap::new();
     for entry in journal.entries(conn)? {
         let counts = matches!(entry.outcome, Outcome::Applied | Outcome::AcceptedChange)
@@ -266,7 +269,7 @@ pub fn changed_scripts(
     }
     let dialect = conn.dialect();
     let mut changed = Vec::new();
-    for (version, sum) in recorded {
+    for (version, sum) in recorded.into_iter().filter(|(v, _)| *v <= current) {
         let Some(entry) = repo.entry(version) else {
             continue;
         };

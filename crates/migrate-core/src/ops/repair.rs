@@ -145,7 +145,7 @@ pub fn repair(
 }
 
 /// A database's state against its repository.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Status {
     /// The database's version.
     pub version: Version,

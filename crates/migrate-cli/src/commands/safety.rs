@@ -1,0 +1,181 @@
+//! `stamp`, `repair`, `status`, `history`: the dirty state, changed scripts and the journal.
+
+use migrate_core::journal::Entry;
+use migrate_core::ops::{self, RepairAction};
+use migrate_core::{Repository, Version};
+
+use crate::CliError;
+use crate::args::{Bound, Slot, bind};
+use crate::cli::{RepairArgs, ReportArgs, TargetArgs};
+use crate::output::{Output, StepPrinter};
+
+use super::database::{bind_database, connect, lock_options};
+
+/// `stamp URL PATH VERSION`.
+pub fn stamp(args: TargetArgs, out: &mut Output) -> Result<(), CliError> {
+    let options = lock_options(args.lock_timeout);
+    let explicit = Bound {
+        url: args.url,
+        repository: args.repository,
+        version: args.version,
+    };
+    let bound = bind(
+        &[Slot::Url, Slot::Repository, Slot::Version],
+        args.positional,
+        explicit,
+    )?;
+    let version = bound
+        .version()?
+        .ok_or_else(|| CliError::Usage("stamp needs the VERSION to record".into()))?;
+    bound.url()?;
+    let repo = Repository::open(bound.repository()?)?;
+    let mut conn = connect(&bound)?;
+    let previous = ops::stamp(
+        conn.as_mut(),
+        &repo,
+        version,
+        options,
+        &mut StepPrinter::new(out),
+    )?;
+    out.status(&format!(
+        "stamped version {version} (was {previous}); no script ran"
+    ));
+    Ok(())
+}
+
+/// `repair URL PATH [--mark-applied | --mark-rolled-back | --accept-changed VERSION]`.
+pub fn repair(args: RepairArgs, out: &mut Output) -> Result<(), CliError> {
+    let options = lock_options(args.database.lock_timeout);
+    let action = match (
+        args.mark_applied,
+        args.mark_rolled_back,
+        args.accept_changed,
+    ) {
+        (true, _, _) => RepairAction::MarkApplied,
+        (_, true, _) => RepairAction::MarkRolledBack,
+        (_, _, Some(v)) => RepairAction::AcceptChanged(
+            v.parse::<Version>()
+                .map_err(|e| CliError::Usage(e.to_string()))?,
+        ),
+        _ => RepairAction::Show,
+    };
+    let bound = bind_database(args.database)?;
+    bound.url()?;
+    let repo = Repository::open(bound.repository()?)?;
+    let mut conn = connect(&bound)?;
+    let outcome = ops::repair(
+        conn.as_mut(),
+        &repo,
+        action,
+        options,
+        &mut StepPrinter::new(out),
+    )?;
+    match (action, &outcome.dirty) {
+        (RepairAction::Show, None) => out.result("clean: no dirty step"),
+        (RepairAction::Show, Some(entry)) => out.result(&format!("dirty: {}", describe(entry))),
+        (RepairAction::AcceptChanged(v), _) => {
+            out.result(&format!("accepted the changed script of version {v}"))
+        }
+        (_, _) => out.result(&format!(
+            "repaired; the database is at version {}",
+            outcome.version
+        )),
+    }
+    Ok(())
+}
+
+fn describe(e: &Entry) -> String {
+    format!(
+        "{} {} -> {} {} ({}){}{}",
+        e.action,
+        e.from,
+        e.to,
+        e.script.as_deref().unwrap_or("-"),
+        e.outcome,
+        e.statement
+            .map(|n| format!(" at statement {n}"))
+            .unwrap_or_default(),
+        e.message
+            .as_ref()
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default()
+    )
+}
+
+fn json(out: &mut Output, value: &impl serde::Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::Usage(format!("cannot render JSON: {e}")))?;
+    out.result(&text);
+    Ok(())
+}
+
+/// `status URL PATH [--json]`.
+pub fn status(args: ReportArgs, out: &mut Output) -> Result<(), CliError> {
+    let bound = bind_database(args.database)?;
+    bound.url()?;
+    let repo = Repository::open(bound.repository()?)?;
+    let mut conn = connect(&bound)?;
+    let status = ops::status(conn.as_mut(), &repo)?;
+    if args.json {
+        return json(out, &status);
+    }
+    let list = |v: &[Version]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.iter()
+                .map(Version::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    out.result(&format!("version: {}", status.version));
+    out.result(&format!("latest: {}", status.latest));
+    out.result(&format!("pending: {}", list(&status.pending)));
+    out.result(&format!(
+        "dirty: {}",
+        status.dirty.as_ref().map_or("no".to_string(), describe)
+    ));
+    if status.changed.is_empty() {
+        out.result("changed scripts: none");
+    }
+    for c in &status.changed {
+        out.result(&format!(
+            "changed script: version {} {}",
+            c.version,
+            c.path.display()
+        ));
+    }
+    Ok(())
+}
+
+/// `history URL PATH [--json]`.
+pub fn history(args: ReportArgs, out: &mut Output) -> Result<(), CliError> {
+    let bound = bind_database(args.database)?;
+    bound.url()?;
+    let repo = Repository::open(bound.repository()?)?;
+    let mut conn = connect(&bound)?;
+    let status = ops::status(conn.as_mut(), &repo)?;
+    if args.json {
+        return json(out, &status.journal);
+    }
+    for e in &status.journal {
+        out.result(&format!(
+            "{:>5}  {}  {:<9} {} -> {}  {:<18} {:>6}  {}  {}  {}",
+            e.id,
+            e.started_at,
+            e.action,
+            e.from,
+            e.to,
+            e.outcome.as_str(),
+            e.duration_ms.map(|d| format!("{d}ms")).unwrap_or_default(),
+            e.script.as_deref().unwrap_or("-"),
+            e.actor,
+            e.checksum
+                .as_deref()
+                .map(|c| &c[..c.len().min(12)])
+                .unwrap_or("-"),
+        ));
+    }
+    Ok(())
+}

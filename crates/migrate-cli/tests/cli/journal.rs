@@ -1,0 +1,194 @@
+//! The journal: dirty steps and repair, changed scripts, stamp, status and history.
+
+use crate::support::TestDb;
+
+fn journal_outcomes(db: &TestDb) -> Vec<String> {
+    db.query("SELECT outcome FROM migrate_version_journal ORDER BY id")
+        .iter()
+        .map(|r| crate::support::text(&r[0]))
+        .collect()
+}
+
+matrix!(a_half_applied_step_is_dirty_until_repaired, |db| {
+    db.books_repo("repo");
+    db.run(&["version_control", &db.url, "repo"]).success();
+    db.run(&["upgrade", &db.url, "repo"]).success();
+    db.write("repo/versions/003_half_default_upgrade.sql", "CREATE TABLE t3 (id INTEGER);\nINSERT INTO missing VALUES (1);\nCREATE TABLE t3b (id INTEGER);\n");
+    db.write(
+        "repo/versions/003_half_default_downgrade.sql",
+        "DROP TABLE t3b;\nDROP TABLE t3;\n",
+    );
+    db.run(&["upgrade", &db.url, "repo"]).failure(
+        1,
+        "003_half_default_upgrade.sql:2: statement 'INSERT INTO missing VALUES (1)' failed",
+    );
+    if db.backend != Backend::Mysql {
+        // Rolled back whole: journaled as failed, not dirty; the same error again.
+        assert_eq!(journal_outcomes(&db), vec!["applied", "applied", "failed"]);
+        db.run(&["upgrade", &db.url, "repo"])
+            .failure(1, "statement 'INSERT INTO missing VALUES (1)' failed");
+        return;
+    }
+    assert_eq!(journal_outcomes(&db), vec!["applied", "applied", "dirty"]);
+    let out = db.run(&["upgrade", &db.url, "repo"]);
+    out.failure(1, "the database is dirty: upgrade 2 -> 3 (003_half_default_upgrade.sql) stopped at statement 2: ERROR 1146");
+    assert!(
+        out.stderr.contains("--mark-applied") && out.stderr.contains("--mark-rolled-back"),
+        "{}",
+        out.stderr
+    );
+    db.run(&["downgrade", &db.url, "repo", "0"])
+        .failure(1, "the database is dirty");
+    assert!(
+        db.run(&["status", &db.url, "repo"])
+            .success()
+            .stdout
+            .contains("dirty: upgrade 2 -> 3 003_half_default_upgrade.sql (dirty) at statement 2")
+    );
+    assert!(
+        db.run(&["repair", &db.url, "repo"])
+            .success()
+            .stdout
+            .starts_with("dirty: upgrade 2 -> 3")
+    );
+    // Undo the step's first statement by hand, then say so.
+    db.execute("DROP TABLE t3");
+    db.run(&["repair", &db.url, "repo", "--mark-rolled-back"])
+        .success();
+    assert_eq!(
+        db.run(&["repair", &db.url, "repo"]).success().stdout,
+        "clean: no dirty step\n"
+    );
+    db.write(
+        "repo/versions/003_half_default_upgrade.sql",
+        "CREATE TABLE t3 (id INTEGER);\nCREATE TABLE t3b (id INTEGER);\n",
+    );
+    assert_eq!(
+        db.run(&["upgrade", &db.url, "repo"]).success().stdout,
+        "2 -> 3... \ndone\n"
+    );
+    // A step finished by hand is marked applied, which moves the version.
+    db.write(
+        "repo/versions/004_more_default_upgrade.sql",
+        "CREATE TABLE t4 (id INTEGER);\nINSERT INTO missing VALUES (1);\n",
+    );
+    db.write(
+        "repo/versions/004_more_default_downgrade.sql",
+        "DROP TABLE t4;\n",
+    );
+    db.run(&["upgrade", &db.url, "repo"]).failure(1, "failed");
+    db.run(&["repair", &db.url, "repo", "--mark-applied"])
+        .success();
+    assert_eq!(
+        db.run(&["db_version", &db.url, "repo"]).success().stdout,
+        "4\n"
+    );
+    let outcomes = journal_outcomes(&db);
+    assert_eq!(&outcomes[outcomes.len() - 2..], ["dirty", "marked_applied"]);
+    db.run(&["repair", &db.url, "repo", "--mark-applied"])
+        .failure(1, "there is no dirty step to repair");
+});
+
+matrix!(edited_applied_scripts_are_reported_not_rerun, |db| {
+    db.books_repo("repo");
+    db.run(&["version_control", &db.url, "repo"]).success();
+    db.run(&["upgrade", &db.url, "repo", "1"]).success();
+    let script = match db.backend {
+        Backend::Sqlite => "repo/versions/001_add_books_table_sqlite_upgrade.sql",
+        Backend::Postgres => "repo/versions/001_add_books_table_postgresql_upgrade.sql",
+        Backend::Mysql => "repo/versions/001_add_books_table_mysql_upgrade.sql",
+    };
+    let original = std::fs::read_to_string(db.path(script)).expect("script");
+    // Line endings, trailing whitespace and comments do not count.
+    let cosmetic = format!(
+        "-- reformatted\r\n{}\r\n\r\n/* note */\r\n",
+        original.replace('\n', "   \r\n")
+    );
+    db.write(script, &cosmetic);
+    let out = db.run(&["upgrade", &db.url, "repo"]);
+    assert_eq!(out.success().stdout, "1 -> 2... \ndone\n");
+    assert!(!out.stderr.contains("changed since"), "{}", out.stderr);
+    assert!(
+        db.run(&["status", &db.url, "repo"])
+            .success()
+            .stdout
+            .contains("changed scripts: none")
+    );
+    // A real change is reported, by upgrade and status, and not run again.
+    db.write(
+        script,
+        &original.replace("author VARCHAR(64)", "author VARCHAR(128)"),
+    );
+    db.write(
+        "repo/versions/003_x_default_upgrade.sql",
+        "CREATE TABLE t3 (id INTEGER);",
+    );
+    db.write(
+        "repo/versions/003_x_default_downgrade.sql",
+        "DROP TABLE t3;",
+    );
+    let out = db.run(&["upgrade", &db.url, "repo"]);
+    assert_eq!(out.success().stdout, "2 -> 3... \ndone\n");
+    let file = script.rsplit('/').next().expect("name");
+    assert!(
+        out.stderr.contains(file) && out.stderr.contains("changed since version 1 was applied"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--accept-changed 1"), "{}", out.stderr);
+    let status = db
+        .run(&["status", &db.url, "repo", "--json"])
+        .success()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_str(&status).expect("json");
+    assert_eq!(json["changed"][0]["version"], 1, "{status}");
+    db.run(&["repair", &db.url, "repo", "--accept-changed", "1"])
+        .success();
+    assert!(
+        db.run(&["status", &db.url, "repo"])
+            .success()
+            .stdout
+            .contains("changed scripts: none")
+    );
+    db.run(&["repair", &db.url, "repo", "--accept-changed", "2"])
+        .failure(1, "version 2's script has not changed");
+});
+
+matrix!(stamp_sets_the_version_without_running_scripts, |db| {
+    db.books_repo("repo");
+    db.run(&["stamp", &db.url, "repo", "2"]).success();
+    assert_eq!(
+        db.run(&["db_version", &db.url, "repo"]).success().stdout,
+        "2\n"
+    );
+    assert_eq!(db.tables(), vec!["migrate_version"], "no script ran");
+    db.run(&["stamp", &db.url, "repo", "1"]).success();
+    assert_eq!(
+        db.run(&["db_version", &db.url, "repo"]).success().stdout,
+        "1\n"
+    );
+    db.run(&["stamp", &db.url, "repo", "9"])
+        .failure(1, "version 9 is beyond the repository's latest version, 2");
+    db.run(&["stamp", &db.url, "repo"])
+        .failure(2, "stamp needs the VERSION");
+    let history = db
+        .run(&["history", &db.url, "repo"])
+        .success()
+        .stdout
+        .clone();
+    assert_eq!(
+        history.lines().filter(|l| l.contains("stamped")).count(),
+        2,
+        "{history}"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &db.run(&["history", &db.url, "repo", "--json"])
+            .success()
+            .stdout,
+    )
+    .expect("json");
+    assert_eq!(json[1]["from"], 2);
+    assert_eq!(json[1]["to"], 1);
+    assert_eq!(json[1]["outcome"], "stamped");
+});
