@@ -125,3 +125,162 @@ matrix!(a_held_lock_makes_runs_wait_then_give_up, |db| {
         "0 -> 1... \ndone\n1 -> 2... \ndone\n"
     );
 });
+
+/// A repository of 50 versions whose every step spends most of its time in a slow statement,
+/// so that a kill at a random moment usually lands mid-statement.
+fn slow_repo(db: &TestDb) {
+    let slow = match db.backend {
+        Backend::Postgres => "SELECT pg_sleep(0.01)",
+        Backend::Mysql => "SELECT SLEEP(0.01)",
+        Backend::Sqlite => {
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000) SELECT count(*) FROM c"
+        }
+    };
+    db.run(&["create", "repo", "r"]).success();
+    for v in 1..=50 {
+        let setup = if v == 1 {
+            "CREATE TABLE applied (v INTEGER NOT NULL);\n"
+        } else {
+            ""
+        };
+        db.write(
+            &format!("repo/versions/{v:03}_t{v}_default_upgrade.sql"),
+            &format!("{setup}CREATE TABLE t{v} (id INTEGER);\n{slow};\nINSERT INTO applied VALUES ({v});\n"),
+        );
+        let teardown = if v == 1 { "DROP TABLE applied;\n" } else { "" };
+        db.write(
+            &format!("repo/versions/{v:03}_t{v}_default_downgrade.sql"),
+            &format!("DELETE FROM applied WHERE v = {v};\n{slow};\nDROP TABLE t{v};\n{teardown}"),
+        );
+    }
+}
+
+/// The schema a database at `version` must have: t1..tV and one `applied` row each.
+fn assert_consistent(db: &TestDb, version: u64, context: &str) {
+    let tables = db.tables();
+    for v in 1..=50u64 {
+        let present = tables.contains(&format!("t{v}"));
+        assert_eq!(
+            present,
+            v <= version,
+            "{context}: table t{v} at version {version}: {tables:?}"
+        );
+    }
+    if version > 0 {
+        let rows: Vec<i64> = db
+            .query("SELECT v FROM applied ORDER BY v")
+            .iter()
+            .filter_map(|r| r[0].as_int())
+            .collect();
+        assert_eq!(rows, (1..=version as i64).collect::<Vec<_>>(), "{context}");
+    } else {
+        assert!(
+            !tables.contains(&"applied".to_string()),
+            "{context}: {tables:?}"
+        );
+    }
+}
+
+fn db_version(db: &TestDb) -> u64 {
+    let out = db.run(&["db_version", &db.url, "repo"]);
+    out.success().stdout.trim().parse().expect("a version")
+}
+
+/// On MySQL a killed step is journaled `running`: decide from the database what it did, tell
+/// `repair`, and check that the dirty step is exactly the one that was interrupted.
+fn repair_after_kill(db: &TestDb, version: u64, context: &str) {
+    let status = db
+        .run(&["status", &db.url, "repo", "--json"])
+        .success()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_str(&status).expect("status json");
+    let dirty = &json["dirty"];
+    if dirty.is_null() {
+        return;
+    }
+    let (from, to) = (
+        dirty["from"].as_u64().expect("from"),
+        dirty["to"].as_u64().expect("to"),
+    );
+    assert_eq!(to.abs_diff(from), 1, "{context}: {dirty}");
+    let blocked = db.run(&["upgrade", &db.url, "repo"]);
+    blocked.failure(
+        1,
+        &format!(
+            "the database is dirty: {} {from} -> {to}",
+            dirty["action"].as_str().unwrap_or("")
+        ),
+    );
+    if version == to {
+        // The bump committed; only the journal's last word was lost.
+        db.run(&["repair", &db.url, "repo", "--mark-applied"])
+            .success();
+        return;
+    }
+    assert_eq!(
+        version, from,
+        "{context}: the version is the dirty step's start: {dirty}"
+    );
+    // As an operator would: undo whatever part of an upgrade ran, or finish a downgrade.
+    let step = from.max(to);
+    let mut conn = db.conn();
+    conn.execute(&format!("DELETE FROM applied WHERE v = {step}"))
+        .expect("delete");
+    conn.execute(&format!("DROP TABLE IF EXISTS t{step}"))
+        .expect("drop");
+    let flag = if from < to {
+        "--mark-rolled-back"
+    } else {
+        "--mark-applied"
+    };
+    db.run(&["repair", &db.url, "repo", flag]).success();
+}
+
+matrix!(killed_runs_leave_a_consistent_database, |db| {
+    slow_repo(&db);
+    db.run(&["version_control", &db.url, "repo"]).success();
+    let trials = std::env::var("MIGRATE_TEST_CRASH_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15 ^ (db.backend as u64 + 1);
+    for trial in 0..trials {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let delay = std::time::Duration::from_millis(seed % 900);
+        let (args, goal): (Vec<&str>, u64) = if trial % 2 == 0 {
+            (vec!["upgrade", &db.url, "repo"], 50)
+        } else {
+            (vec!["downgrade", &db.url, "repo", "0"], 0)
+        };
+        let context = format!("trial {trial} ({}, killed after {delay:?})", args[0]);
+        let mut child = migrate_cmd(db.dir.path())
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(delay);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let version = db_version(&db);
+        if db.backend == Backend::Mysql {
+            repair_after_kill(&db, version, &context);
+        } else {
+            let status = db
+                .run(&["status", &db.url, "repo"])
+                .success()
+                .stdout
+                .clone();
+            assert!(status.contains("dirty: no"), "{context}: {status}");
+        }
+        let version = db_version(&db);
+        assert_consistent(&db, version, &context);
+        // A rerun finishes the job.
+        db.run(&args).success();
+        assert_eq!(db_version(&db), goal, "{context}");
+        assert_consistent(&db, goal, &context);
+    }
+});
