@@ -35,9 +35,9 @@ pub enum Error {
     /// The migration lock could not be taken.
     #[error(transparent)]
     Lock(#[from] LockError),
-    /// Running the plan failed.
+    /// Running the plan failed (boxed: it carries the failing statement).
     #[error(transparent)]
-    Exec(#[from] ExecError),
+    Exec(Box<ExecError>),
     /// The database refused a statement.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -57,6 +57,12 @@ impl Error {
             Error::Lock(e) => e.help(),
             Error::Db(_) => None,
         }
+    }
+}
+
+impl From<ExecError> for Error {
+    fn from(e: ExecError) -> Self {
+        Error::Exec(Box::new(e))
     }
 }
 

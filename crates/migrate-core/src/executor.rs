@@ -61,6 +61,8 @@ pub enum ExecError {
         version: Version,
         /// Whether earlier statements of the step were rolled back with it.
         rolled_back: bool,
+        /// Statements that remove what the failed statement left behind.
+        leftovers: Vec<String>,
     },
     /// The version table refused the bump.
     #[error(transparent)]
@@ -88,6 +90,10 @@ impl ExecError {
         match self {
             ExecError::Script(e) => e.help(),
             ExecError::VersionTable(e) => e.help(),
+            ExecError::Statement { leftovers, .. } if !leftovers.is_empty() => Some(format!(
+                "the failed statement left an invalid object behind; remove it with: {}",
+                leftovers.join("; ")
+            )),
             ExecError::Statement {
                 version,
                 rolled_back: true,
@@ -96,14 +102,15 @@ impl ExecError {
                 "nothing of this step was applied; the database is still at version {version}"
             )),
             ExecError::Statement {
-                version,
-                rolled_back: false,
-                index,
-                ..
+                version, index: 1, ..
             } => Some(format!(
-                "this database commits DDL immediately, so the {} statement(s) before it stay applied \
-                 while the database is still recorded at version {version}; undo them by hand or fix \
-                 the script so it can run again",
+                "it was the step's first statement, so nothing was applied; the database is still \
+                 at version {version}"
+            )),
+            ExecError::Statement { version, index, .. } => Some(format!(
+                "this step ran outside a transaction (the database commits DDL at once, or the \
+                 script asked to), so the {} statement(s) before it stay applied while the database \
+                 is still recorded at version {version}; see `migrate repair`",
                 index - 1
             )),
             ExecError::Transaction(_) | ExecError::NothingToRepair | ExecError::NotChanged(_) => {
@@ -204,7 +211,10 @@ fn run_step(
 ) -> Result<(), ExecError> {
     observer.step_started(step);
     let started = Instant::now();
-    let transactional = conn.dialect().transactional_ddl();
+    let dialect = conn.dialect();
+    // Atomic: the statements, the version bump and the journal row commit together. Otherwise
+    // the journal row is written first, so that an interruption leaves it behind.
+    let atomic = dialect.transactional_ddl() && !script.outside_transaction;
     let mut entry = Entry::now(
         step.from,
         step.to,
@@ -214,17 +224,27 @@ fn run_step(
     entry.script = Some(step.script.file_name());
     entry.checksum = Some(script.checksum.normalized.clone());
     entry.checksum_raw = Some(script.checksum.raw.clone());
-    if !transactional {
+    if !atomic {
         entry.id = ctx.journal.insert(conn, &entry)?;
     }
-    let failed = match run_statements(conn, ctx, step, script, &mut entry, started) {
-        Ok(()) => return finish(conn, ctx, entry, observer, step, transactional),
+    let result = if script.outside_transaction {
+        run_autocommit(conn, ctx, step, script, &mut entry, started)
+    } else {
+        run_in_transaction(conn, ctx, step, script, &mut entry, started, atomic)
+    };
+    let (index, message) = match result {
+        Ok(()) => {
+            if !atomic {
+                ctx.journal.update(conn, &entry)?;
+            }
+            observer.step_finished(step);
+            return Ok(());
+        }
         Err(failure) => failure,
     };
-    let (index, message) = failed;
     entry.statement = Some(index as i64);
     entry.message = Some(message.clone());
-    let partial = !transactional && index > 1;
+    let partial = !atomic && index > 1;
     entry.finish(
         if partial {
             Outcome::Dirty
@@ -234,37 +254,54 @@ fn run_step(
         started.elapsed(),
     );
     // The step's error matters more than a failure to journal it.
-    let _ = if transactional {
+    let _ = if atomic {
         ctx.journal.insert(conn, &entry).map(|_| ())
     } else {
         ctx.journal.update(conn, &entry)
     };
+    let failed = script.statements.get(index.saturating_sub(1));
+    let leftovers = failed.map_or_else(Vec::new, |s| leftovers_of(conn, &s.sql));
     Err(ExecError::Statement {
         path: step.script.path.clone(),
-        line: script
-            .statements
-            .get(index.saturating_sub(1))
-            .map_or(0, |s| s.line),
-        sql: script
-            .statements
-            .get(index.saturating_sub(1))
-            .map_or_else(String::new, |s| s.sql.clone()),
+        line: failed.map_or(0, |s| s.line),
+        sql: failed.map_or_else(String::new, |s| s.sql.clone()),
         index,
         message,
         version: step.from,
-        rolled_back: transactional,
+        rolled_back: atomic,
+        leftovers,
     })
 }
 
-/// The step's statements, version bump and (transactional databases) journal row, in one
+/// What a failed statement may have left behind that must be removed by hand (an INVALID
+/// index after `CREATE INDEX CONCURRENTLY` on PostgreSQL), as the statements that remove it.
+fn leftovers_of(conn: &mut dyn Connection, sql: &str) -> Vec<String> {
+    let Some(query) = conn.dialect().leftovers_query(sql) else {
+        return Vec::new();
+    };
+    conn.query(query, &[])
+        .map(|rows| {
+            rows.into_iter()
+                .filter_map(|r| r.into_iter().next())
+                .filter_map(|v| match v {
+                    crate::connection::Value::Text(t) => Some(t),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The step's statements and version bump (and, when `atomic`, its journal row) in one
 /// transaction. A statement failure comes back as its 1-based index and the message.
-fn run_statements(
+fn run_in_transaction(
     conn: &mut dyn Connection,
     ctx: &StepContext<'_>,
     step: &Step,
     script: &LoadedScript,
     entry: &mut Entry,
     started: Instant,
+    atomic: bool,
 ) -> Result<(), (usize, String)> {
     let as_failure = |index: usize| move |e: DbError| (index, e.message);
     let mut tx = match ctx.transactions {
@@ -283,7 +320,7 @@ fn run_statements(
         .map_err(|e| (last, e.to_string()))?;
     entry.statement = Some(script.statements.len() as i64);
     entry.finish(Outcome::Applied, started.elapsed());
-    if tx.conn().dialect().transactional_ddl() {
+    if atomic {
         ctx.journal
             .insert(tx.conn(), entry)
             .map_err(as_failure(last))?;
@@ -291,18 +328,42 @@ fn run_statements(
     tx.commit().map_err(as_failure(last))
 }
 
-fn finish(
+/// The step's statements one by one outside any transaction (MySQL, whose DDL commits
+/// anyway, or statements such as `CREATE INDEX CONCURRENTLY` that refuse to run inside one),
+/// journaling how far it got after each, then the version bump.
+fn run_autocommit(
     conn: &mut dyn Connection,
     ctx: &StepContext<'_>,
-    entry: Entry,
-    observer: &mut dyn Observer,
     step: &Step,
-    transactional: bool,
-) -> Result<(), ExecError> {
-    if !transactional {
-        ctx.journal.update(conn, &entry)?;
+    script: &LoadedScript,
+    entry: &mut Entry,
+    started: Instant,
+) -> Result<(), (usize, String)> {
+    let as_failure = |index: usize| move |e: DbError| (index, e.message);
+    let nested = ctx.transactions == StepTransactions::Savepoints;
+    // SQLite's lock is the run's transaction: leave it for these statements and take it
+    // again after; the version bump below still checks that nobody moved the version.
+    if nested {
+        conn.execute("COMMIT").map_err(as_failure(1))?;
     }
-    observer.step_finished(step);
+    let journal_each = conn.dialect().transactional_ddl();
+    for (i, statement) in script.statements.iter().enumerate() {
+        conn.execute(&statement.sql).map_err(as_failure(i + 1))?;
+        if journal_each {
+            entry.statement = Some(i as i64 + 1);
+            ctx.journal.update(conn, entry).map_err(as_failure(i + 1))?;
+        }
+    }
+    let last = script.statements.len().max(1);
+    if nested {
+        let begin = conn.dialect().begin_transaction();
+        conn.execute(begin).map_err(as_failure(last))?;
+    }
+    ctx.table
+        .update(conn, step.from, step.to)
+        .map_err(|e| (last, e.to_string()))?;
+    entry.statement = Some(script.statements.len() as i64);
+    entry.finish(Outcome::Applied, started.elapsed());
     Ok(())
 }
 

@@ -284,3 +284,114 @@ matrix!(killed_runs_leave_a_consistent_database, |db| {
         assert_consistent(&db, goal, &context);
     }
 });
+
+#[test]
+fn create_index_concurrently_runs_outside_a_transaction_and_its_failure_is_cleaned_up() {
+    let db = TestDb::new(Backend::Postgres, "safety::concurrently");
+    db.run(&["create", "repo", "r"]).success();
+    db.write(
+        "repo/versions/001_t_default_upgrade.sql",
+        "CREATE TABLE t (id INTEGER, v INTEGER);\nINSERT INTO t VALUES (1, 1), (2, 1);\n",
+    );
+    db.write(
+        "repo/versions/001_t_default_downgrade.sql",
+        "DROP TABLE t;\n",
+    );
+    db.write(
+        "repo/versions/002_idx_default_upgrade.sql",
+        "CREATE INDEX CONCURRENTLY t_v_idx ON t (v);\n",
+    );
+    db.write(
+        "repo/versions/002_idx_default_downgrade.sql",
+        "DROP INDEX CONCURRENTLY t_v_idx;\n",
+    );
+    db.run(&["version_control", &db.url, "repo"]).success();
+    assert_eq!(
+        db.run(&["upgrade", &db.url, "repo"]).success().stdout,
+        "0 -> 1... \ndone\n1 -> 2... \ndone\n"
+    );
+    let valid =
+        db.query("SELECT indisvalid::int FROM pg_index WHERE indexrelid = 't_v_idx'::regclass");
+    assert_eq!(valid[0][0].as_int(), Some(1));
+    // A unique index over duplicates fails and leaves an INVALID index behind.
+    db.write(
+        "repo/versions/003_uniq_default_upgrade.sql",
+        "CREATE UNIQUE INDEX CONCURRENTLY t_v_unique ON t (v);\n",
+    );
+    db.write(
+        "repo/versions/003_uniq_default_downgrade.sql",
+        "DROP INDEX CONCURRENTLY t_v_unique;\n",
+    );
+    let out = db.run(&["upgrade", &db.url, "repo"]);
+    out.failure(
+        1,
+        "statement 'CREATE UNIQUE INDEX CONCURRENTLY t_v_unique ON t (v)' failed",
+    );
+    assert!(
+        out.stderr
+            .contains("remove it with: DROP INDEX CONCURRENTLY t_v_unique"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        db.run(&["db_version", &db.url, "repo"]).success().stdout,
+        "2\n"
+    );
+    db.execute("DROP INDEX CONCURRENTLY t_v_unique");
+    assert_eq!(
+        db.run(&["downgrade", &db.url, "repo", "1"])
+            .success()
+            .stdout,
+        "2 -> 1... \ndone\n"
+    );
+    // Marked explicitly: each statement commits, so a failure half-way is a dirty step.
+    db.write("repo/versions/002_idx_default_upgrade.sql", "-- migrate:no-transaction\nCREATE TABLE u (id INTEGER);\nINSERT INTO missing VALUES (1);\n");
+    db.run(&["upgrade", &db.url, "repo", "2"])
+        .failure(1, "INSERT INTO missing");
+    db.run(&["upgrade", &db.url, "repo"])
+        .failure(1, "the database is dirty: upgrade 1 -> 2");
+    assert!(
+        db.tables().contains(&"u".to_string()),
+        "the first statement stayed: {:?}",
+        db.tables()
+    );
+}
+
+#[test]
+fn sqlite_vacuum_runs_outside_the_run_transaction() {
+    let db = TestDb::new(Backend::Sqlite, "safety::vacuum");
+    db.run(&["create", "repo", "r"]).success();
+    db.write(
+        "repo/versions/001_t_default_upgrade.sql",
+        "CREATE TABLE t (id INTEGER);\n",
+    );
+    db.write(
+        "repo/versions/001_t_default_downgrade.sql",
+        "DROP TABLE t;\n",
+    );
+    db.write(
+        "repo/versions/002_vacuum_default_upgrade.sql",
+        "DELETE FROM t;\nVACUUM;\n",
+    );
+    db.write(
+        "repo/versions/002_vacuum_default_downgrade.sql",
+        "VACUUM;\n",
+    );
+    db.write(
+        "repo/versions/003_u_default_upgrade.sql",
+        "CREATE TABLE u (id INTEGER);\n",
+    );
+    db.write(
+        "repo/versions/003_u_default_downgrade.sql",
+        "DROP TABLE u;\n",
+    );
+    db.run(&["version_control", &db.url, "repo"]).success();
+    let out = db.run(&["upgrade", &db.url, "repo"]);
+    assert_eq!(
+        out.success().stdout,
+        "0 -> 1... \ndone\n1 -> 2... \ndone\n2 -> 3... \ndone\n"
+    );
+    assert_eq!(db.tables(), vec!["migrate_version", "t", "u"]);
+    db.run(&["downgrade", &db.url, "repo", "0"]).success();
+    assert_eq!(db.tables(), vec!["migrate_version"]);
+}

@@ -82,6 +82,18 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     /// the connection's current schema or database.
     fn table_exists_query(&self) -> String;
 
+    /// Whether `sql` refuses to run inside a transaction (PostgreSQL's `CREATE INDEX
+    /// CONCURRENTLY`, `VACUUM`…), so its step must run outside one.
+    fn needs_autocommit(&self, _sql: &str) -> bool {
+        false
+    }
+
+    /// For a statement that can fail half-way and leave an object behind, a query returning
+    /// the statements that remove such leftovers (one text column).
+    fn leftovers_query(&self, _sql: &str) -> Option<&'static str> {
+        None
+    }
+
     /// The column definition of an auto-numbered BIGINT primary key named `id`.
     fn identity_column(&self) -> &'static str;
 
@@ -113,6 +125,14 @@ pub enum MigrationLock {
         /// Sets how long to wait for another writer, in milliseconds (formatted in).
         busy_timeout: &'static str,
     },
+}
+
+/// The first `n` words of `sql`, upper-cased.
+fn leading_words(sql: &str, n: usize) -> Vec<String> {
+    sql.split_whitespace()
+        .take(n)
+        .map(str::to_ascii_uppercase)
+        .collect()
 }
 
 /// Double-quote quoting (SQL standard), doubling embedded quotes.

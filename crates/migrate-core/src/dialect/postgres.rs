@@ -1,6 +1,6 @@
 //! PostgreSQL: transactional DDL, `$n` parameters, dollar-quoted bodies.
 
-use super::{Dialect, DialectKind, MigrationLock, quote_double};
+use super::{Dialect, DialectKind, MigrationLock, leading_words, quote_double};
 use crate::sql::LexerOptions;
 
 /// The PostgreSQL dialect.
@@ -63,6 +63,34 @@ impl Dialect for Postgres {
                      (SELECT oid FROM pg_database WHERE datname = current_database()) \
                      AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)",
         }
+    }
+
+    // These refuse to run in a transaction block.
+    // See: https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY
+    fn needs_autocommit(&self, sql: &str) -> bool {
+        let words = leading_words(sql, 6);
+        let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+        let concurrently = words.iter().any(|x| x == "CONCURRENTLY");
+        match w(0) {
+            "VACUUM" => true,
+            "CREATE" if w(1) == "DATABASE" || w(1) == "TABLESPACE" => true,
+            "DROP" if w(1) == "DATABASE" || w(1) == "TABLESPACE" => true,
+            "CREATE" | "DROP" | "REINDEX" => concurrently,
+            "ALTER" if w(1) == "SYSTEM" => true,
+            _ => false,
+        }
+    }
+
+    // A failed CREATE INDEX CONCURRENTLY leaves an INVALID index that must be dropped.
+    fn leftovers_query(&self, sql: &str) -> Option<&'static str> {
+        let words = leading_words(sql, 5);
+        let creates_index = words.first().is_some_and(|w| w == "CREATE")
+            && words.iter().any(|w| w == "CONCURRENTLY");
+        creates_index.then_some(
+            "SELECT 'DROP INDEX CONCURRENTLY ' || i.indexrelid::regclass::text FROM pg_index i \
+             JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE NOT i.indisvalid AND n.nspname = current_schema()",
+        )
     }
 
     fn identity_column(&self) -> &'static str {

@@ -1,6 +1,6 @@
 //! SQLite: the bundled library, transactional DDL, `?NNN` parameters.
 
-use super::{Dialect, DialectKind, MigrationLock, quote_double};
+use super::{Dialect, DialectKind, MigrationLock, leading_words, quote_double};
 use crate::sql::LexerOptions;
 
 /// The SQLite dialect.
@@ -62,6 +62,11 @@ impl Dialect for Sqlite {
         MigrationLock::WriteTransaction {
             busy_timeout: "PRAGMA busy_timeout = {}",
         }
+    }
+
+    // VACUUM fails inside a transaction. See: https://www.sqlite.org/lang_vacuum.html
+    fn needs_autocommit(&self, sql: &str) -> bool {
+        leading_words(sql, 1).first().is_some_and(|w| w == "VACUUM")
     }
 
     fn identity_column(&self) -> &'static str {

@@ -45,7 +45,13 @@ pub struct LoadedScript {
     pub warnings: Vec<ScriptWarning>,
     /// Fingerprints of the file.
     pub checksum: Checksum,
+    /// The step must run outside a transaction: marked so in the script, or a statement that
+    /// the database refuses to run inside one.
+    pub outside_transaction: bool,
 }
+
+/// The marker a SQL script carries (in a comment) to run outside a transaction.
+pub const NO_TRANSACTION_MARKER: &str = "migrate:no-transaction";
 
 /// SHA-256 fingerprints of a script file, hex-encoded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -186,6 +192,9 @@ pub fn load(
                 ..LoadedScript::default()
             };
             push_sql(&mut out, &file.path, &text, 1, dialect)?;
+            out.outside_transaction |= text
+                .lines()
+                .any(|l| l.trim_start().starts_with("--") && l.contains(NO_TRANSACTION_MARKER));
             Ok(out)
         }
         ScriptKind::Portable => {
@@ -199,6 +208,7 @@ pub fn load(
                 let sql = step.render(dialect, &file.path)?;
                 push_sql(&mut out, &file.path, sql, step.line, dialect)?;
             }
+            out.outside_transaction |= script.no_transaction();
             Ok(out)
         }
     }
@@ -235,6 +245,7 @@ fn push_sql(
             });
             continue;
         }
+        out.outside_transaction |= dialect.needs_autocommit(statement.text);
         out.statements.push(PlannedStatement {
             sql: statement.text.to_string(),
             line,

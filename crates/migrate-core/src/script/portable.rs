@@ -31,6 +31,7 @@ use crate::version::Direction;
 pub struct PortableScript {
     upgrade: Vec<Located>,
     downgrade: Option<Vec<Located>>,
+    no_transaction: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +43,8 @@ struct Located {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileDef {
+    #[serde(default)]
+    no_transaction: bool,
     #[serde(default)]
     upgrade: Vec<toml::Spanned<StepDef>>,
     downgrade: Option<Vec<toml::Spanned<StepDef>>>,
@@ -100,7 +103,13 @@ impl PortableScript {
         Ok(PortableScript {
             upgrade: locate(def.upgrade)?,
             downgrade: def.downgrade.map(locate).transpose()?,
+            no_transaction: def.no_transaction,
         })
+    }
+
+    /// Whether the script asks to run outside a transaction (`no_transaction = true`).
+    pub fn no_transaction(&self) -> bool {
+        self.no_transaction
     }
 
     /// The steps for `direction`.
