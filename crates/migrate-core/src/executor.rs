@@ -76,6 +76,16 @@ pub enum ExecError {
         .0.statement.map(|n| format!(" at statement {n}")).unwrap_or_default(),
         .0.message.as_ref().map(|m| format!(": {m}")).unwrap_or_else(|| " (its process died)".into()))]
     Dirty(Box<Entry>),
+    /// A version numbered below the database's that was never applied.
+    #[error("version {version} is numbered at or below the database's version ({current}) but was never applied{}", if *count > 1 { format!(" ({count} such versions)") } else { String::new() })]
+    OutOfOrder {
+        /// The first such version.
+        version: Version,
+        /// The database's version.
+        current: Version,
+        /// How many there are.
+        count: usize,
+    },
     /// `repair --mark-…` with no dirty step.
     #[error("there is no dirty step to repair")]
     NothingToRepair,
@@ -116,6 +126,10 @@ impl ExecError {
             ExecError::Transaction(_) | ExecError::NothingToRepair | ExecError::NotChanged(_) => {
                 None
             }
+            ExecError::OutOfOrder { current, .. } => Some(format!(
+                "renumber its scripts above {current} so they run next, or, if the database already \
+                 has their changes, record that with `migrate stamp`"
+            )),
             ExecError::Dirty(entry) => Some(format!(
                 "check what the step did, then run `migrate repair URL PATH --mark-applied` if it \
                  completed (the version becomes {}) or `--mark-rolled-back` if you undid it (it stays {})",

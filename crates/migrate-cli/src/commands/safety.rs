@@ -136,6 +136,12 @@ pub fn status(args: ReportArgs, out: &mut Output) -> Result<(), CliError> {
         "dirty: {}",
         status.dirty.as_ref().map_or("no".to_string(), describe)
     ));
+    if !status.out_of_order.is_empty() {
+        out.result(&format!(
+            "never applied, numbered below the version: {}",
+            list(&status.out_of_order)
+        ));
+    }
     if status.changed.is_empty() {
         out.result("changed scripts: none");
     }

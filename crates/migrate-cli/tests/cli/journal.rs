@@ -192,3 +192,60 @@ matrix!(stamp_sets_the_version_without_running_scripts, |db| {
     assert_eq!(json[1]["to"], 1);
     assert_eq!(json[1]["outcome"], "stamped");
 });
+
+matrix!(a_late_script_numbered_below_the_version_is_reported, |db| {
+    db.run(&["create", "repo", "r", "--use_timestamp_numbering"])
+        .success();
+    for (v, t) in [("20200101000000", "a"), ("20220101000000", "c")] {
+        db.write(
+            &format!("repo/versions/{v}_{t}_default_upgrade.sql"),
+            &format!("CREATE TABLE {t} (id INTEGER);"),
+        );
+        db.write(
+            &format!("repo/versions/{v}_{t}_default_downgrade.sql"),
+            &format!("DROP TABLE {t};"),
+        );
+    }
+    db.run(&["version_control", &db.url, "repo"]).success();
+    db.run(&["upgrade", &db.url, "repo"]).success();
+    // A branch merged late brings a script dated before the database's version.
+    db.write(
+        "repo/versions/20210101000000_b_default_upgrade.sql",
+        "CREATE TABLE b (id INTEGER);",
+    );
+    db.write(
+        "repo/versions/20210101000000_b_default_downgrade.sql",
+        "DROP TABLE b;",
+    );
+    db.run(&["upgrade", &db.url, "repo"]).failure(
+        1,
+        "version 20210101000000 is numbered at or below the database's version (20220101000000) but was never applied",
+    );
+    let status = db
+        .run(&["status", &db.url, "repo"])
+        .success()
+        .stdout
+        .clone();
+    assert!(
+        status.contains("never applied, numbered below the version: 20210101000000"),
+        "{status}"
+    );
+    // As the help says: renumber it above the database's version, and it runs next.
+    for direction in ["upgrade", "downgrade"] {
+        std::fs::rename(
+            db.path(&format!(
+                "repo/versions/20210101000000_b_default_{direction}.sql"
+            )),
+            db.path(&format!(
+                "repo/versions/20230101000000_b_default_{direction}.sql"
+            )),
+        )
+        .expect("rename");
+    }
+    let out = db.run(&["upgrade", &db.url, "repo"]);
+    assert_eq!(
+        out.success().stdout,
+        "20220101000000 -> 20230101000000... \ndone\n"
+    );
+    assert_eq!(db.tables(), vec!["a", "b", "c", "migrate_version"]);
+});

@@ -178,6 +178,9 @@ fn walk(
         .and_then(|_| {
             check_clean(guard.conn(), &journal)?;
             let plan = plan_from(guard.conn())?;
+            if direction == Direction::Upgrade {
+                check_order(guard.conn(), repo, &journal, plan.from)?;
+            }
             report_changed(guard.conn(), repo, &journal, observer)?;
             let conn = guard.conn();
             executor::run(
@@ -204,6 +207,67 @@ fn check_clean(conn: &mut dyn Connection, journal: &Journal) -> Result<(), Error
         Some(entry) => Err(ExecError::Dirty(Box::new(entry)).into()),
         None => Ok(()),
     }
+}
+
+/// Refuses to upgrade past a version that is numbered at or below the database's version but
+/// was never applied (a late-merged script), instead of skipping it silently.
+fn check_order(
+    conn: &mut dyn Connection,
+    repo: &Repository,
+    journal: &Journal,
+    current: Version,
+) -> Result<(), Error> {
+    let missed = unapplied_below(conn, repo, journal, current)?;
+    match missed.first() {
+        None => Ok(()),
+        Some(&version) => Err(ExecError::OutOfOrder {
+            version,
+            current,
+            count: missed.len(),
+        }
+        .into()),
+    }
+}
+
+/// Versions of the repository at or below `current` that the journal shows were never
+/// applied, counting only the history the journal covers (a database adopted from
+/// sqlalchemy-migrate, or stamped, has no record of its earlier versions).
+///
+/// # Errors
+/// The database's error.
+pub fn unapplied_below(
+    conn: &mut dyn Connection,
+    repo: &Repository,
+    journal: &Journal,
+    current: Version,
+) -> Result<Vec<Version>, Error> {
+    let entries = journal.entries(conn)?;
+    let Some(first) = entries.first() else {
+        return Ok(Vec::new());
+    };
+    let mut floor = first.from.min(first.to);
+    let mut applied = std::collections::BTreeSet::new();
+    for e in &entries {
+        let done = matches!(e.outcome, Outcome::Applied | Outcome::MarkedApplied);
+        match (e.outcome, done) {
+            (Outcome::Stamped, _) => {
+                floor = e.to;
+                applied.clear();
+            }
+            (_, true) if e.to > e.from => {
+                applied.insert(e.to);
+            }
+            (_, true) if e.to < e.from => {
+                applied.remove(&e.from);
+            }
+            _ => {}
+        }
+    }
+    Ok(repo
+        .versions()
+        .map(|e| e.version)
+        .filter(|v| *v > floor && *v <= current && !applied.contains(v))
+        .collect())
 }
 
 /// Warns about applied scripts whose text changed since they ran.

@@ -157,6 +157,8 @@ pub struct Status {
     pub dirty: Option<Entry>,
     /// Applied scripts changed since.
     pub changed: Vec<ChangedScript>,
+    /// Versions at or below the database's version that were never applied.
+    pub out_of_order: Vec<Version>,
     /// The journal, oldest first.
     pub journal: Vec<Entry>,
 }
@@ -181,7 +183,9 @@ pub fn status(conn: &mut dyn Connection, repo: &Repository) -> Result<Status, Er
         .filter(|v| *v > version)
         .collect();
     let changed = changed_scripts(conn, repo, &journal)?;
+    let out_of_order = super::unapplied_below(conn, repo, &journal, version)?;
     Ok(Status {
+        out_of_order,
         version,
         latest: repo.latest(),
         pending,
