@@ -34,19 +34,21 @@ pub fn connect(bound: &Bound) -> Result<Box<dyn Connection>, CliError> {
     Ok(migrate_drivers::connect(&url)?)
 }
 
-/// `version_control URL PATH [VERSION]`.
-pub fn version_control(args: TargetArgs, out: &mut Output) -> Result<(), CliError> {
+/// Binds URL, REPOSITORY and VERSION, and the lock options.
+pub fn bind_target(args: TargetArgs) -> Result<(Bound, RunOptions), CliError> {
     let options = lock_options(args.lock_timeout);
     let explicit = Bound {
         url: args.url,
         repository: args.repository,
         version: args.version,
     };
-    let bound = bind(
-        &[Slot::Url, Slot::Repository, Slot::Version],
-        args.positional,
-        explicit,
-    )?;
+    let slots = [Slot::Url, Slot::Repository, Slot::Version];
+    Ok((bind(&slots, args.positional, explicit)?, options))
+}
+
+/// `version_control URL PATH [VERSION]`.
+pub fn version_control(args: TargetArgs, out: &mut Output) -> Result<(), CliError> {
+    let (bound, options) = bind_target(args)?;
     let version = bound.version()?;
     let url = bound.url()?;
     let repo = Repository::open(bound.repository()?)?;

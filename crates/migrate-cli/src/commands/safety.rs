@@ -5,25 +5,14 @@ use migrate_core::ops::{self, RepairAction};
 use migrate_core::{Repository, Version};
 
 use crate::CliError;
-use crate::args::{Bound, Slot, bind};
 use crate::cli::{RepairArgs, ReportArgs, TargetArgs};
 use crate::output::{Output, StepPrinter};
 
-use super::database::{bind_database, connect, lock_options};
+use super::database::{bind_database, bind_target, connect, lock_options};
 
 /// `stamp URL PATH VERSION`.
 pub fn stamp(args: TargetArgs, out: &mut Output) -> Result<(), CliError> {
-    let options = lock_options(args.lock_timeout);
-    let explicit = Bound {
-        url: args.url,
-        repository: args.repository,
-        version: args.version,
-    };
-    let bound = bind(
-        &[Slot::Url, Slot::Repository, Slot::Version],
-        args.positional,
-        explicit,
-    )?;
+    let (bound, options) = bind_target(args)?;
     let version = bound
         .version()?
         .ok_or_else(|| CliError::Usage("stamp needs the VERSION to record".into()))?;
@@ -109,14 +98,18 @@ fn json(out: &mut Output, value: &impl serde::Serialize) -> Result<(), CliError>
     Ok(())
 }
 
-/// `status URL PATH [--json]`.
-pub fn status(args: ReportArgs, out: &mut Output) -> Result<(), CliError> {
+fn read_status(args: ReportArgs) -> Result<(ops::Status, bool), CliError> {
     let bound = bind_database(args.database)?;
     bound.url()?;
     let repo = Repository::open(bound.repository()?)?;
     let mut conn = connect(&bound)?;
-    let status = ops::status(conn.as_mut(), &repo)?;
-    if args.json {
+    Ok((ops::status(conn.as_mut(), &repo)?, args.json))
+}
+
+/// `status URL PATH [--json]`.
+pub fn status(args: ReportArgs, out: &mut Output) -> Result<(), CliError> {
+    let (status, as_json) = read_status(args)?;
+    if as_json {
         return json(out, &status);
     }
     let list = |v: &[Version]| {
@@ -157,12 +150,8 @@ pub fn status(args: ReportArgs, out: &mut Output) -> Result<(), CliError> {
 
 /// `history URL PATH [--json]`.
 pub fn history(args: ReportArgs, out: &mut Output) -> Result<(), CliError> {
-    let bound = bind_database(args.database)?;
-    bound.url()?;
-    let repo = Repository::open(bound.repository()?)?;
-    let mut conn = connect(&bound)?;
-    let status = ops::status(conn.as_mut(), &repo)?;
-    if args.json {
+    let (status, as_json) = read_status(args)?;
+    if as_json {
         return json(out, &status.journal);
     }
     for e in &status.journal {
