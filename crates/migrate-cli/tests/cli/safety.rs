@@ -4,7 +4,7 @@ use std::process::Stdio;
 
 use migrate_core::Value;
 
-use crate::support::{Backend, TestDb, migrate_cmd};
+use crate::support::{Backend, TestDb, migrate_cmd, text};
 
 /// A repository of `n` versions; each creates a table and records itself in `applied`, so a
 /// version applied twice shows as a duplicate row (and fails on its CREATE TABLE).
@@ -72,6 +72,27 @@ matrix!(sixteen_concurrent_upgrades_apply_each_version_once, |db| {
         assert_eq!(
             db.run(&["db_version", &db.url, "repo"]).success().stdout,
             "50\n"
+        );
+        // The journal proves it too: 50 applied upgrades per round, nothing else but the
+        // downgrades between rounds.
+        let journal = db.query(
+            "SELECT action, outcome, COUNT(*) FROM migrate_version_journal GROUP BY action, outcome ORDER BY action",
+        );
+        let applied = |action: &str| {
+            journal
+                .iter()
+                .find(|r| text(&r[0]) == action && text(&r[1]) == "applied")
+                .and_then(|r| r[2].as_int())
+        };
+        assert_eq!(
+            applied("upgrade"),
+            Some(50 * (round as i64 + 1)),
+            "round {round}: {journal:?}"
+        );
+        assert_eq!(
+            journal.len(),
+            if round == 0 { 1 } else { 2 },
+            "only applied steps: {journal:?}"
         );
         db.run(&["downgrade", &db.url, "repo", "0"]).success();
     }

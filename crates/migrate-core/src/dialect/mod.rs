@@ -152,6 +152,21 @@ mod tests {
     }
 
     #[test]
+    fn statements_that_refuse_transactions_are_recognised() {
+        let pg = |sql: &str| POSTGRES.needs_autocommit(sql);
+        assert!(pg("CREATE INDEX CONCURRENTLY i ON t (a)"));
+        assert!(pg("create unique index concurrently i on t (a)"));
+        assert!(pg("DROP INDEX CONCURRENTLY IF EXISTS i"));
+        assert!(pg("VACUUM ANALYZE t"));
+        assert!(pg("ALTER TYPE mood ADD VALUE 'meh'"));
+        assert!(!pg("CREATE INDEX i ON t (a)"));
+        assert!(!pg("ALTER TYPE mood RENAME TO feeling"));
+        assert!(SQLITE.needs_autocommit("VACUUM"));
+        assert!(!SQLITE.needs_autocommit("CREATE TABLE vacuum_log (a INT)"));
+        assert!(!MYSQL.needs_autocommit("CREATE INDEX i ON t (a)"));
+    }
+
+    #[test]
     fn schemes_map_to_families() {
         assert_eq!(
             DialectKind::from_scheme("postgres"),

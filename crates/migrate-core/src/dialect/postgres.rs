@@ -77,6 +77,8 @@ impl Dialect for Postgres {
             "DROP" if w(1) == "DATABASE" || w(1) == "TABLESPACE" => true,
             "CREATE" | "DROP" | "REINDEX" => concurrently,
             "ALTER" if w(1) == "SYSTEM" => true,
+            // Before PostgreSQL 12 this refuses a transaction block; outside one it works on all.
+            "ALTER" if w(1) == "TYPE" => sql.to_ascii_uppercase().contains(" ADD VALUE"),
             _ => false,
         }
     }
