@@ -246,10 +246,14 @@ fn repair_after_kill(db: &TestDb, version: u64, context: &str) {
     // As an operator would: undo whatever part of an upgrade ran, or finish a downgrade.
     let step = from.max(to);
     let mut conn = db.conn();
-    conn.execute(&format!("DELETE FROM applied WHERE v = {step}"))
-        .expect("delete");
+    // `applied` may not exist yet (or any more) when the step was version 1's.
+    let _ = conn.execute(&format!("DELETE FROM applied WHERE v = {step}"));
     conn.execute(&format!("DROP TABLE IF EXISTS t{step}"))
         .expect("drop");
+    if step == 1 {
+        conn.execute("DROP TABLE IF EXISTS applied")
+            .expect("drop applied");
+    }
     let flag = if from < to {
         "--mark-rolled-back"
     } else {
