@@ -111,6 +111,9 @@ pub struct Entry {
     pub actor: String,
     /// migrate's version.
     pub tool_version: String,
+    /// For a portable upgrade without a written downgrade: the operations that undo it,
+    /// computed from the live schema just before it ran (JSON).
+    pub inverse: Option<String>,
 }
 
 impl Entry {
@@ -132,6 +135,7 @@ impl Entry {
             message: None,
             actor: actor(),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            inverse: None,
         }
     }
 
@@ -163,7 +167,7 @@ fn actor() -> String {
 }
 
 const COLUMNS: &str = "repository_id, version_from, version_to, action, script, checksum, checksum_raw, \
-    started_at, finished_at, duration_ms, outcome, statement_index, message, actor, tool_version";
+    started_at, finished_at, duration_ms, outcome, statement_index, message, actor, tool_version, inverse";
 
 /// The journal of one repository in one database.
 #[derive(Debug, Clone)]
@@ -216,7 +220,7 @@ impl Journal {
              \tscript VARCHAR(1000),\n\tchecksum VARCHAR(64),\n\tchecksum_raw VARCHAR(64),\n\
              \tstarted_at VARCHAR(40) NOT NULL,\n\tfinished_at VARCHAR(40),\n\tduration_ms BIGINT,\n\
              \toutcome VARCHAR(32) NOT NULL,\n\tstatement_index BIGINT,\n\tmessage TEXT,\n\
-             \tactor VARCHAR(250) NOT NULL,\n\ttool_version VARCHAR(32) NOT NULL\n)",
+             \tactor VARCHAR(250) NOT NULL,\n\ttool_version VARCHAR(32) NOT NULL,\n\tinverse TEXT\n)",
             self.quoted(conn)
         ))
     }
@@ -239,6 +243,7 @@ impl Journal {
             text(&e.message),
             Value::Text(e.actor.clone()),
             Value::Text(e.tool_version.clone()),
+            text(&e.inverse),
         ]
     }
 
@@ -248,7 +253,7 @@ impl Journal {
     /// The database's error.
     pub fn insert(&self, conn: &mut dyn Connection, entry: &Entry) -> Result<i64, DbError> {
         let d = conn.dialect();
-        let marks: Vec<String> = (1..=15).map(|n| d.placeholder(n)).collect();
+        let marks: Vec<String> = (1..=16).map(|n| d.placeholder(n)).collect();
         let sql = format!(
             "INSERT INTO {} ({COLUMNS}) VALUES ({})",
             self.quoted(conn),
@@ -337,6 +342,27 @@ impl Journal {
         Ok(rows.into_iter().map(|r| row_to_entry(&r)).collect())
     }
 
+    /// The inverse recorded when `version` was last applied by an upgrade, if any.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn inverse_for(
+        &self,
+        conn: &mut dyn Connection,
+        version: Version,
+    ) -> Result<Option<String>, DbError> {
+        Ok(self
+            .entries(conn)?
+            .into_iter()
+            .rev()
+            .find(|e| {
+                e.to == version
+                    && e.to > e.from
+                    && matches!(e.outcome, Outcome::Applied | Outcome::MarkedApplied)
+            })
+            .and_then(|e| e.inverse))
+    }
+
     /// The newest entry, if it leaves the database dirty.
     ///
     /// # Errors
@@ -377,5 +403,6 @@ fn row_to_entry(r: &[Value]) -> Entry {
         message: text(13),
         actor: text(14).unwrap_or_default(),
         tool_version: text(15).unwrap_or_default(),
+        inverse: text(16),
     }
 }

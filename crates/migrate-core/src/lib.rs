@@ -7,6 +7,7 @@
 //! commands. A database is reached through the [`connection::Connection`] trait, which the
 //! `migrate-drivers` crate implements for the three databases.
 
+pub mod change;
 pub mod connection;
 pub mod dialect;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod lock;
 pub mod ops;
 pub mod plan;
 pub mod repository;
+pub mod schema;
 pub mod script;
 pub mod sql;
 pub mod url;

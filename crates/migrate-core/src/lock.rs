@@ -65,8 +65,13 @@ pub struct LockGuard<'c> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum HeldKind {
-    Session { release: &'static str },
-    WriteTransaction,
+    Session {
+        release: &'static str,
+    },
+    /// `restore` sets foreign-key enforcement back as it was.
+    WriteTransaction {
+        restore: Option<&'static str>,
+    },
 }
 
 impl<'c> LockGuard<'c> {
@@ -95,7 +100,25 @@ impl<'c> LockGuard<'c> {
                     })??;
                 HeldKind::Session { release }
             }
-            MigrationLock::WriteTransaction { busy_timeout } => {
+            MigrationLock::WriteTransaction {
+                busy_timeout,
+                foreign_keys,
+            } => {
+                let enforced = conn
+                    .query(foreign_keys, &[])
+                    .map_err(LockError::Db)?
+                    .first()
+                    .and_then(|r| r.first())
+                    .and_then(Value::as_int)
+                    == Some(1);
+                // Rebuilding a table drops it; with enforcement on that would delete (or
+                // refuse) rows that reference it. The pragma is a no-op inside a transaction.
+                // See: https://www.sqlite.org/lang_altertable.html#otheralter
+                if enforced {
+                    conn.execute(&format!("{foreign_keys} = 0"))
+                        .map_err(LockError::Db)?;
+                }
+                let restore = enforced.then_some(foreign_keys);
                 begin_write(conn, busy_timeout, timeout, observer).map_err(|e| match e {
                     WriteLockError::Busy => LockError::Timeout {
                         repository_id: repository_id.clone(),
@@ -104,7 +127,7 @@ impl<'c> LockGuard<'c> {
                     },
                     WriteLockError::Db(e) => LockError::Db(e),
                 })?;
-                HeldKind::WriteTransaction
+                HeldKind::WriteTransaction { restore }
             }
         };
         Ok(LockGuard {
@@ -123,7 +146,7 @@ impl<'c> LockGuard<'c> {
     /// Whether work under this lock already runs in a transaction, so each version must be a
     /// savepoint rather than a transaction of its own.
     pub fn nests_transactions(&self) -> bool {
-        self.kind == HeldKind::WriteTransaction
+        matches!(self.kind, HeldKind::WriteTransaction { .. })
     }
 
     /// Releases the lock, keeping the work done under it.
@@ -137,8 +160,19 @@ impl<'c> LockGuard<'c> {
                 .conn
                 .query(release, &[Value::Text(self.name.clone())])
                 .map(|_| ()),
-            HeldKind::WriteTransaction => self.conn.execute("COMMIT"),
+            HeldKind::WriteTransaction { restore } => {
+                let committed = self.conn.execute("COMMIT");
+                restore_foreign_keys(self.conn, restore);
+                committed
+            }
         }
+    }
+}
+
+fn restore_foreign_keys(conn: &mut dyn Connection, restore: Option<&str>) {
+    if let Some(pragma) = restore {
+        // Best effort: the setting belongs to this connection only, which is about to end.
+        let _ = conn.execute(&format!("{pragma} = 1"));
     }
 }
 
@@ -154,7 +188,11 @@ impl Drop for LockGuard<'_> {
                 .conn
                 .query(release, &[Value::Text(self.name.clone())])
                 .map(|_| ()),
-            HeldKind::WriteTransaction => self.conn.execute("ROLLBACK"),
+            HeldKind::WriteTransaction { restore } => {
+                let rolled_back = self.conn.execute("ROLLBACK");
+                restore_foreign_keys(self.conn, restore);
+                rolled_back
+            }
         };
     }
 }

@@ -12,6 +12,7 @@ mod adopt;
 mod arguments;
 mod errors;
 mod journal;
+mod operations;
 mod repository;
 mod safety;
 mod scripts;

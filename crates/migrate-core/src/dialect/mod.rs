@@ -4,10 +4,14 @@
 //! this module asks the dialect instead of matching on which database it is. A dialect only
 //! renders text and describes behaviour: it never talks to a database (drivers do that).
 
+pub(crate) mod ddl;
 mod mysql;
 mod postgres;
+pub(crate) mod reflect;
 mod sqlite;
 
+use crate::change::Operation;
+use crate::schema::{Column, Schema, Table};
 use crate::sql::LexerOptions;
 
 pub use mysql::MYSQL;
@@ -100,10 +104,104 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     /// How concurrent runs against one database and repository are serialised.
     fn migration_lock(&self) -> MigrationLock;
 
+    /// The column's type in this database's words (an autoincrement integer may be spelt
+    /// differently, as PostgreSQL's `SERIAL`).
+    ///
+    /// # Errors
+    /// A type this database cannot store as given (MySQL `VARCHAR` without a length).
+    fn type_sql(&self, column: &Column) -> Result<String, RenderError>;
+
+    /// What follows a column definition (MySQL's ` AUTO_INCREMENT`).
+    fn column_suffix(&self, _column: &Column) -> &'static str {
+        ""
+    }
+
+    /// A string literal.
+    fn string_literal(&self, s: &str) -> String {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+
+    /// A boolean literal.
+    fn bool_literal(&self, b: bool) -> &'static str {
+        if b { "TRUE" } else { "FALSE" }
+    }
+
+    /// What follows `CREATE TABLE (…)`: MySQL's `ENGINE=… DEFAULT CHARSET=…`.
+    ///
+    /// # Errors
+    /// An unknown option.
+    fn table_options(&self, _table: &Table) -> Result<String, RenderError> {
+        Ok(String::new())
+    }
+
+    /// The statements that perform `op` on this database, given the schema just before it.
+    ///
+    /// # Errors
+    /// [`RenderError`] when this database cannot do it, naming why and what to do instead.
+    fn render(&self, op: &Operation, before: &Schema) -> Result<Vec<DdlStatement>, RenderError>;
+
+    /// Reads the schema of the connection's database (current schema on PostgreSQL) in a few
+    /// catalog queries, leaving out the tables named in `exclude`.
+    ///
+    /// # Errors
+    /// The database's error.
+    fn reflect(
+        &self,
+        conn: &mut dyn crate::connection::Connection,
+        exclude: &[&str],
+    ) -> Result<Schema, crate::connection::DbError>;
+
     /// Largest value the version column holds when it is `INTEGER`, if the database limits it.
     /// sqlalchemy-migrate's table uses `INTEGER`, which is 32-bit on PostgreSQL and MySQL: too
     /// small for timestamp numbering, so repositories using it get a `BIGINT` column instead.
     fn integer_max(&self) -> Option<u64>;
+}
+
+/// One rendered statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DdlStatement {
+    /// The SQL.
+    pub sql: String,
+    /// A query that must return no rows (SQLite's `PRAGMA foreign_key_check` after a rebuild).
+    pub must_return_nothing: bool,
+}
+
+impl DdlStatement {
+    /// A statement to run.
+    pub fn run(sql: impl Into<String>) -> DdlStatement {
+        DdlStatement {
+            sql: sql.into(),
+            must_return_nothing: false,
+        }
+    }
+
+    /// A check whose rows mean failure.
+    pub fn check(sql: impl Into<String>) -> DdlStatement {
+        DdlStatement {
+            sql: sql.into(),
+            must_return_nothing: true,
+        }
+    }
+}
+
+/// An operation a database cannot perform as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct RenderError {
+    /// What is wrong.
+    pub message: String,
+    /// What to do instead.
+    pub help: Option<String>,
+}
+
+impl RenderError {
+    /// A new error.
+    pub fn new(message: impl Into<String>, help: Option<String>) -> RenderError {
+        RenderError {
+            message: message.into(),
+            help,
+        }
+    }
 }
 
 /// How a database serialises migration runs.
@@ -124,6 +222,9 @@ pub enum MigrationLock {
     WriteTransaction {
         /// Sets how long to wait for another writer, in milliseconds (formatted in).
         busy_timeout: &'static str,
+        /// Reads (without `{}`) and sets (`{}` = 0 or 1) foreign-key enforcement, which must
+        /// be off while tables are rebuilt and can only change outside a transaction.
+        foreign_keys: &'static str,
     },
 }
 
@@ -133,6 +234,27 @@ fn leading_words(sql: &str, n: usize) -> Vec<String> {
         .take(n)
         .map(str::to_ascii_uppercase)
         .collect()
+}
+
+/// A per-database type (`{ mysql = "BIGINT(13)", default = "BIGINT" }`) for this database.
+fn custom_type(
+    map: &std::collections::BTreeMap<String, String>,
+    names: &[&str],
+) -> Result<String, RenderError> {
+    names
+        .iter()
+        .chain(std::iter::once(&"default"))
+        .find_map(|n| map.get(*n))
+        .cloned()
+        .ok_or_else(|| {
+            RenderError::new(
+                format!("the type gives no {} or default", names[0]),
+                Some(format!(
+                    "add {} = \"…\" or default = \"…\" to the type",
+                    names[0]
+                )),
+            )
+        })
 }
 
 /// Double-quote quoting (SQL standard), doubling embedded quotes.

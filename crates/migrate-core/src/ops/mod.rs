@@ -11,7 +11,7 @@ use crate::connection::Connection;
 use crate::error::Error;
 use std::collections::BTreeMap;
 
-use crate::executor::{self, ExecError, Mode, Observer, StepTransactions};
+use crate::executor::{self, ExecError, Mode, Observer, RunContext, StepTransactions};
 use crate::journal::{Journal, Outcome};
 use crate::lock::{LockGuard, LockObserver};
 use crate::plan::{self, Plan};
@@ -162,7 +162,14 @@ fn walk(
     if options.mode == Mode::Preview {
         let plan = plan_from(conn)?;
         let (mode, tx) = (Mode::Preview, StepTransactions::Own);
-        executor::run(conn, &table, &journal, &plan, mode, tx, observer)?;
+        let run = RunContext {
+            repo,
+            table: &table,
+            journal: &journal,
+            mode,
+            transactions: tx,
+        };
+        executor::run(conn, &run, &plan, observer)?;
         return Ok(plan);
     }
     let id = &repo.config().repository_id;
@@ -183,15 +190,14 @@ fn walk(
             }
             report_changed(guard.conn(), repo, &journal, observer)?;
             let conn = guard.conn();
-            executor::run(
-                conn,
-                &table,
-                &journal,
-                &plan,
-                Mode::Execute,
+            let run = RunContext {
+                repo,
+                table: &table,
+                journal: &journal,
+                mode: Mode::Execute,
                 transactions,
-                observer,
-            )?;
+            };
+            executor::run(conn, &run, &plan, observer)?;
             Ok(plan)
         });
     let released = guard.release();

@@ -4,12 +4,13 @@
 //! for the dialect. Transaction-control statements in scripts are dropped with a warning, as
 //! sqlalchemy-migrate did: every version already runs in its own transaction.
 
+mod defs;
 mod portable;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-pub use portable::{PortableScript, SqlStep};
+pub use portable::{LocatedOperation, PortableScript};
 
 use crate::dialect::Dialect;
 use crate::repository::{ScriptFile, ScriptKind};
@@ -48,6 +49,12 @@ pub struct LoadedScript {
     /// The step must run outside a transaction: marked so in the script, or a statement that
     /// the database refuses to run inside one.
     pub outside_transaction: bool,
+    /// A portable script's operations, rendered when the step runs against the schema then.
+    pub operations: Vec<LocatedOperation>,
+    /// The operations are the upgrade's, to be inverted (the script has no `[[downgrade]]`).
+    pub invert: bool,
+    /// An upgrade whose script has no `[[downgrade]]`: record its inverse when it runs.
+    pub store_inverse: bool,
 }
 
 /// The marker a SQL script carries (in a comment) to run outside a transaction.
@@ -200,17 +207,53 @@ pub fn load(
         ScriptKind::Portable => {
             let text = read(&file.path)?;
             let script = PortableScript::parse(&text, &file.path)?;
-            let mut out = LoadedScript {
-                checksum: checksum_of(file, &text, dialect)?,
-                ..LoadedScript::default()
+            let checksum = checksum_of(file, &text, dialect)?;
+            let (operations, invert) = match (direction, script.downgrade()) {
+                (Direction::Upgrade, _) => (script.upgrade().to_vec(), false),
+                (Direction::Downgrade, Some(ops)) => (ops.to_vec(), false),
+                (Direction::Downgrade, None) => (script.upgrade().to_vec(), true),
             };
-            for step in script.steps(direction, &file.path)? {
-                let sql = step.render(dialect, &file.path)?;
-                push_sql(&mut out, &file.path, sql, step.line, dialect)?;
+            if invert {
+                check_invertible(&operations, &file.path)?;
             }
-            out.outside_transaction |= script.no_transaction();
-            Ok(out)
+            let outside_transaction = script.no_transaction();
+            let store_inverse = direction == Direction::Upgrade && script.downgrade().is_none();
+            Ok(LoadedScript {
+                checksum,
+                operations,
+                invert,
+                store_inverse,
+                outside_transaction,
+                ..LoadedScript::default()
+            })
         }
+    }
+}
+
+/// Raw SQL and data statements never have an inverse: say so before anything runs.
+fn check_invertible(operations: &[LocatedOperation], path: &Path) -> Result<(), ScriptError> {
+    use crate::change::Operation;
+    let stuck = operations.iter().find(|l| {
+        matches!(
+            l.op,
+            Operation::Sql(_)
+                | Operation::Insert { .. }
+                | Operation::Update { .. }
+                | Operation::Delete { .. }
+        )
+    });
+    match stuck {
+        None => Ok(()),
+        Some(l) => Err(ScriptError::Portable {
+            path: path.to_path_buf(),
+            line: Some(l.line),
+            message: format!(
+                "there is no downgrade, and upgrade step {} ({}) cannot be inverted automatically",
+                l.step,
+                l.op.kind()
+            ),
+            help: Some("add [[downgrade]] steps that undo the upgrade".into()),
+        }),
     }
 }
 

@@ -2,42 +2,49 @@
 //!
 //! ```toml
 //! [[upgrade]]
-//! sql = "CREATE TABLE books (id INTEGER PRIMARY KEY)"
+//! create_table = { name = "books", columns = [
+//!     { name = "id", type = "BigInteger UNSIGNED", primary_key = true },
+//!     { name = "title", type = "Text", nullable = false },
+//! ] }
 //!
 //! [[upgrade]]
-//! sql.postgresql = "ALTER TABLE books ADD COLUMN isbn BIGINT"
-//! sql.default = "ALTER TABLE books ADD isbn BIGINT"
+//! add_column = { table = "books", column = { name = "isbn", type = "BigInteger", nullable = false, default = 0 } }
 //!
-//! [[downgrade]]
-//! sql = "DROP TABLE books"
+//! [[upgrade]]
+//! sql.postgresql = "…"
+//! sql.default = "…"
 //! ```
 //!
-//! Each step is a table with one key naming its kind, so schema operations join `sql` as
-//! further kinds without changing the file's shape. TOML because it is what Rust users already
-//! write (Cargo.toml), it has multi-line strings for SQL, and its parser reports lines.
+//! Each step is a table with one key naming the operation. `[[downgrade]]` is optional: when
+//! absent, the downgrade is the upgrade's operations inverted in reverse order. TOML because
+//! Rust users already write it (Cargo.toml), it has multi-line strings for SQL, and its parser
+//! reports lines.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
 
 use super::ScriptError;
-use crate::dialect::Dialect;
-use crate::repository::Dbms;
-use crate::version::Direction;
+use super::defs::StepDef;
+use crate::change::Operation;
+
+/// An operation and where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocatedOperation {
+    /// The operation.
+    pub op: Operation,
+    /// The 1-based step it came from.
+    pub step: usize,
+    /// The line of the file where that step starts.
+    pub line: usize,
+}
 
 /// A parsed portable script.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortableScript {
-    upgrade: Vec<Located>,
-    downgrade: Option<Vec<Located>>,
+    upgrade: Vec<LocatedOperation>,
+    downgrade: Option<Vec<LocatedOperation>>,
     no_transaction: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Located {
-    step: StepDef,
-    line: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -50,35 +57,12 @@ struct FileDef {
     downgrade: Option<Vec<toml::Spanned<StepDef>>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-enum StepDef {
-    Sql(SqlDef),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
-enum SqlDef {
-    All(String),
-    PerDatabase(BTreeMap<String, String>),
-}
-
-/// A raw SQL step, ready to render for one database.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SqlStep<'a> {
-    def: &'a SqlDef,
-    /// The step's 1-based position in its section.
-    pub index: usize,
-    /// The line of the file where the step starts.
-    pub line: usize,
-}
-
 impl PortableScript {
     /// Parses a script's text; `path` is for messages.
     ///
     /// # Errors
-    /// [`ScriptError::Portable`] with the line of a TOML syntax error, an unknown step kind or
-    /// key, or a database name that does not exist.
+    /// [`ScriptError::Portable`] with the line of a TOML syntax error, an unknown step kind,
+    /// key or type, or a database name that does not exist.
     pub fn parse(text: &str, path: &Path) -> Result<PortableScript, ScriptError> {
         let def: FileDef = toml::from_str(text).map_err(|e| ScriptError::Portable {
             path: path.to_path_buf(),
@@ -86,20 +70,28 @@ impl PortableScript {
             message: e.message().trim().to_string(),
             help: Some("see the comments `migrate script` writes for the format".into()),
         })?;
-        let locate = |steps: Vec<toml::Spanned<StepDef>>| -> Result<Vec<Located>, ScriptError> {
-            steps
-                .into_iter()
-                .map(|s| {
+        let locate =
+            |steps: Vec<toml::Spanned<StepDef>>| -> Result<Vec<LocatedOperation>, ScriptError> {
+                let mut out = Vec::new();
+                for (i, s) in steps.into_iter().enumerate() {
                     // The span of an array-of-tables element starts at its `[[upgrade]]` header.
                     let line = line_at(text, s.span().start);
-                    check_step(s.get_ref(), path, line)?;
-                    Ok(Located {
-                        step: s.into_inner(),
+                    let ops = s.get_ref().operations().map_err(|(message, help)| {
+                        ScriptError::Portable {
+                            path: path.to_path_buf(),
+                            line: Some(line),
+                            message: format!("step {}: {message}", i + 1),
+                            help,
+                        }
+                    })?;
+                    out.extend(ops.into_iter().map(|op| LocatedOperation {
+                        op,
+                        step: i + 1,
                         line,
-                    })
-                })
-                .collect()
-        };
+                    }));
+                }
+                Ok(out)
+            };
         Ok(PortableScript {
             upgrade: locate(def.upgrade)?,
             downgrade: def.downgrade.map(locate).transpose()?,
@@ -112,94 +104,15 @@ impl PortableScript {
         self.no_transaction
     }
 
-    /// The steps for `direction`.
-    ///
-    /// # Errors
-    /// A downgrade that is not written: raw SQL has no automatic inverse.
-    pub fn steps(
-        &self,
-        direction: Direction,
-        path: &Path,
-    ) -> Result<Vec<SqlStep<'_>>, ScriptError> {
-        let steps = match (direction, &self.downgrade) {
-            (Direction::Upgrade, _) => &self.upgrade,
-            (Direction::Downgrade, Some(steps)) => steps,
-            (Direction::Downgrade, None) => match self.upgrade.first() {
-                None => &self.upgrade,
-                Some(first) => {
-                    return Err(ScriptError::Portable {
-                        path: path.to_path_buf(),
-                        line: Some(first.line),
-                        message: "there is no downgrade, and upgrade step 1 (sql) cannot be inverted automatically"
-                            .into(),
-                        help: Some("add [[downgrade]] steps that undo the upgrade".into()),
-                    });
-                }
-            },
-        };
-        Ok(steps
-            .iter()
-            .enumerate()
-            .map(|(i, l)| match &l.step {
-                StepDef::Sql(def) => SqlStep {
-                    def,
-                    index: i + 1,
-                    line: l.line,
-                },
-            })
-            .collect())
+    /// The upgrade's operations.
+    pub fn upgrade(&self) -> &[LocatedOperation] {
+        &self.upgrade
     }
-}
 
-impl SqlStep<'_> {
-    /// The SQL for `dialect`: its own text, else `default`.
-    ///
-    /// # Errors
-    /// No text for this database and no `default`.
-    pub fn render(&self, dialect: &dyn Dialect, path: &Path) -> Result<&str, ScriptError> {
-        match self.def {
-            SqlDef::All(sql) => Ok(sql),
-            SqlDef::PerDatabase(map) => {
-                let own = map.iter().find(|(k, _)| {
-                    matches!(Dbms::parse(k), Some(Dbms::Named(n)) if dialect.script_names().contains(&n.as_str()))
-                });
-                own.or_else(|| map.iter().find(|(k, _)| k.as_str() == "default"))
-                    .map(|(_, sql)| sql.as_str())
-                    .ok_or_else(|| ScriptError::Portable {
-                        path: path.to_path_buf(),
-                        line: Some(self.line),
-                        message: format!(
-                            "step {} has no SQL for {} and no default",
-                            self.index,
-                            dialect.name()
-                        ),
-                        help: Some(format!(
-                            "add sql.{} or sql.default to the step",
-                            dialect.name()
-                        )),
-                    })
-            }
-        }
+    /// The written downgrade, if there is one.
+    pub fn downgrade(&self) -> Option<&[LocatedOperation]> {
+        self.downgrade.as_deref()
     }
-}
-
-fn check_step(step: &StepDef, path: &Path, line: usize) -> Result<(), ScriptError> {
-    let StepDef::Sql(SqlDef::PerDatabase(map)) = step else {
-        return Ok(());
-    };
-    for key in map.keys() {
-        if Dbms::parse(key).is_none() {
-            return Err(ScriptError::Portable {
-                path: path.to_path_buf(),
-                line: Some(line),
-                message: format!(
-                    "'{key}' is not a database (sqlite, postgresql, mysql or default)"
-                ),
-                help: None,
-            });
-        }
-    }
-    Ok(())
 }
 
 fn line_at(text: &str, offset: usize) -> usize {
@@ -209,35 +122,28 @@ fn line_at(text: &str, offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dialect::{MYSQL, POSTGRES, SQLITE};
+    use crate::schema::ColumnType;
 
-    const SCRIPT: &str = "# add isbn\n\n[[upgrade]]\nsql = \"CREATE TABLE t (a INT)\"\n\n[[upgrade]]\nsql.postgresql = \"ALTER TABLE t ADD COLUMN b BIGINT\"\nsql.default = \"ALTER TABLE t ADD b BIGINT\"\n\n[[downgrade]]\nsql = \"DROP TABLE t\"\n";
+    const SCRIPT: &str = "# add isbn\n\n[[upgrade]]\nsql = \"CREATE TABLE t (a INT)\"\n\n[[upgrade]]\nadd_column = { table = \"t\", column = { name = \"b\", type = \"BigInteger\", index = true } }\n\n[[downgrade]]\nsql = \"DROP TABLE t\"\n";
 
     #[test]
-    fn steps_render_per_database() {
+    fn steps_become_located_operations() {
         let s = PortableScript::parse(SCRIPT, Path::new("x.toml")).unwrap();
-        let p = Path::new("x.toml");
-        let up = s.steps(Direction::Upgrade, p).unwrap();
-        assert_eq!(up.len(), 2);
-        assert_eq!(up[0].line, 3);
-        assert_eq!(up[1].line, 6);
-        assert_eq!(
-            up[1].render(&POSTGRES, p).unwrap(),
-            "ALTER TABLE t ADD COLUMN b BIGINT"
+        let up = s.upgrade();
+        assert_eq!(up.len(), 3, "{up:?}");
+        assert_eq!((up[0].step, up[0].line), (1, 3));
+        assert_eq!((up[1].step, up[1].line), (2, 6));
+        assert!(
+            matches!(&up[1].op, Operation::AddColumn { column, .. } if column.ty == ColumnType::BigInteger { unsigned: false } && column.nullable)
         );
-        assert_eq!(
-            up[1].render(&MYSQL, p).unwrap(),
-            "ALTER TABLE t ADD b BIGINT"
+        assert!(
+            matches!(&up[2].op, Operation::CreateIndex { index, .. } if index.name == "ix_t_b")
         );
-        assert_eq!(
-            up[1].render(&SQLITE, p).unwrap(),
-            "ALTER TABLE t ADD b BIGINT"
-        );
-        assert_eq!(s.steps(Direction::Downgrade, p).unwrap().len(), 1);
+        assert_eq!(s.downgrade().map(<[_]>::len), Some(1));
     }
 
     #[test]
-    fn errors_name_file_and_line() {
+    fn errors_name_file_line_and_step() {
         let err = PortableScript::parse("[[upgrade]]\nsqll = \"x\"\n", Path::new("v/001_x.toml"))
             .unwrap_err();
         assert!(err.to_string().starts_with("v/001_x.toml:"), "{err}");
@@ -246,28 +152,26 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "a.toml:1: 'oracel' is not a database (sqlite, postgresql, mysql or default)"
+            "a.toml:1: step 1: 'oracel' is not a database (sqlite, postgresql, mysql or default)"
         );
-        let only_up =
-            PortableScript::parse("[[upgrade]]\nsql = \"x\"\n", Path::new("a.toml")).unwrap();
-        let err = only_up
-            .steps(Direction::Downgrade, Path::new("a.toml"))
-            .unwrap_err();
-        assert!(err.to_string().contains("cannot be inverted"), "{err}");
+        let bad_type = "[[upgrade]]\ncreate_table = { name = \"t\", columns = [{ name = \"a\", type = \"Strng(3)\" }] }\n";
+        let err = PortableScript::parse(bad_type, Path::new("a.toml")).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("a.toml:1: step 1: unknown type 'Strng(3)'"),
+            "{err}"
+        );
     }
 
     #[test]
-    fn empty_script_is_an_empty_version_both_ways() {
-        let s = PortableScript::parse("# nothing yet\n", Path::new("a.toml")).unwrap();
-        assert!(
-            s.steps(Direction::Upgrade, Path::new("a.toml"))
-                .unwrap()
-                .is_empty()
-        );
-        assert!(
-            s.steps(Direction::Downgrade, Path::new("a.toml"))
-                .unwrap()
-                .is_empty()
-        );
+    fn lone_integer_primary_keys_autoincrement() {
+        let text = "[[upgrade]]\ncreate_table = { name = \"t\", columns = [{ name = \"id\", type = \"Integer\", primary_key = true }, { name = \"k\", type = \"String(5)\", unique = true }] }\n";
+        let s = PortableScript::parse(text, Path::new("a.toml")).unwrap();
+        let Operation::CreateTable(t) = &s.upgrade()[0].op else {
+            panic!()
+        };
+        assert!(t.columns[0].autoincrement && !t.columns[0].nullable);
+        assert_eq!(t.primary_key.as_ref().unwrap().columns, vec!["id"]);
+        assert_eq!(t.uniques.len(), 1);
     }
 }

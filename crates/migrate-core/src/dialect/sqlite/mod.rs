@@ -1,6 +1,15 @@
 //! SQLite: the bundled library, transactional DDL, `?NNN` parameters.
 
-use super::{Dialect, DialectKind, MigrationLock, leading_words, quote_double};
+mod rebuild;
+mod reflect;
+mod render;
+
+use super::{
+    DdlStatement, Dialect, DialectKind, MigrationLock, RenderError, leading_words, quote_double,
+};
+use crate::change::Operation;
+use crate::connection::{Connection, DbError};
+use crate::schema::{Column, Schema};
 use crate::sql::LexerOptions;
 
 /// The SQLite dialect.
@@ -29,6 +38,22 @@ impl Dialect for Sqlite {
 
     fn placeholder(&self, n: usize) -> String {
         format!("?{n}")
+    }
+
+    fn type_sql(&self, column: &Column) -> Result<String, RenderError> {
+        render::type_sql(column)
+    }
+
+    fn bool_literal(&self, b: bool) -> &'static str {
+        if b { "1" } else { "0" }
+    }
+
+    fn render(&self, op: &Operation, before: &Schema) -> Result<Vec<DdlStatement>, RenderError> {
+        render::render(self, op, before)
+    }
+
+    fn reflect(&self, conn: &mut dyn Connection, exclude: &[&str]) -> Result<Schema, DbError> {
+        reflect::reflect(conn, exclude)
     }
 
     fn transactional_ddl(&self) -> bool {
@@ -61,6 +86,7 @@ impl Dialect for Sqlite {
     fn migration_lock(&self) -> MigrationLock {
         MigrationLock::WriteTransaction {
             busy_timeout: "PRAGMA busy_timeout = {}",
+            foreign_keys: "PRAGMA foreign_keys",
         }
     }
 

@@ -7,12 +7,18 @@
 
 use std::path::PathBuf;
 
+mod operations;
+
 use std::time::Instant;
+
+use operations::Exec;
 
 use crate::connection::{Connection, DbError, Transaction};
 use crate::journal::{Entry, Journal, Outcome};
 use crate::lock::LockObserver;
 use crate::plan::{Plan, Step};
+use crate::repository::Repository;
+use crate::schema::Schema;
 use crate::script::{self, LoadedScript, ScriptError, ScriptWarning};
 use crate::version::Version;
 use crate::version_table::{VersionTable, VersionTableError};
@@ -70,6 +76,32 @@ pub enum ExecError {
     /// `BEGIN` or `COMMIT` failed.
     #[error("{0}")]
     Transaction(#[from] DbError),
+    /// A portable operation does not fit the schema or this database.
+    #[error("{}:{line}: step {step} ({op}): {message}", path.display())]
+    Operation {
+        /// The script.
+        path: PathBuf,
+        /// The step's line.
+        line: usize,
+        /// The step's 1-based index.
+        step: usize,
+        /// The operation.
+        op: String,
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        help: Option<String>,
+    },
+    /// A downgrade that is not written and cannot be derived.
+    #[error("{}: cannot derive the downgrade of version {version}: {message}", path.display())]
+    Derive {
+        /// The script.
+        path: PathBuf,
+        /// The version.
+        version: Version,
+        /// Why.
+        message: String,
+    },
     /// An earlier step stopped half-way and nobody has said what became of it.
     #[error("the database is dirty: {} {} -> {}{} stopped{}{}", .0.action, .0.from, .0.to,
         .0.script.as_ref().map(|s| format!(" ({s})")).unwrap_or_default(),
@@ -99,6 +131,10 @@ impl ExecError {
     pub fn help(&self) -> Option<String> {
         match self {
             ExecError::Script(e) => e.help(),
+            ExecError::Operation { help, .. } => help.clone(),
+            ExecError::Derive { .. } => {
+                Some("add [[downgrade]] steps to the script that undo its upgrade".into())
+            }
             ExecError::VersionTable(e) => e.help(),
             ExecError::Statement { leftovers, .. } if !leftovers.is_empty() => Some(format!(
                 "the failed statement left an invalid object behind; remove it with: {}",
@@ -169,18 +205,30 @@ pub enum StepTransactions {
     Savepoints,
 }
 
-/// Runs `plan` against `conn`, bumping `table` after every step.
+/// What a run needs besides the connection and the plan.
+#[derive(Debug, Clone, Copy)]
+pub struct RunContext<'a> {
+    /// The repository (for replaying earlier versions).
+    pub repo: &'a Repository,
+    /// The version table.
+    pub table: &'a VersionTable,
+    /// The journal.
+    pub journal: &'a Journal,
+    /// Run or preview.
+    pub mode: Mode,
+    /// A transaction per step, or savepoints inside the lock's.
+    pub transactions: StepTransactions,
+}
+
+/// Runs `plan` against `conn`, bumping the version table after every step.
 ///
 /// # Errors
 /// [`ExecError`]: a script that cannot be loaded (before anything runs), a failing statement
 /// (naming file, line and the database's message), or a version-table conflict.
 pub fn run(
     conn: &mut dyn Connection,
-    table: &VersionTable,
-    journal: &Journal,
+    run: &RunContext<'_>,
     plan: &Plan,
-    mode: Mode,
-    transactions: StepTransactions,
     observer: &mut dyn Observer,
 ) -> Result<(), ExecError> {
     let dialect = conn.dialect();
@@ -189,26 +237,29 @@ pub fn run(
         .iter()
         .map(|s| script::load(&s.script, dialect, s.direction))
         .collect::<Result<_, _>>()?;
+    let ctx = StepContext {
+        repo: run.repo,
+        table: run.table,
+        journal: run.journal,
+        transactions: run.transactions,
+    };
+    // In a preview the schema is reflected once and folded forward through the portable
+    // steps; when running, each portable step reflects the database as it then is.
+    let mut preview_schema = None;
     for (step, script) in plan.steps.iter().zip(&loaded) {
         for warning in &script.warnings {
             observer.warning(warning);
         }
-        match mode {
-            Mode::Execute => {
-                let ctx = StepContext {
-                    table,
-                    journal,
-                    transactions,
-                };
-                run_step(conn, &ctx, step, script, observer)?
-            }
-            Mode::Preview => preview_step(conn, table, step, script, observer),
+        match run.mode {
+            Mode::Execute => run_step(conn, &ctx, step, script, observer)?,
+            Mode::Preview => preview_step(conn, &ctx, step, script, &mut preview_schema, observer)?,
         }
     }
     Ok(())
 }
 
 struct StepContext<'a> {
+    repo: &'a Repository,
     table: &'a VersionTable,
     journal: &'a Journal,
     transactions: StepTransactions,
@@ -225,6 +276,7 @@ fn run_step(
 ) -> Result<(), ExecError> {
     observer.step_started(step);
     let started = Instant::now();
+    let sql = operations::statements(conn, ctx, step, script, &mut None)?;
     let dialect = conn.dialect();
     // Atomic: the statements, the version bump and the journal row commit together. Otherwise
     // the journal row is written first, so that an interruption leaves it behind.
@@ -238,13 +290,22 @@ fn run_step(
     entry.script = Some(step.script.file_name());
     entry.checksum = Some(script.checksum.normalized.clone());
     entry.checksum_raw = Some(script.checksum.raw.clone());
+    entry.inverse = sql.inverse.clone();
     if !atomic {
         entry.id = ctx.journal.insert(conn, &entry)?;
     }
     let result = if script.outside_transaction {
-        run_autocommit(conn, ctx, step, script, &mut entry, started)
+        run_autocommit(conn, ctx, step, &sql.statements, &mut entry, started)
     } else {
-        run_in_transaction(conn, ctx, step, script, &mut entry, started, atomic)
+        run_in_transaction(
+            conn,
+            ctx,
+            step,
+            &sql.statements,
+            &mut entry,
+            started,
+            atomic,
+        )
     };
     let (index, message) = match result {
         Ok(()) => {
@@ -273,7 +334,7 @@ fn run_step(
     } else {
         ctx.journal.update(conn, &entry)
     };
-    let failed = script.statements.get(index.saturating_sub(1));
+    let failed = sql.statements.get(index.saturating_sub(1));
     let leftovers = failed.map_or_else(Vec::new, |s| leftovers_of(conn, &s.sql));
     Err(ExecError::Statement {
         path: step.script.path.clone(),
@@ -312,7 +373,7 @@ fn run_in_transaction(
     conn: &mut dyn Connection,
     ctx: &StepContext<'_>,
     step: &Step,
-    script: &LoadedScript,
+    statements: &[Exec],
     entry: &mut Entry,
     started: Instant,
     atomic: bool,
@@ -323,16 +384,14 @@ fn run_in_transaction(
         StepTransactions::Savepoints => Transaction::savepoint(conn),
     }
     .map_err(as_failure(1))?;
-    for (i, statement) in script.statements.iter().enumerate() {
-        tx.conn()
-            .execute(&statement.sql)
-            .map_err(as_failure(i + 1))?;
+    for (i, statement) in statements.iter().enumerate() {
+        execute(tx.conn(), statement).map_err(|m| (i + 1, m))?;
     }
-    let last = script.statements.len().max(1);
+    let last = statements.len().max(1);
     ctx.table
         .update(tx.conn(), step.from, step.to)
         .map_err(|e| (last, e.to_string()))?;
-    entry.statement = Some(script.statements.len() as i64);
+    entry.statement = Some(statements.len() as i64);
     entry.finish(Outcome::Applied, started.elapsed());
     if atomic {
         ctx.journal
@@ -349,7 +408,7 @@ fn run_autocommit(
     conn: &mut dyn Connection,
     ctx: &StepContext<'_>,
     step: &Step,
-    script: &LoadedScript,
+    statements: &[Exec],
     entry: &mut Entry,
     started: Instant,
 ) -> Result<(), (usize, String)> {
@@ -361,14 +420,14 @@ fn run_autocommit(
         conn.execute("COMMIT").map_err(as_failure(1))?;
     }
     let journal_each = conn.dialect().transactional_ddl();
-    for (i, statement) in script.statements.iter().enumerate() {
-        conn.execute(&statement.sql).map_err(as_failure(i + 1))?;
+    for (i, statement) in statements.iter().enumerate() {
+        execute(conn, statement).map_err(|m| (i + 1, m))?;
         if journal_each {
             entry.statement = Some(i as i64 + 1);
             ctx.journal.update(conn, entry).map_err(as_failure(i + 1))?;
         }
     }
-    let last = script.statements.len().max(1);
+    let last = statements.len().max(1);
     if nested {
         let begin = conn.dialect().begin_transaction();
         conn.execute(begin).map_err(as_failure(last))?;
@@ -376,22 +435,41 @@ fn run_autocommit(
     ctx.table
         .update(conn, step.from, step.to)
         .map_err(|e| (last, e.to_string()))?;
-    entry.statement = Some(script.statements.len() as i64);
+    entry.statement = Some(statements.len() as i64);
     entry.finish(Outcome::Applied, started.elapsed());
     Ok(())
 }
 
+/// Runs one statement; a check fails when it returns rows.
+fn execute(conn: &mut dyn Connection, statement: &Exec) -> Result<(), String> {
+    if !statement.check {
+        return conn.execute(&statement.sql).map_err(|e| e.message);
+    }
+    let rows = conn.query(&statement.sql, &[]).map_err(|e| e.message)?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = rows.iter().take(5).map(|r| format!("{r:?}")).collect();
+    Err(format!(
+        "{} row(s) violate it, e.g. {}",
+        rows.len(),
+        shown.join("; ")
+    ))
+}
+
 fn preview_step(
     conn: &mut dyn Connection,
-    table: &VersionTable,
+    ctx: &StepContext<'_>,
     step: &Step,
     script: &LoadedScript,
+    schema: &mut Option<Schema>,
     observer: &mut dyn Observer,
-) {
+) -> Result<(), ExecError> {
     observer.step_started(step);
-    for statement in &script.statements {
+    for statement in operations::statements(conn, ctx, step, script, schema)?.statements {
         observer.preview(step, &statement.sql);
     }
-    observer.preview(step, &table.update_preview(conn, step.from, step.to));
+    observer.preview(step, &ctx.table.update_preview(conn, step.from, step.to));
     observer.step_finished(step);
+    Ok(())
 }

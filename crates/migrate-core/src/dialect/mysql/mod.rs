@@ -1,6 +1,12 @@
 //! MySQL and MariaDB: DDL commits implicitly, backtick identifiers, `#` comments, `DELIMITER`.
 
-use super::{Dialect, DialectKind, MigrationLock};
+mod reflect;
+mod render;
+
+use super::{DdlStatement, Dialect, DialectKind, MigrationLock, RenderError};
+use crate::change::Operation;
+use crate::connection::{Connection, DbError};
+use crate::schema::{Column, Schema, Table};
 use crate::sql::LexerOptions;
 
 /// The MySQL/MariaDB dialect.
@@ -29,6 +35,39 @@ impl Dialect for Mysql {
 
     fn placeholder(&self, _n: usize) -> String {
         "?".to_string()
+    }
+
+    fn type_sql(&self, column: &Column) -> Result<String, RenderError> {
+        render::type_sql(column)
+    }
+
+    fn column_suffix(&self, column: &Column) -> &'static str {
+        if column.autoincrement {
+            " AUTO_INCREMENT"
+        } else {
+            ""
+        }
+    }
+
+    // With the default sql_mode a backslash escapes in MySQL strings, so it is doubled too.
+    fn string_literal(&self, s: &str) -> String {
+        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+    }
+
+    fn bool_literal(&self, b: bool) -> &'static str {
+        if b { "1" } else { "0" }
+    }
+
+    fn table_options(&self, table: &Table) -> Result<String, RenderError> {
+        render::table_options(table)
+    }
+
+    fn render(&self, op: &Operation, before: &Schema) -> Result<Vec<DdlStatement>, RenderError> {
+        render::render(self, op, before)
+    }
+
+    fn reflect(&self, conn: &mut dyn Connection, exclude: &[&str]) -> Result<Schema, DbError> {
+        reflect::reflect(conn, exclude)
     }
 
     // Every DDL statement commits the open transaction first.

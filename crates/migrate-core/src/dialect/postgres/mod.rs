@@ -1,6 +1,14 @@
 //! PostgreSQL: transactional DDL, `$n` parameters, dollar-quoted bodies.
 
-use super::{Dialect, DialectKind, MigrationLock, leading_words, quote_double};
+mod reflect;
+mod render;
+
+use super::{
+    DdlStatement, Dialect, DialectKind, MigrationLock, RenderError, leading_words, quote_double,
+};
+use crate::change::Operation;
+use crate::connection::{Connection, DbError};
+use crate::schema::{Column, Schema};
 use crate::sql::LexerOptions;
 
 /// The PostgreSQL dialect.
@@ -29,6 +37,18 @@ impl Dialect for Postgres {
 
     fn placeholder(&self, n: usize) -> String {
         format!("${n}")
+    }
+
+    fn type_sql(&self, column: &Column) -> Result<String, RenderError> {
+        render::type_sql(column)
+    }
+
+    fn render(&self, op: &Operation, before: &Schema) -> Result<Vec<DdlStatement>, RenderError> {
+        render::render(self, op, before)
+    }
+
+    fn reflect(&self, conn: &mut dyn Connection, exclude: &[&str]) -> Result<Schema, DbError> {
+        reflect::reflect(conn, exclude)
     }
 
     fn transactional_ddl(&self) -> bool {

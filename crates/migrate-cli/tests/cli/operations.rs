@@ -1,0 +1,158 @@
+//! Portable operations end to end: one script, three databases; derived downgrades; the
+//! SQLite rebuild.
+
+use crate::support::TestDb;
+
+const PORTABLE_BOOKS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/books-portable/migrate_repo"
+);
+
+fn copy_repo(db: &TestDb, from: &str, to: &str) {
+    let dest = db.path(to);
+    std::fs::create_dir_all(dest.join("versions")).expect("mkdir");
+    let src = std::path::Path::new(from);
+    std::fs::copy(src.join("migrate.cfg"), dest.join("migrate.cfg")).expect("cfg");
+    for e in std::fs::read_dir(src.join("versions")).expect("versions") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), dest.join("versions").join(e.file_name())).expect("copy");
+    }
+}
+
+matrix!(the_tutorial_with_portable_scripts, |db| {
+    copy_repo(&db, PORTABLE_BOOKS, "repo");
+    db.run(&["version_control", &db.url, "repo"]).success();
+    assert_eq!(
+        db.run(&["upgrade", &db.url, "repo"]).success().stdout,
+        "0 -> 1... \ndone\n1 -> 2... \ndone\n"
+    );
+    match db.backend {
+        Backend::Mysql => {
+            let row = |f: &str, t: &str, n: &str, k: &str, e: &str| {
+                vec![
+                    f.to_string(),
+                    t.to_string(),
+                    n.to_string(),
+                    k.to_string(),
+                    "NULL".to_string(),
+                    e.to_string(),
+                ]
+            };
+            assert_eq!(
+                db.describe("books"),
+                vec![
+                    row("id", "bigint(20) unsigned", "NO", "PRI", "auto_increment"),
+                    row("title", "text", "NO", "", ""),
+                    row("author", "varchar(64)", "NO", "", ""),
+                    row("created_at", "datetime", "YES", "", ""),
+                    row("updated_at", "datetime", "YES", "", ""),
+                    row("isbn", "bigint(13)", "NO", "", ""),
+                ]
+            );
+        }
+        _ => {
+            let names: Vec<(String, bool)> = db
+                .columns("books")
+                .into_iter()
+                .map(|(n, _, null)| (n, null))
+                .collect();
+            let expected = [
+                ("id", false),
+                ("title", false),
+                ("author", false),
+                ("created_at", true),
+                ("updated_at", true),
+                ("isbn", false),
+            ];
+            assert_eq!(
+                names,
+                expected
+                    .iter()
+                    .map(|(n, b)| (n.to_string(), *b))
+                    .collect::<Vec<_>>()
+            );
+        }
+    }
+    db.execute("INSERT INTO books (title, author, isbn) VALUES ('t', 'a', 1)");
+    // No [[downgrade]] anywhere: each is derived from its upgrade.
+    let out = db.run(&["downgrade", &db.url, "repo", "1"]);
+    assert_eq!(out.success().stdout, "2 -> 1... \ndone\n");
+    assert!(!db.columns("books").iter().any(|(n, _, _)| n == "isbn"));
+    assert_eq!(
+        db.query("SELECT COUNT(*) FROM books")[0][0].as_int(),
+        Some(1),
+        "rows survive"
+    );
+    db.run(&["downgrade", &db.url, "repo", "0"]).success();
+    assert_eq!(db.tables(), vec!["migrate_version"]);
+});
+
+const EVERY_OPERATION: &str = r#"
+[[upgrade]]
+create_table = { name = "parent", columns = [
+    { name = "id", type = "Integer", primary_key = true },
+    { name = "code", type = "String(20)", nullable = false, unique = true },
+    { name = "note", type = "Text" },
+], options = { mysql_engine = "InnoDB", mysql_charset = "utf8" } }
+
+[[upgrade]]
+create_table = { name = "Child Table", columns = [
+    { name = "id", type = "Integer", primary_key = true },
+    { name = "parent_id", type = "Integer", references = { name = "fk_child_parent", table = "parent", column = "id", on_delete = "CASCADE" } },
+    { name = "qty", type = "Numeric(10, 2)", default = 0 },
+    { name = "flag", type = "Boolean", default = false },
+    { name = "order", type = "String(30)", index = true },
+] }
+
+[[upgrade]]
+add_column = { table = "parent", column = { name = "size", type = "SmallInteger", default = 1 } }
+
+[[upgrade]]
+alter_column = { table = "parent", column = "note", name = "remark" }
+
+[[upgrade]]
+alter_column = { table = "parent", column = "size", type = "BigInteger", nullable = false }
+
+[[upgrade]]
+create_index = { table = "parent", name = "ix_parent_size", columns = ["size", "code"] }
+
+[[upgrade]]
+rename_index = { table = "parent", from = "ix_parent_size", to = "ix_parent_size_code" }
+
+[[upgrade]]
+add_unique = { table = "Child Table", name = "uq_child_order", columns = ["order", "parent_id"] }
+
+[[upgrade]]
+add_check = { table = "parent", name = "ck_parent_size", expression = "size > 0" }
+
+[[upgrade]]
+rename_table = { from = "parent", to = "mother" }
+
+[[upgrade]]
+drop_column = { table = "Child Table", column = "flag" }
+
+[[upgrade]]
+drop_foreign_key = { table = "Child Table", name = "fk_child_parent" }
+"#;
+
+matrix!(every_operation_and_its_derived_inverse, |db| {
+    db.run(&["create", "repo", "r"]).success();
+    db.write("repo/versions/001_everything.toml", EVERY_OPERATION);
+    db.run(&["version_control", &db.url, "repo"]).success();
+    let out = db.run(&["upgrade", &db.url, "repo"]);
+    assert_eq!(out.success().stdout, "0 -> 1... \ndone\n", "{}", out.stderr);
+    assert_eq!(
+        db.tables(),
+        vec!["Child Table", "migrate_version", "mother"]
+    );
+    db.execute("INSERT INTO mother (id, code, size) VALUES (1, 'a', 5)");
+    let bad = db
+        .conn()
+        .execute("INSERT INTO mother (id, code, size) VALUES (2, 'b', 0)");
+    assert!(bad.is_err(), "the check constraint holds");
+    db.execute("DELETE FROM mother");
+    db.run(&["downgrade", &db.url, "repo", "0"]).success();
+    assert_eq!(db.tables(), vec!["migrate_version"]);
+    // Up again: the derived downgrade left nothing behind that would collide.
+    db.run(&["upgrade", &db.url, "repo"]).success();
+});

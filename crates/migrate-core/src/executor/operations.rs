@@ -1,0 +1,176 @@
+//! A step's statements: a SQL script's as written; a portable script's operations rendered
+//! against the schema of the moment (reflected from the database under the lock, then folded
+//! forward operation by operation), or, for a downgrade nobody wrote, inverted first.
+
+use super::{ExecError, StepContext};
+use crate::change::{Operation, invert_all};
+use crate::connection::Connection;
+use crate::plan::Step;
+use crate::repository::{ScriptKind, Selection};
+use crate::schema::Schema;
+use crate::script::{LoadedScript, LocatedOperation, PortableScript};
+use crate::version::{Direction, Version};
+
+/// One statement to run.
+#[derive(Debug, Clone)]
+pub(super) struct Exec {
+    pub sql: String,
+    pub line: usize,
+    /// A query whose rows mean failure.
+    pub check: bool,
+}
+
+/// What a step will run, and (for a portable upgrade without a written downgrade) the
+/// operations that undo it, as JSON for the journal.
+pub(super) struct StepSql {
+    pub statements: Vec<Exec>,
+    pub inverse: Option<String>,
+}
+
+/// The statements of `step`. `schema` is the schema before it (reflected on first need) and
+/// is left as the schema after it.
+pub(super) fn statements(
+    conn: &mut dyn Connection,
+    ctx: &StepContext<'_>,
+    step: &Step,
+    script: &LoadedScript,
+    schema: &mut Option<Schema>,
+) -> Result<StepSql, ExecError> {
+    if script.operations.is_empty() && !script.invert {
+        let statements = script
+            .statements
+            .iter()
+            .map(|s| Exec {
+                sql: s.sql.clone(),
+                line: s.line,
+                check: false,
+            })
+            .collect();
+        return Ok(StepSql {
+            statements,
+            inverse: None,
+        });
+    }
+    let before = match schema.take() {
+        Some(s) => s,
+        None => reflect(conn, ctx)?,
+    };
+    let operations = if script.invert {
+        derive_downgrade(conn, ctx, step, script)?
+    } else {
+        script.operations.clone()
+    };
+    let dialect = conn.dialect();
+    let mut current = before.clone();
+    let mut statements = Vec::new();
+    for located in &operations {
+        let failure = |message: String, help: Option<String>| ExecError::Operation {
+            path: step.script.path.clone(),
+            line: located.line,
+            step: located.step,
+            op: located.op.to_string(),
+            message,
+            help,
+        };
+        let mut next = current.clone();
+        next.apply(&located.op)
+            .map_err(|e| failure(e.to_string(), None))?;
+        let rendered = dialect
+            .render(&located.op, &current)
+            .map_err(|e| failure(e.message, e.help))?;
+        statements.extend(rendered.into_iter().map(|s| Exec {
+            sql: s.sql,
+            line: located.line,
+            check: s.must_return_nothing,
+        }));
+        current = next;
+    }
+    let inverse = if script.store_inverse {
+        let ops: Vec<Operation> = operations.iter().map(|l| l.op.clone()).collect();
+        invert_all(&ops, &before)
+            .ok()
+            .and_then(|inv| serde_json::to_string(&inv).ok())
+    } else {
+        None
+    };
+    *schema = Some(current);
+    Ok(StepSql {
+        statements,
+        inverse,
+    })
+}
+
+/// The schema as the database has it now, without migrate's own tables.
+pub(super) fn reflect(
+    conn: &mut dyn Connection,
+    ctx: &StepContext<'_>,
+) -> Result<Schema, ExecError> {
+    let exclude = [ctx.table.table().as_str(), ctx.journal.table()];
+    Ok(conn.dialect().reflect(conn, &exclude)?)
+}
+
+/// The downgrade of a portable version nobody wrote: the inverse the journal recorded when
+/// the upgrade ran (computed from the live schema then), else the upgrade inverted against
+/// the schema the repository's earlier versions build.
+fn derive_downgrade(
+    conn: &mut dyn Connection,
+    ctx: &StepContext<'_>,
+    step: &Step,
+    script: &LoadedScript,
+) -> Result<Vec<LocatedOperation>, ExecError> {
+    let version = step.from;
+    let line = script.operations.first().map_or(1, |o| o.line);
+    let locate = |ops: Vec<Operation>| {
+        ops.into_iter()
+            .map(|op| LocatedOperation { op, step: 0, line })
+            .collect()
+    };
+    if let Some(json) = ctx.journal.inverse_for(conn, version)? {
+        if let Ok(ops) = serde_json::from_str::<Vec<Operation>>(&json) {
+            return Ok(locate(ops));
+        }
+    }
+    let derive_error = |message: String| ExecError::Derive {
+        path: step.script.path.clone(),
+        version,
+        message,
+    };
+    let base = replay(ctx, conn.dialect(), version).map_err(derive_error)?;
+    let ops: Vec<Operation> = script.operations.iter().map(|l| l.op.clone()).collect();
+    let inverse = invert_all(&ops, &base).map_err(|e| derive_error(e.to_string()))?;
+    Ok(locate(inverse))
+}
+
+/// The schema the repository's versions before `version` build, from their portable scripts.
+fn replay(
+    ctx: &StepContext<'_>,
+    dialect: &dyn crate::dialect::Dialect,
+    version: Version,
+) -> Result<Schema, String> {
+    let mut schema = Schema::default();
+    for entry in ctx.repo.versions().filter(|e| e.version < version) {
+        let Selection::Run(file) = entry.select(dialect, Direction::Upgrade) else {
+            return Err(format!(
+                "version {} has no script migrate can replay",
+                entry.version
+            ));
+        };
+        if file.kind != ScriptKind::Portable {
+            return Err(format!(
+                "the schema before it is not known: version {} is a SQL script ({}), which cannot be replayed, \
+                 and the journal has no record of this version's upgrade",
+                entry.version,
+                file.file_name()
+            ));
+        }
+        let text = std::fs::read_to_string(&file.path)
+            .map_err(|e| format!("cannot read {}: {e}", file.path.display()))?;
+        let parsed = PortableScript::parse(&text, &file.path).map_err(|e| e.to_string())?;
+        for located in parsed.upgrade() {
+            schema
+                .apply(&located.op)
+                .map_err(|e| format!("replaying version {}: {e}", entry.version))?;
+        }
+    }
+    Ok(schema)
+}
