@@ -156,3 +156,120 @@ matrix!(every_operation_and_its_derived_inverse, |db| {
     // Up again: the derived downgrade left nothing behind that would collide.
     db.run(&["upgrade", &db.url, "repo"]).success();
 });
+
+const REBUILD_SETUP: &str = "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT, score INTEGER);
+CREATE INDEX ix_parent_name ON parent (name);
+CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id) ON DELETE CASCADE, v TEXT);
+CREATE TABLE log (msg TEXT);
+CREATE TRIGGER parent_ins AFTER INSERT ON parent BEGIN
+    INSERT INTO log VALUES ('ins ' || NEW.name);
+END;
+CREATE VIEW parent_names AS SELECT name FROM parent;
+INSERT INTO parent VALUES (1, 'a', 10), (2, 'b', 20);
+INSERT INTO child VALUES (1, 1, 'x'), (2, 2, 'y');
+";
+
+#[test]
+fn sqlite_rebuild_loses_no_row_index_trigger_view_or_child() {
+    let db = TestDb::new(crate::support::Backend::Sqlite, "operations::rebuild");
+    db.run(&["create", "repo", "r"]).success();
+    db.write("repo/versions/001_setup_sqlite_upgrade.sql", REBUILD_SETUP);
+    db.write(
+        "repo/versions/001_setup_sqlite_downgrade.sql",
+        "DROP VIEW parent_names;\nDROP TABLE child;\nDROP TABLE log;\nDROP TABLE parent;\n",
+    );
+    // Changing a type and adding a check are beyond SQLite's ALTER TABLE: both rebuild.
+    db.write(
+        "repo/versions/002_score_text.toml",
+        "[[upgrade]]\nalter_column = { table = \"parent\", column = \"score\", type = \"String(10)\", nullable = false }\n",
+    );
+    db.write(
+        "repo/versions/003_check.toml",
+        "[[upgrade]]\nadd_check = { table = \"parent\", name = \"ck_score\", expression = \"length(score) > 0\" }\n",
+    );
+    db.run(&["version_control", &db.url, "repo"]).success();
+    let blind = db.run(&["upgrade", &db.url, "repo", "--preview-sql"]);
+    blind.failure(1, "table 'parent' does not exist");
+    assert!(
+        blind
+            .stderr
+            .contains("cannot see what version 1's SQL script would change"),
+        "{}",
+        blind.stderr
+    );
+    db.run(&["upgrade", &db.url, "repo", "1"]).success();
+    let preview = db
+        .run(&["upgrade", &db.url, "repo", "--preview-sql"])
+        .success()
+        .stdout
+        .clone();
+    assert!(
+        preview.contains("CREATE TABLE \"_migrate_rebuild_parent\""),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("PRAGMA foreign_key_check(\"parent\");"),
+        "{preview}"
+    );
+    db.run(&["upgrade", &db.url, "repo"]).success();
+    let check = |stage: &str| {
+        let count = |sql: &str| db.query(sql)[0][0].as_int();
+        assert_eq!(
+            count("SELECT COUNT(*) FROM parent"),
+            Some(2),
+            "{stage}: parent rows"
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM child"),
+            Some(2),
+            "{stage}: child rows survive (no cascade)"
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM pragma_index_list('parent') WHERE name = 'ix_parent_name'"),
+            Some(1),
+            "{stage}: index"
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM parent_names"),
+            Some(2),
+            "{stage}: view"
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM pragma_foreign_key_check"),
+            Some(0),
+            "{stage}: foreign keys"
+        );
+        let types: Vec<String> = db
+            .columns("parent")
+            .into_iter()
+            .map(|(_, t, _)| t)
+            .collect();
+        types
+    };
+    assert_eq!(
+        check("after upgrade"),
+        vec!["INTEGER", "TEXT", "VARCHAR(10)"]
+    );
+    db.execute("INSERT INTO parent VALUES (3, 'c', '30')");
+    assert_eq!(
+        db.query("SELECT COUNT(*) FROM log")[0][0].as_int(),
+        Some(3),
+        "the trigger fires (twice in the setup, once now)"
+    );
+    assert!(
+        db.conn()
+            .execute("INSERT INTO parent VALUES (4, 'd', '')")
+            .is_err(),
+        "the check holds"
+    );
+    db.execute("DELETE FROM parent WHERE id = 3");
+    // Derived downgrades rebuild back.
+    db.run(&["downgrade", &db.url, "repo", "1"]).success();
+    assert_eq!(check("after downgrade"), vec!["INTEGER", "TEXT", "INTEGER"]);
+    assert!(
+        db.conn()
+            .execute("INSERT INTO parent VALUES (4, 'd', '')")
+            .is_ok(),
+        "the check is gone"
+    );
+}

@@ -246,13 +246,20 @@ pub fn run(
     // In a preview the schema is reflected once and folded forward through the portable
     // steps; when running, each portable step reflects the database as it then is.
     let mut preview_schema = None;
+    let mut sql_before: Option<Version> = None;
     for (step, script) in plan.steps.iter().zip(&loaded) {
         for warning in &script.warnings {
             observer.warning(warning);
         }
         match run.mode {
             Mode::Execute => run_step(conn, &ctx, step, script, observer)?,
-            Mode::Preview => preview_step(conn, &ctx, step, script, &mut preview_schema, observer)?,
+            Mode::Preview => {
+                preview_step(conn, &ctx, step, script, &mut preview_schema, observer)
+                    .map_err(|e| explain_preview(e, sql_before))?;
+                if script.operations.is_empty() && !script.invert {
+                    sql_before.get_or_insert(step.to);
+                }
+            }
         }
     }
     Ok(())
@@ -455,6 +462,34 @@ fn execute(conn: &mut dyn Connection, statement: &Exec) -> Result<(), String> {
         rows.len(),
         shown.join("; ")
     ))
+}
+
+/// A preview does not run SQL scripts, so a portable step after one cannot see its tables.
+fn explain_preview(e: ExecError, sql_before: Option<Version>) -> ExecError {
+    match (e, sql_before) {
+        (
+            ExecError::Operation {
+                path,
+                line,
+                step,
+                op,
+                message,
+                ..
+            },
+            Some(v),
+        ) => ExecError::Operation {
+            path,
+            line,
+            step,
+            op,
+            message,
+            help: Some(format!(
+                "a preview runs nothing, so it cannot see what version {v}'s SQL script would change; \
+                 preview from that version on"
+            )),
+        },
+        (e, _) => e,
+    }
 }
 
 fn preview_step(
