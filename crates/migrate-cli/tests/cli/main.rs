@@ -16,4 +16,5 @@ mod operations;
 mod repository;
 mod safety;
 mod scripts;
+mod seeds;
 mod tutorial;

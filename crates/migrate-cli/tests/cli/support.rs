@@ -398,3 +398,31 @@ impl TestDb {
         std::fs::read_to_string(dir.join(&names[0])).expect("script")
     }
 }
+
+impl TestDb {
+    /// The database's schema as migrate reflects it, without migrate's own tables.
+    pub fn schema(&self) -> migrate_core::schema::Schema {
+        let mut conn = self.conn();
+        let dialect = conn.dialect();
+        dialect
+            .reflect(
+                conn.as_mut(),
+                &["migrate_version", "migrate_version_journal"],
+            )
+            .expect("reflect")
+    }
+
+    /// Copies an example repository under `examples/` to `rel`.
+    pub fn example(&self, name: &str, rel: &str) {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples")
+            .join(name);
+        let dest = self.path(rel);
+        std::fs::create_dir_all(dest.join("versions")).expect("mkdir");
+        std::fs::copy(src.join("migrate.cfg"), dest.join("migrate.cfg")).expect("cfg");
+        for e in std::fs::read_dir(src.join("versions")).expect("versions") {
+            let e = e.expect("entry");
+            std::fs::copy(e.path(), dest.join("versions").join(e.file_name())).expect("copy");
+        }
+    }
+}

@@ -156,6 +156,14 @@ pub enum ScriptError {
         /// The remedy.
         help: Option<String>,
     },
+    /// The version refuses to be downgraded.
+    #[error("{}: this version cannot be downgraded: {message}", path.display())]
+    Irreversible {
+        /// The script.
+        path: PathBuf,
+        /// The script's reason.
+        message: String,
+    },
     /// A Python script cannot be run.
     #[error("'{path}' is a Python script; migrate does not execute Python")]
     Python {
@@ -208,6 +216,12 @@ pub fn load(
             let text = read(&file.path)?;
             let script = PortableScript::parse(&text, &file.path)?;
             let checksum = checksum_of(file, &text, dialect)?;
+            if let (Direction::Downgrade, Some(message)) = (direction, script.irreversible()) {
+                return Err(ScriptError::Irreversible {
+                    path: file.path.clone(),
+                    message: message.to_string(),
+                });
+            }
             let (operations, invert) = match (direction, script.downgrade()) {
                 (Direction::Upgrade, _) => (script.upgrade().to_vec(), false),
                 (Direction::Downgrade, Some(ops)) => (ops.to_vec(), false),

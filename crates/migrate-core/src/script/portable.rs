@@ -45,6 +45,7 @@ pub struct PortableScript {
     upgrade: Vec<LocatedOperation>,
     downgrade: Option<Vec<LocatedOperation>>,
     no_transaction: bool,
+    irreversible: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,6 +53,7 @@ pub struct PortableScript {
 struct FileDef {
     #[serde(default)]
     no_transaction: bool,
+    irreversible: Option<String>,
     #[serde(default)]
     upgrade: Vec<toml::Spanned<StepDef>>,
     downgrade: Option<Vec<toml::Spanned<StepDef>>>,
@@ -96,12 +98,18 @@ impl PortableScript {
             upgrade: locate(def.upgrade)?,
             downgrade: def.downgrade.map(locate).transpose()?,
             no_transaction: def.no_transaction,
+            irreversible: def.irreversible,
         })
     }
 
     /// Whether the script asks to run outside a transaction (`no_transaction = true`).
     pub fn no_transaction(&self) -> bool {
         self.no_transaction
+    }
+
+    /// Why the version refuses to be downgraded (`irreversible = "…"`), if it does.
+    pub fn irreversible(&self) -> Option<&str> {
+        self.irreversible.as_deref()
     }
 
     /// The upgrade's operations.
