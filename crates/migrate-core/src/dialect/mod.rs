@@ -8,6 +8,8 @@ pub(crate) mod ddl;
 mod mysql;
 mod postgres;
 pub(crate) mod reflect;
+#[cfg(test)]
+mod render_tests;
 mod sqlite;
 
 use crate::change::Operation;

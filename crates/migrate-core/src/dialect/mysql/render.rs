@@ -48,7 +48,10 @@ pub(super) fn type_sql(c: &Column) -> Result<String, RenderError> {
 /// `ENGINE=… DEFAULT CHARSET=… COLLATE=…` from `mysql_engine`, `mysql_charset`, `mysql_collate`.
 pub(super) fn table_options(t: &Table) -> Result<String, RenderError> {
     let mut out = String::new();
-    for (key, value) in &t.options {
+    // ENGINE first, as MySQL itself prints it; then the rest in name order.
+    let mut options: Vec<(&String, &String)> = t.options.iter().collect();
+    options.sort_by_key(|(k, _)| (k.as_str() != "mysql_engine", k.as_str()));
+    for (key, value) in options {
         let clause = match key.as_str() {
             "mysql_engine" => "ENGINE",
             "mysql_charset" => "DEFAULT CHARSET",
