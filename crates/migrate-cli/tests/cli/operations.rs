@@ -273,3 +273,93 @@ fn sqlite_rebuild_loses_no_row_index_trigger_view_or_child() {
         "the check is gone"
     );
 }
+
+/// Renders `ops` one after another against `schema` (folding it forward) and runs them.
+fn run_operations(
+    db: &TestDb,
+    conn: &mut dyn migrate_core::Connection,
+    schema: &mut migrate_core::schema::Schema,
+    ops: &[migrate_core::change::Operation],
+    context: &str,
+) {
+    let dialect = conn.dialect();
+    for op in ops {
+        for statement in dialect
+            .render(op, schema)
+            .unwrap_or_else(|e| panic!("{context}: render {op:?}: {e}"))
+        {
+            if statement.must_return_nothing {
+                let rows = conn.query(&statement.sql, &[]).expect("check");
+                assert!(
+                    rows.is_empty(),
+                    "{context}: {} returned {rows:?}",
+                    statement.sql
+                );
+            } else {
+                conn.execute(&statement.sql)
+                    .unwrap_or_else(|e| panic!("{context}: {op:?}\n{}\n{e}", statement.sql));
+            }
+        }
+        schema
+            .apply(op)
+            .unwrap_or_else(|e| panic!("{context}: apply {op:?}: {e}"));
+    }
+    let _ = db;
+}
+
+matrix!(
+    random_operations_and_their_inverses_restore_the_schema,
+    |db| {
+        use migrate_core::change::random::{Rng, base_table, normalized, operations};
+        use migrate_core::change::{Operation, invert_all};
+        let cases: u64 = std::env::var("MIGRATE_TEST_PROPERTY_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(12);
+        let mut conn = db.conn();
+        for case in 0..cases {
+            let context = format!("case {case}");
+            let mut schema = db.schema();
+            for table in schema.tables.clone() {
+                run_operations(
+                    &db,
+                    conn.as_mut(),
+                    &mut schema,
+                    &[Operation::DropTable { name: table.name }],
+                    &context,
+                );
+            }
+            let base = [
+                Operation::CreateTable(base_table("p")),
+                Operation::CreateTable(base_table("q")),
+            ];
+            run_operations(&db, conn.as_mut(), &mut schema, &base, &context);
+            let start = db.schema();
+            let mut rng = Rng::new(0x5EED ^ (case * 7919) ^ db.backend as u64);
+            let count = 1 + rng.below(8);
+            let ops = operations(&mut rng, &start, count);
+            let inverse = invert_all(&ops, &start).expect("inverts");
+            let mut current = start.clone();
+            run_operations(
+                &db,
+                conn.as_mut(),
+                &mut current,
+                &ops,
+                &format!("{context} up {ops:?}"),
+            );
+            let mut reflected = db.schema();
+            run_operations(
+                &db,
+                conn.as_mut(),
+                &mut reflected,
+                &inverse,
+                &format!("{context} down {inverse:?}"),
+            );
+            assert_eq!(
+                normalized(&db.schema()),
+                normalized(&start),
+                "{context}: {ops:?}"
+            );
+        }
+    }
+);

@@ -109,13 +109,21 @@ fn invert(op: &Operation, before: &Schema) -> Result<Vec<Operation>, String> {
             table: name,
             name: index,
         } => {
-            let i = table(name)?
-                .index(index)
-                .ok_or_else(|| format!(": index '{index}' is not known"))?;
-            vec![Operation::CreateIndex {
-                table: name.clone(),
-                index: i.clone(),
-            }]
+            let t = table(name)?;
+            match (
+                t.index(index),
+                t.uniques.iter().find(|u| u.name.as_ref() == Some(index)),
+            ) {
+                (Some(i), _) => vec![Operation::CreateIndex {
+                    table: name.clone(),
+                    index: i.clone(),
+                }],
+                (None, Some(u)) => vec![Operation::AddUnique {
+                    table: name.clone(),
+                    constraint: u.clone(),
+                }],
+                (None, None) => return Err(format!(": index '{index}' is not known")),
+            }
         }
         Operation::RenameIndex { table, from, to } => {
             vec![Operation::RenameIndex {
@@ -173,15 +181,21 @@ fn invert(op: &Operation, before: &Schema) -> Result<Vec<Operation>, String> {
             table: name,
             name: u,
         } => {
-            let c = table(name)?
-                .uniques
-                .iter()
-                .find(|c| c.name.as_deref() == Some(u));
-            let c = c.ok_or_else(|| format!(": unique constraint '{u}' is not known"))?;
-            vec![Operation::AddUnique {
-                table: name.clone(),
-                constraint: c.clone(),
-            }]
+            let t = table(name)?;
+            match (
+                t.uniques.iter().find(|c| c.name.as_deref() == Some(u)),
+                t.index(u),
+            ) {
+                (Some(c), _) => vec![Operation::AddUnique {
+                    table: name.clone(),
+                    constraint: c.clone(),
+                }],
+                (None, Some(i)) => vec![Operation::CreateIndex {
+                    table: name.clone(),
+                    index: i.clone(),
+                }],
+                (None, None) => return Err(format!(": unique constraint '{u}' is not known")),
+            }
         }
         Operation::AddCheck { table, check } => {
             let name = check

@@ -7,6 +7,7 @@
 //! of a drop) comes from the schema context it is rendered or inverted against.
 
 mod invert;
+pub mod random;
 
 use std::collections::BTreeMap;
 use std::fmt;

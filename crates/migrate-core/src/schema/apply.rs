@@ -109,9 +109,15 @@ impl Schema {
                 t.indexes.push(index.clone());
             }
             Operation::DropIndex { name: index, .. } => {
-                t.index(index)
-                    .ok_or_else(|| missing("index", index, &name))?;
+                // MySQL reports a unique index as a unique constraint: they are one object.
+                let (indexes, uniques) = (t.indexes.len(), t.uniques.len());
                 t.indexes.retain(|i| &i.name != index);
+                if indexes == t.indexes.len() {
+                    t.uniques.retain(|u| u.name.as_ref() != Some(index));
+                    if uniques == t.uniques.len() {
+                        return Err(missing("index", index, &name));
+                    }
+                }
             }
             Operation::RenameIndex { from, to, .. } => {
                 if t.index(to).is_some() {
@@ -119,12 +125,14 @@ impl Schema {
                         "index '{to}' already exists on table '{name}'"
                     )));
                 }
-                let index = t
-                    .indexes
-                    .iter_mut()
-                    .find(|i| &i.name == from)
-                    .ok_or_else(|| missing("index", from, &name))?;
-                index.name = to.clone();
+                if let Some(index) = t.indexes.iter_mut().find(|i| &i.name == from) {
+                    index.name = to.clone();
+                } else if let Some(u) = t.uniques.iter_mut().find(|u| u.name.as_ref() == Some(from))
+                {
+                    u.name = Some(to.clone());
+                } else {
+                    return Err(missing("index", from, &name));
+                }
             }
             Operation::AddPrimaryKey { key, .. } => {
                 if t.primary_key.is_some() {
@@ -164,10 +172,13 @@ impl Schema {
                 t.uniques.push(constraint.clone());
             }
             Operation::DropUnique { name: u, .. } => {
-                let before = t.uniques.len();
+                let (uniques, indexes) = (t.uniques.len(), t.indexes.len());
                 t.uniques.retain(|c| c.name.as_deref() != Some(u));
-                if before == t.uniques.len() {
-                    return Err(missing("unique constraint", u, &name));
+                if uniques == t.uniques.len() {
+                    t.indexes.retain(|i| !(i.unique && &i.name == u));
+                    if indexes == t.indexes.len() {
+                        return Err(missing("unique constraint", u, &name));
+                    }
                 }
             }
             Operation::AddCheck { check, .. } => t.checks.push(check.clone()),

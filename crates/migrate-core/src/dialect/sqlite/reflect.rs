@@ -154,11 +154,25 @@ pub(super) fn constraints_from_sql(table: &mut Table, sql: &str) {
             });
         } else if let (Some(name), Some(cols)) = (name, paren_list(rest)) {
             if upper.starts_with("UNIQUE") {
-                if let Some(u) = table.uniques.iter_mut().find(|u| u.columns == cols) {
-                    u.name = Some(name);
+                // SQLite backs identical UNIQUE constraints with one index, so a second one
+                // has no index of its own to take the name: it is listed from the SQL.
+                match table
+                    .uniques
+                    .iter_mut()
+                    .find(|u| u.columns == cols && u.name.is_none())
+                {
+                    Some(u) => u.name = Some(name),
+                    None => table.uniques.push(Unique {
+                        name: Some(name),
+                        columns: cols,
+                    }),
                 }
             } else if upper.starts_with("FOREIGN") {
-                if let Some(f) = table.foreign_keys.iter_mut().find(|f| f.columns == cols) {
+                if let Some(f) = table
+                    .foreign_keys
+                    .iter_mut()
+                    .find(|f| f.columns == cols && f.name.is_none())
+                {
                     f.name = Some(name);
                 }
             } else if upper.starts_with("PRIMARY") {
