@@ -19,6 +19,7 @@ pub mod plan;
 pub mod repository;
 pub mod schema;
 pub mod script;
+pub mod session;
 pub mod sql;
 pub mod url;
 pub mod version;

@@ -363,3 +363,82 @@ matrix!(
         }
     }
 );
+
+matrix!(code_migrations_read_like_the_seeds, |db| {
+    use migrate_core::change::ColumnChange;
+    use migrate_core::schema::{Column, ColumnType, DefaultValue, FkAction, Table};
+    use migrate_core::session::Session;
+    let mut conn = db.conn();
+    let mut session = Session::new(conn.as_mut()).expect("session");
+    // Seed 002's shape: a table with a named foreign key and index, then drop it and move its
+    // data into a column found by autoload.
+    session
+        .create_table(
+            Table::new("compute_nodes")
+                .with_column(
+                    Column::new("id", ColumnType::Integer { unsigned: false }).autoincrement(),
+                )
+                .with_column(Column::new("host", ColumnType::String(Some(255))))
+                .with_primary_key(&["id"])
+                .with_option("mysql_engine", "InnoDB"),
+        )
+        .expect("create compute_nodes");
+    session
+        .create_table(
+            Table::new("compute_node_stats")
+                .with_column(
+                    Column::new("id", ColumnType::Integer { unsigned: false }).autoincrement(),
+                )
+                .with_column(Column::new(
+                    "compute_node_id",
+                    ColumnType::Integer { unsigned: false },
+                ))
+                .with_primary_key(&["id"])
+                .with_foreign_key(
+                    "fk_stats_node",
+                    &["compute_node_id"],
+                    "compute_nodes",
+                    &["id"],
+                    Some(FkAction::Cascade),
+                )
+                .with_index("ix_stats_node", &["compute_node_id"], false),
+        )
+        .expect("create compute_node_stats");
+    let nodes = session.autoload("compute_nodes").expect("autoload").clone();
+    assert_eq!(nodes.columns.len(), 2);
+    assert!(nodes.column("id").expect("id").autoincrement);
+    session.drop_table("compute_node_stats").expect("drop");
+    let stats =
+        Column::new("stats", ColumnType::Text).default_value(DefaultValue::Text("{}".into()));
+    session
+        .add_column("compute_nodes", stats)
+        .expect("add stats");
+    session
+        .alter_column(
+            "compute_nodes",
+            "host",
+            ColumnChange {
+                name: Some("hostname".into()),
+                nullable: Some(false),
+                ..ColumnChange::default()
+            },
+        )
+        .expect("alter host");
+    session
+        .drop_column("compute_nodes", "stats")
+        .expect("drop stats");
+    let err = session
+        .drop_column("compute_nodes", "nope")
+        .expect_err("no such column");
+    assert_eq!(
+        err.to_string(),
+        "drop_column on 'compute_nodes': column 'nope' does not exist in table 'compute_nodes'"
+    );
+    drop(session);
+    let reflected = db.schema();
+    let t = reflected.table("compute_nodes").expect("table");
+    let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, vec!["id", "hostname"]);
+    assert!(!t.column("hostname").expect("hostname").nullable);
+    assert!(reflected.table("compute_node_stats").is_none());
+});

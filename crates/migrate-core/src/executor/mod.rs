@@ -77,7 +77,7 @@ pub enum ExecError {
     #[error("{0}")]
     Transaction(#[from] DbError),
     /// A portable operation does not fit the schema or this database.
-    #[error("{}:{line}: step {step} ({op}): {message}", path.display())]
+    #[error("{}", operation_message(path, *line, *step, op, message))]
     Operation {
         /// The script.
         path: PathBuf,
@@ -172,6 +172,21 @@ impl ExecError {
                 entry.to, entry.from
             )),
         }
+    }
+}
+
+/// `file:line: step N (op): message`, or `op: message` for operations run from code.
+fn operation_message(
+    path: &std::path::Path,
+    line: usize,
+    step: usize,
+    op: &str,
+    message: &str,
+) -> String {
+    if line == 0 {
+        format!("{op}: {message}")
+    } else {
+        format!("{}:{line}: step {step} ({op}): {message}", path.display())
     }
 }
 

@@ -3,6 +3,7 @@
 //! render. Nothing here knows SQL syntax or talks to a database.
 
 mod apply;
+mod build;
 mod types;
 
 use std::collections::BTreeMap;

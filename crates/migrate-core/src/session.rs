@@ -1,0 +1,179 @@
+//! A migration session for Rust code: the schema operations, raw SQL and queries, run on a
+//! connection against the schema as it is (`autoload` is reading it), so a code migration
+//! reads like the seeds:
+//!
+//! ```no_run
+//! # fn run(conn: &mut dyn migrate_core::Connection) -> Result<(), migrate_core::Error> {
+//! use migrate_core::schema::{Column, ColumnType, DefaultValue};
+//! use migrate_core::session::Session;
+//!
+//! let mut session = Session::new(conn)?;
+//! let nodes = session.autoload("compute_nodes")?.clone();
+//! if nodes.column("stats").is_none() {
+//!     let stats = Column::new("stats", ColumnType::Text).default_value(DefaultValue::Text("{}".into()));
+//!     session.add_column("compute_nodes", stats)?;
+//! }
+//! session.drop_table("compute_node_stats")?;
+//! # Ok(()) }
+//! ```
+
+use crate::change::{ColumnChange, Operation};
+use crate::connection::{Connection, Value};
+use crate::error::Error;
+use crate::executor::ExecError;
+use crate::schema::{Column, Schema, Table};
+
+/// Operations, SQL and queries on one connection, with the schema kept current.
+pub struct Session<'c> {
+    conn: &'c mut dyn Connection,
+    schema: Schema,
+}
+
+fn op_error(op: &Operation, message: String, help: Option<String>) -> Error {
+    ExecError::Operation {
+        path: "<code>".into(),
+        line: 0,
+        step: 0,
+        op: op.to_string(),
+        message,
+        help,
+    }
+    .into()
+}
+
+impl<'c> Session<'c> {
+    /// Starts a session, reading the schema (without migrate's own tables).
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn new(conn: &'c mut dyn Connection) -> Result<Session<'c>, Error> {
+        let exclude = ["migrate_version", "migrate_version_journal"];
+        let schema = conn.dialect().reflect(conn, &exclude)?;
+        Ok(Session { conn, schema })
+    }
+
+    /// The schema as it stands.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// A table as it stands (SQLAlchemy's `autoload=True`).
+    ///
+    /// # Errors
+    /// No such table.
+    pub fn autoload(&self, table: &str) -> Result<&Table, Error> {
+        self.schema.table(table).ok_or_else(|| {
+            op_error(
+                &Operation::DropTable { name: table.into() },
+                format!("table '{table}' does not exist"),
+                None,
+            )
+        })
+    }
+
+    /// Runs one operation: checked against the schema, rendered for this database, executed.
+    ///
+    /// # Errors
+    /// The operation does not fit, the database cannot do it, or a statement fails.
+    pub fn run(&mut self, op: Operation) -> Result<(), Error> {
+        let mut next = self.schema.clone();
+        next.apply(&op)
+            .map_err(|e| op_error(&op, e.to_string(), None))?;
+        let statements = self
+            .conn
+            .dialect()
+            .render(&op, &self.schema)
+            .map_err(|e| op_error(&op, e.message, e.help))?;
+        for s in statements {
+            if s.must_return_nothing {
+                let rows = self.conn.query(&s.sql, &[])?;
+                if !rows.is_empty() {
+                    return Err(op_error(
+                        &op,
+                        format!("{} found {} problem row(s)", s.sql, rows.len()),
+                        None,
+                    ));
+                }
+            } else {
+                self.conn.execute(&s.sql)?;
+            }
+        }
+        self.schema = next;
+        Ok(())
+    }
+
+    /// `CREATE TABLE`.
+    ///
+    /// # Errors
+    /// As [`Session::run`].
+    pub fn create_table(&mut self, table: Table) -> Result<(), Error> {
+        self.run(Operation::CreateTable(table))
+    }
+
+    /// `DROP TABLE`.
+    ///
+    /// # Errors
+    /// As [`Session::run`].
+    pub fn drop_table(&mut self, name: &str) -> Result<(), Error> {
+        self.run(Operation::DropTable { name: name.into() })
+    }
+
+    /// Adds a column.
+    ///
+    /// # Errors
+    /// As [`Session::run`].
+    pub fn add_column(&mut self, table: &str, column: Column) -> Result<(), Error> {
+        self.run(Operation::AddColumn {
+            table: table.into(),
+            column,
+        })
+    }
+
+    /// Drops a column.
+    ///
+    /// # Errors
+    /// As [`Session::run`].
+    pub fn drop_column(&mut self, table: &str, column: &str) -> Result<(), Error> {
+        self.run(Operation::DropColumn {
+            table: table.into(),
+            column: column.into(),
+        })
+    }
+
+    /// Changes a column.
+    ///
+    /// # Errors
+    /// As [`Session::run`].
+    pub fn alter_column(
+        &mut self,
+        table: &str,
+        column: &str,
+        change: ColumnChange,
+    ) -> Result<(), Error> {
+        self.run(Operation::AlterColumn {
+            table: table.into(),
+            column: column.into(),
+            change,
+        })
+    }
+
+    /// Runs raw SQL (one statement). The schema is read again afterwards, since SQL may
+    /// change it.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn execute(&mut self, sql: &str) -> Result<(), Error> {
+        self.conn.execute(sql)?;
+        let exclude = ["migrate_version", "migrate_version_journal"];
+        self.schema = self.conn.dialect().reflect(self.conn, &exclude)?;
+        Ok(())
+    }
+
+    /// Runs a query with parameters (markers as the dialect writes them).
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, Error> {
+        Ok(self.conn.query(sql, params)?)
+    }
+}
