@@ -442,3 +442,46 @@ matrix!(code_migrations_read_like_the_seeds, |db| {
     assert!(!t.column("hostname").expect("hostname").nullable);
     assert!(reflected.table("compute_node_stats").is_none());
 });
+
+#[test]
+fn operation_errors_name_script_step_and_fault() {
+    let db = TestDb::new(crate::support::Backend::Mysql, "operations::errors");
+    db.run(&["create", "repo", "r"]).success();
+    db.run(&["version_control", &db.url, "repo"]).success();
+    let cases = [
+        (
+            "create_table = { name = \"t\", columns = [{ name = \"a\", type = \"Strng(3)\" }] }",
+            "001_x.toml:1: step 1: unknown type 'Strng(3)'",
+        ),
+        (
+            "create_table = { name = \"t\", columns = [{ name = \"a\", type = \"Integer\" }, { name = \"a\", type = \"Text\" }] }",
+            "step 1 (create_table on 't'): column 'a' appears twice in table 't'",
+        ),
+        (
+            "create_table = { name = \"t\", columns = [{ name = \"a\", type = \"Integer\", default = \"many\" }] }",
+            "invalid default 'many' for column 'a' of table 't', whose type is Integer",
+        ),
+        (
+            "drop_column = { table = \"nowhere\", column = \"a\" }",
+            "step 1 (drop_column on 'nowhere'): table 'nowhere' does not exist",
+        ),
+        (
+            "create_table = { name = \"t\", columns = [{ name = \"a\", type = \"String\" }] }",
+            "column 'a' is a String without a length, which MySQL cannot store",
+        ),
+        (
+            "create_table = { name = \"t\", columns = [{ name = \"a\", type = \"Integer\" }], options = { mysql_engin = \"InnoDB\" } }",
+            "unknown table option 'mysql_engin' on table 't'",
+        ),
+    ];
+    for (step, message) in cases {
+        db.write(
+            "repo/versions/001_x.toml",
+            &format!("[[upgrade]]\n{step}\n"),
+        );
+        let before = db.snapshot();
+        let out = db.run(&["upgrade", &db.url, "repo"]);
+        out.failure(1, message);
+        assert_eq!(db.snapshot(), before, "{step}");
+    }
+}

@@ -15,24 +15,40 @@ pub(super) fn readme(name: &str) -> String {
 }
 
 pub(super) fn portable_script(description: &str) -> String {
-    format!(
-        "# {description}\n\
-         #\n\
-         # A portable migration: its steps run in order, in one transaction where the database\n\
-         # allows. Each step is a table with one key naming what it does.\n\
-         #\n\
-         # `sql` runs SQL: one text for every database, or one per database, e.g.\n\
-         #\n\
-         #   [[upgrade]]\n\
-         #   sql = \"CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT NOT NULL)\"\n\
-         #\n\
-         #   [[upgrade]]\n\
-         #   sql.postgresql = \"ALTER TABLE books ADD COLUMN isbn BIGINT\"\n\
-         #   sql.default = \"ALTER TABLE books ADD isbn BIGINT\"\n\
-         #\n\
-         # [[downgrade]] holds the steps that undo the upgrade, in the same form.\n"
-    )
+    format!("# {description}\n{PORTABLE_HELP}")
 }
+
+/// The commented guide at the top of every new portable script.
+const PORTABLE_HELP: &str = r#"#
+# A portable migration: written once, it runs on SQLite, PostgreSQL and MySQL/MariaDB, in
+# one transaction where the database allows. Each [[upgrade]] step is a table with one key
+# naming an operation:
+#
+#   [[upgrade]]
+#   create_table = { name = "books", options = { mysql_engine = "InnoDB", mysql_charset = "utf8" }, columns = [
+#       { name = "id", type = "BigInteger UNSIGNED", primary_key = true },   # autoincrement implied
+#       { name = "title", type = "Text", nullable = false },
+#       { name = "author", type = "String(64)", nullable = false, index = true },
+#       { name = "shelf_id", type = "Integer", references = "shelves.id" },
+#       { name = "in_print", type = "Boolean", default = true },
+#   ] }
+#
+#   [[upgrade]]
+#   add_column = { table = "books", column = { name = "isbn", type = "BigInteger", nullable = false, default = 0 } }
+#
+# Operations: create_table, drop_table, rename_table, add_column, drop_column,
+# alter_column (name, type, nullable, default, drop_default, autoincrement), create_index,
+# drop_index, rename_index, add_primary_key, drop_primary_key, add_foreign_key,
+# drop_foreign_key, add_unique, drop_unique, add_check, drop_check, insert, update, delete,
+# and sql ("…" for every database, or sql.postgresql = "…", sql.default = "…").
+# Types: Integer, BigInteger, SmallInteger (UNSIGNED on MySQL), Boolean, String(n), Text,
+# LongText, DateTime, Date, Time, Float, Numeric(p, s), LargeBinary, or per database:
+# type = { mysql = "BIGINT(13)", default = "BIGINT" }.
+#
+# [[downgrade]] steps are optional: without them the downgrade is the upgrade's operations
+# inverted in reverse order (sql and data steps have no inverse: write a downgrade for them).
+# irreversible = "why" refuses downgrades; no_transaction = true runs outside a transaction.
+"#;
 
 pub(super) fn sql_script(description: &str, dbms: &Dbms, direction: Direction) -> String {
     let database = match dbms {
@@ -43,4 +59,27 @@ pub(super) fn sql_script(description: &str, dbms: &Dbms, direction: Direction) -
         "-- {description}: {direction} for {database}.\n\
          -- Statements end with ';'. The whole file runs in one transaction where the database allows.\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example in the template is a working script once uncommented.
+    #[test]
+    fn the_template_example_parses() {
+        let example: String = PORTABLE_HELP
+            .lines()
+            .filter_map(|l| l.strip_prefix("#   "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let script =
+            crate::script::PortableScript::parse(&example, std::path::Path::new("template.toml"))
+                .unwrap();
+        assert_eq!(
+            script.upgrade().len(),
+            2,
+            "create_table and add_column: {example}"
+        );
+    }
 }

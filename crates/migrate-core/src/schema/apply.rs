@@ -75,6 +75,7 @@ impl Schema {
                         column.name
                     )));
                 }
+                check_default(&name, column)?;
                 t.columns.push(column.clone());
             }
             Operation::DropColumn { column, .. } => {
@@ -89,6 +90,7 @@ impl Schema {
                     .position(|c| &c.name == column)
                     .ok_or_else(|| missing("column", column, &name))?;
                 let new = change.applied_to(&t.columns[pos]);
+                check_default(&name, &new)?;
                 if new.name != *column && t.column(&new.name).is_some() {
                     return Err(ModelError(format!(
                         "column '{}' already exists in table '{name}'",
@@ -195,9 +197,48 @@ impl Schema {
     }
 }
 
+/// A default that cannot belong to the column's type (text for a number, a number for a
+/// boolean) is refused here rather than by the database, with the column named.
+fn check_default(table: &str, c: &super::Column) -> Result<(), ModelError> {
+    use super::{ColumnType, DefaultValue};
+    let Some(default) = &c.default else {
+        return Ok(());
+    };
+    let numeric = matches!(
+        c.ty,
+        ColumnType::Integer { .. }
+            | ColumnType::BigInteger { .. }
+            | ColumnType::SmallInteger { .. }
+            | ColumnType::Float
+            | ColumnType::Numeric { .. }
+    );
+    let fits = match default {
+        DefaultValue::Expression(_) => true,
+        DefaultValue::Bool(_) => matches!(c.ty, ColumnType::Boolean | ColumnType::Custom(_)),
+        DefaultValue::Number(_) => {
+            numeric || matches!(c.ty, ColumnType::Boolean | ColumnType::Custom(_))
+        }
+        DefaultValue::Text(t) => !numeric || t.trim().parse::<f64>().is_ok(),
+    };
+    if fits {
+        return Ok(());
+    }
+    let shown = match default {
+        DefaultValue::Text(t) => format!("'{t}'"),
+        DefaultValue::Number(n) => n.clone(),
+        DefaultValue::Bool(b) => b.to_string(),
+        DefaultValue::Expression(e) => e.clone(),
+    };
+    Err(ModelError(format!(
+        "invalid default {shown} for column '{}' of table '{table}', whose type is {}",
+        c.name, c.ty
+    )))
+}
+
 fn check_table(table: &Table) -> Result<(), ModelError> {
     let mut seen = std::collections::BTreeSet::new();
     for c in &table.columns {
+        check_default(&table.name, c)?;
         if !seen.insert(c.name.as_str()) {
             return Err(ModelError(format!(
                 "column '{}' appears twice in table '{}'",
