@@ -485,3 +485,79 @@ fn operation_errors_name_script_step_and_fault() {
         assert_eq!(db.snapshot(), before, "{step}");
     }
 }
+
+const KEYS_AND_DATA: &str = r#"
+[[upgrade]]
+create_table = { name = "tags", columns = [
+    { name = "code", type = "String(10)", nullable = false },
+    { name = "label", type = "String(40)" },
+    { name = "weight", type = "Integer", default = 1 },
+] }
+
+[[upgrade]]
+add_primary_key = { table = "tags", name = "pk_tags", columns = ["code"] }
+
+[[upgrade]]
+create_table = { name = "posts", columns = [
+    { name = "id", type = "Integer", primary_key = true },
+    { name = "tag", type = "String(10)" },
+] }
+
+[[upgrade]]
+add_foreign_key = { table = "posts", name = "fk_posts_tag", columns = ["tag"], references = { table = "tags", columns = ["code"] }, on_delete = "SET NULL" }
+
+[[upgrade]]
+insert = { table = "tags", rows = [{ code = "a", label = "Alpha" }, { code = "b", label = "Beta", weight = 5 }] }
+
+[[upgrade]]
+update = { table = "tags", set = { label = "It's B" }, where = "code = 'b'" }
+
+[[upgrade]]
+delete = { table = "tags", where = "code = 'a'" }
+
+[[downgrade]]
+drop_table = { name = "posts" }
+
+[[downgrade]]
+drop_primary_key = { table = "tags" }
+
+[[downgrade]]
+drop_table = { name = "tags" }
+"#;
+
+matrix!(keys_and_data_statements_on_the_database, |db| {
+    db.run(&["create", "repo", "r"]).success();
+    db.write("repo/versions/001_keys.toml", KEYS_AND_DATA);
+    db.run(&["version_control", &db.url, "repo"]).success();
+    let out = db.run(&["upgrade", &db.url, "repo"]);
+    out.success();
+    let rows = db.query("SELECT code, label, weight FROM tags ORDER BY code");
+    let got: Vec<(String, String, Option<i64>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                crate::support::text(&r[0]),
+                crate::support::text(&r[1]),
+                r[2].as_int(),
+            )
+        })
+        .collect();
+    assert_eq!(got, vec![("b".to_string(), "It's B".to_string(), Some(5))]);
+    let schema = db.schema();
+    let tags = schema.table("tags").expect("tags");
+    assert_eq!(
+        tags.primary_key.as_ref().map(|pk| pk.columns.clone()),
+        Some(vec!["code".to_string()])
+    );
+    let fk = &schema.table("posts").expect("posts").foreign_keys[0];
+    assert_eq!(
+        (fk.name.as_deref(), fk.ref_table.as_str(), fk.on_delete),
+        (
+            Some("fk_posts_tag"),
+            "tags",
+            Some(migrate_core::schema::FkAction::SetNull)
+        )
+    );
+    db.run(&["downgrade", &db.url, "repo", "0"]).success();
+    assert_eq!(db.tables(), vec!["migrate_version"]);
+});
