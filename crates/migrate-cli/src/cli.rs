@@ -45,6 +45,8 @@ pub enum Command {
     /// Remove the database's version-control row (and the table when no repository is left).
     #[command(name = "drop_version_control", alias = "drop-version-control")]
     DropVersionControl(DatabaseArgs),
+    /// OpenStack's db_sync: version-control the database if needed, then walk it to VERSION or the latest.
+    Sync(SyncArgs),
     /// Set the database's version without running scripts (adopting a database, or by hand).
     Stamp(TargetArgs),
     /// Show a dirty step, or resolve it: --mark-applied, --mark-rolled-back, --accept-changed.
@@ -218,4 +220,20 @@ pub struct ReportArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `sync URL PATH [VERSION]`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// For a database that has tables but no version row: the version its schema is at.
+    #[arg(long = "init-version", alias = "init_version", value_name = "VERSION")]
+    pub init_version: Option<String>,
+    /// On MySQL, fail unless every table uses this engine (e.g. InnoDB).
+    #[arg(long = "mysql-engine", value_name = "ENGINE")]
+    pub mysql_engine: Option<String>,
+    /// On MySQL, fail unless every table uses this character set (e.g. utf8).
+    #[arg(long = "mysql-charset", value_name = "CHARSET")]
+    pub mysql_charset: Option<String>,
 }

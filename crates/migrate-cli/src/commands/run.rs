@@ -88,3 +88,35 @@ pub fn downgrade(args: RunArgs, out: &mut Output) -> Result<(), CliError> {
     )?;
     Ok(())
 }
+
+/// `sync URL PATH [VERSION]`: db_sync.
+pub fn sync(args: crate::cli::SyncArgs, out: &mut Output) -> Result<(), CliError> {
+    let init_version = args
+        .init_version
+        .as_deref()
+        .map(|v| {
+            v.parse::<Version>()
+                .map_err(|e| CliError::Usage(e.to_string()))
+        })
+        .transpose()?;
+    let (bound, run) = super::database::bind_target(args.target)?;
+    let target = bound.version()?;
+    bound.url()?;
+    let repo = Repository::open(bound.repository()?)?;
+    let mut conn = super::database::connect(&bound)?;
+    let options = ops::SyncOptions {
+        run,
+        target,
+        init_version,
+        expect_engine: args.mysql_engine,
+        expect_charset: args.mysql_charset,
+    };
+    let outcome = ops::sync(conn.as_mut(), &repo, &options, &mut StepPrinter::new(out))?;
+    if outcome.placed_under_control {
+        out.status(&format!(
+            "put the database under version control at {}",
+            outcome.plan.from
+        ));
+    }
+    Ok(())
+}

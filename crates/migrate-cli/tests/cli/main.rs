@@ -17,4 +17,5 @@ mod repository;
 mod safety;
 mod scripts;
 mod seeds;
+mod sync;
 mod tutorial;

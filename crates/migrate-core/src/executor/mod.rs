@@ -118,6 +118,20 @@ pub enum ExecError {
         /// How many there are.
         count: usize,
     },
+    /// `sync` on a database that has tables but no version row.
+    #[error("the database has {count} table(s) ({tables}) but is not under version control")]
+    NotEmpty {
+        /// Some of the tables.
+        tables: String,
+        /// How many there are.
+        count: usize,
+    },
+    /// `sync`'s MySQL sanity check failed.
+    #[error("these tables do not use the expected engine or character set: {tables}")]
+    WrongTableOptions {
+        /// The tables, with what they use.
+        tables: String,
+    },
     /// `repair --mark-…` with no dirty step.
     #[error("there is no dirty step to repair")]
     NothingToRepair,
@@ -162,6 +176,12 @@ impl ExecError {
             ExecError::Transaction(_) | ExecError::NothingToRepair | ExecError::NotChanged(_) => {
                 None
             }
+            ExecError::NotEmpty { .. } => Some(
+                "if its schema is at a known version of this repository, say which with --init-version VERSION".into(),
+            ),
+            ExecError::WrongTableOptions { .. } => Some(
+                "convert them, e.g. ALTER TABLE t ENGINE=InnoDB, CONVERT TO CHARACTER SET utf8".into(),
+            ),
             ExecError::OutOfOrder { current, .. } => Some(format!(
                 "renumber its scripts above {current} so they run next, or, if the database already \
                  has their changes, record that with `migrate stamp`"

@@ -179,30 +179,55 @@ fn walk(
     } else {
         StepTransactions::Own
     };
-    let result = table
-        .require(guard.conn())
-        .map_err(Error::from)
-        .and_then(|_| {
-            check_clean(guard.conn(), &journal)?;
-            let plan = plan_from(guard.conn())?;
-            if direction == Direction::Upgrade {
-                check_order(guard.conn(), repo, &journal, plan.from)?;
-            }
-            report_changed(guard.conn(), repo, &journal, observer)?;
-            let conn = guard.conn();
-            let run = RunContext {
-                repo,
-                table: &table,
-                journal: &journal,
-                mode: Mode::Execute,
-                transactions,
-            };
-            executor::run(conn, &run, &plan, observer)?;
-            Ok(plan)
-        });
+    let result = walk_locked(
+        guard.conn(),
+        repo,
+        direction,
+        target,
+        transactions,
+        observer,
+    );
     let released = guard.release();
     let plan = result?;
     released?;
+    Ok(plan)
+}
+
+/// The walk itself, for a caller that holds the migration lock: refuses a dirty database or
+/// a late script, warns about edited ones, then runs the plan.
+pub(crate) fn walk_locked(
+    conn: &mut dyn Connection,
+    repo: &Repository,
+    direction: Direction,
+    target: Option<Version>,
+    transactions: StepTransactions,
+    observer: &mut dyn Observer,
+) -> Result<Plan, Error> {
+    let table = VersionTable::new(repo.config());
+    let journal = Journal::new(repo.config());
+    let current = table.require(conn)?;
+    check_clean(conn, &journal)?;
+    let plan = match direction {
+        Direction::Upgrade => Plan::upgrade(repo, conn.dialect(), current, target)?,
+        Direction::Downgrade => Plan::downgrade(
+            repo,
+            conn.dialect(),
+            current,
+            target.unwrap_or(Version::ZERO),
+        )?,
+    };
+    if direction == Direction::Upgrade {
+        check_order(conn, repo, &journal, plan.from)?;
+    }
+    report_changed(conn, repo, &journal, observer)?;
+    let run = RunContext {
+        repo,
+        table: &table,
+        journal: &journal,
+        mode: Mode::Execute,
+        transactions,
+    };
+    executor::run(conn, &run, &plan, observer)?;
     Ok(plan)
 }
 
@@ -379,5 +404,7 @@ pub fn drop_version_control(
 }
 
 mod repair;
+mod sync;
 
 pub use repair::{RepairAction, RepairOutcome, Status, repair, stamp, status};
+pub use sync::{SyncOptions, SyncOutcome, sync};
