@@ -163,7 +163,8 @@ fn replay(
                 file.file_name()
             ));
         }
-        let text = std::fs::read_to_string(&file.path)
+        let text = file
+            .read()
             .map_err(|e| format!("cannot read {}: {e}", file.path.display()))?;
         let parsed = PortableScript::parse(&text, &file.path).map_err(|e| e.to_string())?;
         for located in parsed.upgrade() {

@@ -211,6 +211,49 @@ impl Repository {
         Repository::open(path)
     }
 
+    /// A repository compiled into the program (see the `embed_repository!` macro of the
+    /// `migrate` crate): `config` is its migrate.cfg, `files` the names and texts of
+    /// `versions/`. `path` is where it was embedded from, for messages and the version table.
+    ///
+    /// # Errors
+    /// As [`Repository::open`]: a malformed configuration or invalid script names.
+    pub fn embedded(
+        path: &str,
+        config: &str,
+        files: &[(&str, &'static str)],
+    ) -> Result<Repository, RepoError> {
+        let root = PathBuf::from(path);
+        let config = Config::parse(config, &root.join(CONFIG_FILE))?;
+        let dir = root.join(VERSIONS_DIR);
+        let mut versions: BTreeMap<Version, VersionEntry> = BTreeMap::new();
+        for (name, text) in files {
+            let path = dir.join(name);
+            match scripts::parse_name(name) {
+                NameParse::Ignored => {}
+                NameParse::Invalid(reason) => return Err(RepoError::BadFileName { path, reason }),
+                NameParse::Script(version, kind) => versions
+                    .entry(version)
+                    .or_insert_with(|| VersionEntry {
+                        version,
+                        files: Vec::new(),
+                    })
+                    .files
+                    .push(ScriptFile {
+                        path,
+                        version,
+                        kind,
+                        embedded: Some(text),
+                    }),
+            }
+        }
+        let versions = validate(&dir, versions, config.use_timestamp_numbering)?;
+        Ok(Repository {
+            path: root,
+            config,
+            versions,
+        })
+    }
+
     /// The repository's absolute path (recorded in the version table).
     pub fn path(&self) -> &Path {
         &self.path
@@ -402,9 +445,19 @@ fn scan_versions(
                     path,
                     version,
                     kind,
+                    embedded: None,
                 }),
         }
     }
+    validate(dir, versions, timestamps)
+}
+
+/// Sorts each version's files and checks them: no two claiming one role, no gaps.
+fn validate(
+    dir: &Path,
+    mut versions: BTreeMap<Version, VersionEntry>,
+    timestamps: bool,
+) -> Result<BTreeMap<Version, VersionEntry>, RepoError> {
     for entry in versions.values_mut() {
         entry.files.sort_by(|a, b| a.path.cmp(&b.path));
         if let Some((a, b, what)) = entry.conflict() {

@@ -68,15 +68,28 @@ pub enum ScriptKind {
 /// One script file of a version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScriptFile {
-    /// Its path.
+    /// Its path (for an embedded repository, the path it was embedded from).
     pub path: PathBuf,
     /// The version it belongs to.
     pub version: Version,
     /// What it is.
     pub kind: ScriptKind,
+    /// Its text, when the repository was compiled into the program.
+    pub embedded: Option<&'static str>,
 }
 
 impl ScriptFile {
+    /// Its text: embedded, or read from disk now.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub fn read(&self) -> std::io::Result<String> {
+        match self.embedded {
+            Some(text) => Ok(text.to_string()),
+            None => std::fs::read_to_string(&self.path),
+        }
+    }
+
     /// The file name, for messages.
     pub fn file_name(&self) -> String {
         self.path
@@ -298,6 +311,7 @@ mod tests {
     #[test]
     fn specific_script_wins_over_default_then_portable() {
         let file = |name: &str, kind| ScriptFile {
+            embedded: None,
             path: name.into(),
             version: Version::new(1),
             kind,

@@ -7,7 +7,6 @@
 mod defs;
 mod portable;
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 pub use portable::{LocatedOperation, PortableScript};
@@ -104,7 +103,7 @@ const TOML_LEXER: sql::LexerOptions = sql::LexerOptions {
 /// # Errors
 /// The file cannot be read or does not split.
 pub fn checksum(file: &ScriptFile, dialect: &dyn Dialect) -> Result<Checksum, ScriptError> {
-    let text = read(&file.path)?;
+    let text = read(file)?;
     checksum_of(file, &text, dialect)
 }
 
@@ -201,7 +200,7 @@ pub fn load(
             path: file.path.clone(),
         }),
         ScriptKind::Sql { .. } => {
-            let text = read(&file.path)?;
+            let text = read(file)?;
             let mut out = LoadedScript {
                 checksum: checksum_of(file, &text, dialect)?,
                 ..LoadedScript::default()
@@ -213,7 +212,7 @@ pub fn load(
             Ok(out)
         }
         ScriptKind::Portable => {
-            let text = read(&file.path)?;
+            let text = read(file)?;
             let script = PortableScript::parse(&text, &file.path)?;
             let checksum = checksum_of(file, &text, dialect)?;
             if let (Direction::Downgrade, Some(message)) = (direction, script.irreversible()) {
@@ -271,8 +270,9 @@ fn check_invertible(operations: &[LocatedOperation], path: &Path) -> Result<(), 
     }
 }
 
-fn read(path: &Path) -> Result<String, ScriptError> {
-    fs::read_to_string(path).map_err(|source| ScriptError::Io {
+fn read(file: &ScriptFile) -> Result<String, ScriptError> {
+    let path = &file.path;
+    file.read().map_err(|source| ScriptError::Io {
         path: path.to_path_buf(),
         source,
     })

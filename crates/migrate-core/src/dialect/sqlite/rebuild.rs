@@ -3,7 +3,7 @@
 //! and check foreign keys. Foreign-key enforcement is off for the whole run (the migration
 //! lock turns it off before its transaction, where the pragma still works), so dropping the
 //! old table cascades to nothing.
-//! See: https://www.sqlite.org/lang_altertable.html#otheralter
+//! See: <https://www.sqlite.org/lang_altertable.html#otheralter>
 
 use crate::change::Operation;
 use crate::dialect::ddl;

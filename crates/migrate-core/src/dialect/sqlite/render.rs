@@ -1,6 +1,6 @@
 //! SQLite rendering: native `ALTER TABLE` where the bundled SQLite supports it (add, rename
 //! and drop column, rename table), and the documented table rebuild for everything else.
-//! See: https://www.sqlite.org/lang_altertable.html
+//! See: <https://www.sqlite.org/lang_altertable.html>
 
 use super::rebuild;
 use crate::change::Operation;

@@ -1,0 +1,39 @@
+//! Versioned database schema migrations for SQLite, PostgreSQL and MySQL/MariaDB, with
+//! sqlalchemy-migrate's repositories and version table, as a library.
+//!
+//! Migrations compiled into the application and applied at startup:
+//!
+//! ```no_run
+//! fn main() -> Result<(), migrate::Error> {
+//!     let repo = migrate::embed_repository!("../../examples/books/migrate_repo")?;
+//!     let mut conn = migrate::connect("sqlite:///books.db")?;
+//!     migrate::ops::sync(conn.as_mut(), &repo, &Default::default(), &mut migrate::executor::Silent)?;
+//!     println!("at version {}", migrate::ops::db_version(conn.as_mut(), repo.config())?);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Everything the `migrate` command does is here: [`ops`] holds the commands
+//! (`version_control`, `db_version`, `upgrade`, `downgrade`, `sync`, `stamp`, `repair`,
+//! `status`), [`session::Session`] runs schema operations from Rust code, and each dialect can
+//! [`reflect`](dialect::Dialect::reflect) a live schema.
+
+pub use migrate_core::*;
+pub use migrate_drivers::{MysqlConnection, PostgresConnection, SqliteConnection};
+pub use migrate_macros::embed_repository;
+
+/// Connects to the database a SQLAlchemy-style URL names (`sqlite:///file.db`,
+/// `postgresql://user:pass@host/db`, `mysql://…`).
+///
+/// # Errors
+/// A malformed URL, or a connection the server refuses; passwords are masked in the message.
+///
+/// ```no_run
+/// let mut conn = migrate::connect("sqlite://")?;
+/// conn.execute("CREATE TABLE t (id INTEGER)")?;
+/// # Ok::<(), migrate::Error>(())
+/// ```
+pub fn connect(url: &str) -> Result<Box<dyn Connection>, Error> {
+    let url = DatabaseUrl::parse(url)?;
+    Ok(migrate_drivers::connect(&url)?)
+}
