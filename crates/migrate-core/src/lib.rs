@@ -8,6 +8,7 @@
 //! `migrate-drivers` crate implements for the three databases.
 
 pub mod change;
+pub mod code;
 pub mod connection;
 pub mod dialect;
 pub mod error;

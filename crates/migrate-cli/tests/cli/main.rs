@@ -12,6 +12,7 @@ mod adopt;
 mod arguments;
 mod errors;
 mod journal;
+mod library;
 mod operations;
 mod repository;
 mod safety;

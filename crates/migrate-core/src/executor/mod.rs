@@ -337,17 +337,9 @@ fn run_step(
         entry.id = ctx.journal.insert(conn, &entry)?;
     }
     let result = if script.outside_transaction {
-        run_autocommit(conn, ctx, step, &sql.statements, &mut entry, started)
+        run_autocommit(conn, ctx, step, &sql, &mut entry, started)
     } else {
-        run_in_transaction(
-            conn,
-            ctx,
-            step,
-            &sql.statements,
-            &mut entry,
-            started,
-            atomic,
-        )
+        run_in_transaction(conn, ctx, step, &sql, &mut entry, started, atomic)
     };
     let (index, message) = match result {
         Ok(()) => {
@@ -415,11 +407,12 @@ fn run_in_transaction(
     conn: &mut dyn Connection,
     ctx: &StepContext<'_>,
     step: &Step,
-    statements: &[Exec],
+    sql: &operations::StepSql,
     entry: &mut Entry,
     started: Instant,
     atomic: bool,
 ) -> Result<(), (usize, String)> {
+    let statements = &sql.statements;
     let as_failure = |index: usize| move |e: DbError| (index, e.message);
     let mut tx = match ctx.transactions {
         StepTransactions::Own => Transaction::begin(conn),
@@ -428,6 +421,9 @@ fn run_in_transaction(
     .map_err(as_failure(1))?;
     for (i, statement) in statements.iter().enumerate() {
         execute(tx.conn(), statement).map_err(|m| (i + 1, m))?;
+    }
+    if let Some(code) = &sql.code {
+        operations::run_code(tx.conn(), code).map_err(|m| (1, m))?;
     }
     let last = statements.len().max(1);
     ctx.table
@@ -450,10 +446,11 @@ fn run_autocommit(
     conn: &mut dyn Connection,
     ctx: &StepContext<'_>,
     step: &Step,
-    statements: &[Exec],
+    sql: &operations::StepSql,
     entry: &mut Entry,
     started: Instant,
 ) -> Result<(), (usize, String)> {
+    let statements = &sql.statements;
     let as_failure = |index: usize| move |e: DbError| (index, e.message);
     let nested = ctx.transactions == StepTransactions::Savepoints;
     // SQLite's lock is the run's transaction: leave it for these statements and take it
@@ -462,6 +459,9 @@ fn run_autocommit(
         conn.execute("COMMIT").map_err(as_failure(1))?;
     }
     let journal_each = conn.dialect().transactional_ddl();
+    if let Some(code) = &sql.code {
+        operations::run_code(conn, code).map_err(|m| (1, m))?;
+    }
     for (i, statement) in statements.iter().enumerate() {
         execute(conn, statement).map_err(|m| (i + 1, m))?;
         if journal_each {

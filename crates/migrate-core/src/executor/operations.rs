@@ -25,6 +25,8 @@ pub(super) struct Exec {
 pub(super) struct StepSql {
     pub statements: Vec<Exec>,
     pub inverse: Option<String>,
+    /// A Rust migration to run after the statements (there are none then).
+    pub code: Option<(crate::code::CodeScript, Direction)>,
 }
 
 /// The statements of `step`. `schema` is the schema before it (reflected on first need) and
@@ -36,6 +38,13 @@ pub(super) fn statements(
     script: &LoadedScript,
     schema: &mut Option<Schema>,
 ) -> Result<StepSql, ExecError> {
+    if script.code.is_some() {
+        return Ok(StepSql {
+            statements: Vec::new(),
+            inverse: None,
+            code: script.code.clone(),
+        });
+    }
     if script.operations.is_empty() && !script.invert {
         let statements = script
             .statements
@@ -49,6 +58,7 @@ pub(super) fn statements(
         return Ok(StepSql {
             statements,
             inverse: None,
+            code: None,
         });
     }
     let before = match schema.take() {
@@ -97,6 +107,7 @@ pub(super) fn statements(
     Ok(StepSql {
         statements,
         inverse,
+        code: None,
     })
 }
 
@@ -174,4 +185,17 @@ fn replay(
         }
     }
     Ok(schema)
+}
+
+/// Runs a Rust migration's method for `direction` in a session on `conn`.
+pub(super) fn run_code(
+    conn: &mut dyn Connection,
+    code: &(crate::code::CodeScript, Direction),
+) -> Result<(), String> {
+    let mut session = crate::session::Session::new(conn).map_err(|e| e.to_string())?;
+    let result = match code.1 {
+        Direction::Upgrade => code.0.0.upgrade(&mut session),
+        Direction::Downgrade => code.0.0.downgrade(&mut session),
+    };
+    result.map_err(|e| e.to_string())
 }

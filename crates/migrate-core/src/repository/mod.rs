@@ -254,6 +254,44 @@ impl Repository {
         })
     }
 
+    /// Registers a migration written in Rust as the script of its version (which no file
+    /// of the repository may claim).
+    ///
+    /// # Errors
+    /// The version already has a script, or it leaves a gap in sequential numbering.
+    pub fn with_code_migration(
+        mut self,
+        migration: std::sync::Arc<dyn crate::code::CodeMigration>,
+    ) -> Result<Repository, RepoError> {
+        let version = migration.version();
+        let name = format!(
+            "{:03}_{} (code)",
+            version.get(),
+            description_to_file_part(migration.description())
+        );
+        let file = ScriptFile {
+            path: self.path.join(VERSIONS_DIR).join(name),
+            version,
+            kind: ScriptKind::Code(crate::code::CodeScript(migration)),
+            embedded: None,
+        };
+        self.versions
+            .entry(version)
+            .or_insert_with(|| VersionEntry {
+                version,
+                files: Vec::new(),
+            })
+            .files
+            .push(file);
+        let dir = self.path.join(VERSIONS_DIR);
+        self.versions = validate(
+            &dir,
+            std::mem::take(&mut self.versions),
+            self.config.use_timestamp_numbering,
+        )?;
+        Ok(self)
+    }
+
     /// The repository's absolute path (recorded in the version table).
     pub fn path(&self) -> &Path {
         &self.path

@@ -63,6 +63,8 @@ pub enum ScriptKind {
     Portable,
     /// A legacy sqlalchemy-migrate Python script: recognised, never executed.
     Python,
+    /// A migration written in Rust and registered with the repository.
+    Code(crate::code::CodeScript),
 }
 
 /// One script file of a version.
@@ -197,7 +199,9 @@ impl VersionEntry {
         if let Some(f) = sql(&|d| d.targets(dialect)).or_else(|| sql(&|d| *d == Dbms::Default)) {
             return Selection::Run(f);
         }
-        if let Some(f) = self.files.iter().find(|f| f.kind == ScriptKind::Portable) {
+        let portable_or_code =
+            |f: &&ScriptFile| matches!(f.kind, ScriptKind::Portable | ScriptKind::Code(_));
+        if let Some(f) = self.files.iter().find(portable_or_code) {
             return Selection::Run(f);
         }
         match self.files.iter().find(|f| f.kind == ScriptKind::Python) {
@@ -235,6 +239,7 @@ fn clash(a: &ScriptKind, b: &ScriptKind) -> Option<String> {
         ) if d1 == d2 && r1 == r2 => Some(format!("for {} {}", d1.as_str(), r1)),
         (Portable, Portable) => Some("as its portable script".into()),
         (Python, Python) => Some("as its Python script".into()),
+        (Code(_), _) | (_, Code(_)) => Some("with a code migration and another script".into()),
         (Portable, Sql { .. }) | (Sql { .. }, Portable) => {
             Some("with both a portable script and SQL scripts".into())
         }

@@ -54,6 +54,8 @@ pub struct LoadedScript {
     pub invert: bool,
     /// An upgrade whose script has no `[[downgrade]]`: record its inverse when it runs.
     pub store_inverse: bool,
+    /// A migration written in Rust, and which of its methods to run.
+    pub code: Option<(crate::code::CodeScript, Direction)>,
 }
 
 /// The marker a SQL script carries (in a comment) to run outside a transaction.
@@ -103,6 +105,11 @@ const TOML_LEXER: sql::LexerOptions = sql::LexerOptions {
 /// # Errors
 /// The file cannot be read or does not split.
 pub fn checksum(file: &ScriptFile, dialect: &dyn Dialect) -> Result<Checksum, ScriptError> {
+    if let ScriptKind::Code(code) = &file.kind {
+        // Compiled code has no text to compare; its description stands in for it.
+        let description = code.0.description();
+        return Ok(Checksum::of(description, description));
+    }
     let text = read(file)?;
     checksum_of(file, &text, dialect)
 }
@@ -196,6 +203,14 @@ pub fn load(
     direction: Direction,
 ) -> Result<LoadedScript, ScriptError> {
     match &file.kind {
+        ScriptKind::Code(code) => {
+            let checksum = checksum(file, dialect)?;
+            Ok(LoadedScript {
+                checksum,
+                code: Some((code.clone(), direction)),
+                ..LoadedScript::default()
+            })
+        }
         ScriptKind::Python => Err(ScriptError::Python {
             path: file.path.clone(),
         }),

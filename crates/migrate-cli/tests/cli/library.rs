@@ -1,0 +1,140 @@
+//! The library API, as an application uses it: code migrations beside file scripts.
+
+use std::sync::Arc;
+
+use migrate_core::code::CodeMigration;
+use migrate_core::executor::Silent;
+use migrate_core::ops::{self, RunOptions};
+use migrate_core::schema::{Column, ColumnType};
+use migrate_core::session::Session;
+use migrate_core::{Error, Repository, Version};
+
+use crate::support::{BOOKS_REPO, TestDb};
+
+struct AddPublisher {
+    fail: bool,
+}
+
+impl CodeMigration for AddPublisher {
+    fn version(&self) -> Version {
+        Version::new(3)
+    }
+
+    fn description(&self) -> &str {
+        "add publisher"
+    }
+
+    fn upgrade(&self, s: &mut Session<'_>) -> Result<(), Error> {
+        let books = s.autoload("books")?.clone();
+        assert!(books.column("isbn").is_some(), "the file scripts ran first");
+        s.add_column(
+            "books",
+            Column::new("publisher", ColumnType::String(Some(100))),
+        )?;
+        if self.fail {
+            s.execute("INSERT INTO no_such_table VALUES (1)")?;
+        }
+        Ok(())
+    }
+
+    fn downgrade(&self, s: &mut Session<'_>) -> Result<(), Error> {
+        s.drop_column("books", "publisher")
+    }
+}
+
+fn columns(db: &TestDb) -> Vec<String> {
+    db.columns("books").into_iter().map(|(n, _, _)| n).collect()
+}
+
+matrix!(code_migrations_run_beside_file_scripts, |db| {
+    let repo = Repository::open(BOOKS_REPO)
+        .expect("open")
+        .with_code_migration(Arc::new(AddPublisher { fail: false }))
+        .expect("register");
+    assert_eq!(repo.latest(), Version::new(3));
+    let mut conn = db.conn();
+    ops::version_control(
+        conn.as_mut(),
+        &repo,
+        None,
+        RunOptions::default(),
+        &mut Silent,
+    )
+    .expect("vc");
+    let plan = ops::upgrade(
+        conn.as_mut(),
+        &repo,
+        None,
+        RunOptions::default(),
+        &mut Silent,
+    )
+    .expect("upgrade");
+    assert_eq!(plan.steps.len(), 3);
+    assert!(columns(&db).contains(&"publisher".to_string()));
+    ops::downgrade(
+        conn.as_mut(),
+        &repo,
+        Version::new(2),
+        RunOptions::default(),
+        &mut Silent,
+    )
+    .expect("downgrade");
+    assert!(!columns(&db).contains(&"publisher".to_string()));
+    // A registration that clashes with a file is refused.
+    let clash = Repository::open(BOOKS_REPO)
+        .expect("open")
+        .with_code_migration(Arc::new(ClashesWithTwo));
+    assert!(clash.is_err());
+});
+
+matrix!(a_failing_code_migration_is_a_failed_step, |db| {
+    let repo = Repository::open(BOOKS_REPO)
+        .expect("open")
+        .with_code_migration(Arc::new(AddPublisher { fail: true }))
+        .expect("register");
+    let mut conn = db.conn();
+    ops::version_control(
+        conn.as_mut(),
+        &repo,
+        None,
+        RunOptions::default(),
+        &mut Silent,
+    )
+    .expect("vc");
+    let err = ops::upgrade(
+        conn.as_mut(),
+        &repo,
+        None,
+        RunOptions::default(),
+        &mut Silent,
+    )
+    .expect_err("fails");
+    assert!(err.to_string().contains("no_such_table"), "{err}");
+    assert_eq!(
+        ops::db_version(conn.as_mut(), repo.config()).expect("version"),
+        Version::new(2)
+    );
+    if db.backend != crate::support::Backend::Mysql {
+        assert!(
+            !columns(&db).contains(&"publisher".to_string()),
+            "rolled back with the step"
+        );
+    }
+});
+
+struct ClashesWithTwo;
+
+impl CodeMigration for ClashesWithTwo {
+    fn version(&self) -> Version {
+        Version::new(2)
+    }
+    fn description(&self) -> &str {
+        "clash"
+    }
+    fn upgrade(&self, _: &mut Session<'_>) -> Result<(), Error> {
+        Ok(())
+    }
+    fn downgrade(&self, _: &mut Session<'_>) -> Result<(), Error> {
+        Ok(())
+    }
+}

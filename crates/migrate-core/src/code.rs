@@ -1,0 +1,77 @@
+//! Migrations written in Rust, registered beside a repository's file scripts.
+//!
+//! ```
+//! use migrate_core::code::CodeMigration;
+//! use migrate_core::schema::{Column, ColumnType};
+//! use migrate_core::session::Session;
+//! use migrate_core::{Error, Version};
+//!
+//! struct AddIsbn;
+//!
+//! impl CodeMigration for AddIsbn {
+//!     fn version(&self) -> Version {
+//!         Version::new(3)
+//!     }
+//!     fn description(&self) -> &str {
+//!         "add isbn"
+//!     }
+//!     fn upgrade(&self, s: &mut Session<'_>) -> Result<(), Error> {
+//!         s.add_column("books", Column::new("isbn", ColumnType::BigInteger { unsigned: false }))
+//!     }
+//!     fn downgrade(&self, s: &mut Session<'_>) -> Result<(), Error> {
+//!         s.drop_column("books", "isbn")
+//!     }
+//! }
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::session::Session;
+use crate::version::Version;
+
+/// A migration in Rust. Each method runs inside the version's transaction (where the
+/// database has transactional DDL), with the version bump and journal row.
+pub trait CodeMigration: Send + Sync {
+    /// The version it makes.
+    fn version(&self) -> Version;
+
+    /// What it does, for messages and the journal.
+    fn description(&self) -> &str;
+
+    /// Moves the schema up to this version.
+    ///
+    /// # Errors
+    /// Whatever the session reports; the step then fails and rolls back.
+    fn upgrade(&self, session: &mut Session<'_>) -> Result<(), Error>;
+
+    /// Moves the schema back to the version before.
+    ///
+    /// # Errors
+    /// As [`CodeMigration::upgrade`].
+    fn downgrade(&self, session: &mut Session<'_>) -> Result<(), Error>;
+}
+
+/// A registered code migration, as a script of its version.
+#[derive(Clone)]
+pub struct CodeScript(pub Arc<dyn CodeMigration>);
+
+impl fmt::Debug for CodeScript {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "CodeScript({} {})",
+            self.0.version(),
+            self.0.description()
+        )
+    }
+}
+
+impl PartialEq for CodeScript {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for CodeScript {}
