@@ -70,6 +70,36 @@ pub trait Connection {
     /// # Errors
     /// The database's error.
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError>;
+
+    /// Runs statements in order, in as few round trips as the protocol allows, stopping at
+    /// the first failure. The error carries the failing statement's 0-based index when the
+    /// driver can tell.
+    ///
+    /// # Errors
+    /// The first failure, with its index where known.
+    fn execute_all(&mut self, statements: &[String]) -> Result<(), BatchError> {
+        for (i, sql) in statements.iter().enumerate() {
+            self.execute(sql).map_err(|error| BatchError {
+                index: Some(i),
+                error,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The id the last `INSERT` generated, where the driver reports it without a query.
+    fn last_insert_id(&self) -> Option<i64> {
+        None
+    }
+}
+
+/// A statement of a batch failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchError {
+    /// Which statement (0-based), when the driver can tell.
+    pub index: Option<usize>,
+    /// The database's error.
+    pub error: DbError,
 }
 
 /// An open transaction (or a savepoint inside one). Commit it explicitly; dropping it rolls

@@ -260,6 +260,9 @@ impl Journal {
             marks.join(", ")
         );
         conn.execute_with(&sql, &self.values(entry))?;
+        if let Some(id) = conn.last_insert_id() {
+            return Ok(id);
+        }
         // The migration lock is held, so the newest row of this repository is ours.
         let sql = format!(
             "SELECT MAX(id) FROM {} WHERE repository_id = {}",
@@ -272,6 +275,22 @@ impl Journal {
             .and_then(|r| r.first())
             .and_then(Value::as_int)
             .unwrap_or(0))
+    }
+
+    /// The `INSERT` of `entry` as one literal statement, to send in a batch with the step.
+    pub fn insert_sql(&self, conn: &dyn Connection, entry: &Entry) -> String {
+        let d = conn.dialect();
+        let literal = |v: Value| match v {
+            Value::Null => "NULL".to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Text(t) => d.string_literal(&t),
+        };
+        let values: Vec<String> = self.values(entry).into_iter().map(literal).collect();
+        format!(
+            "INSERT INTO {} ({COLUMNS}) VALUES ({})",
+            self.quoted(conn),
+            values.join(", ")
+        )
     }
 
     /// Rewrites the outcome columns of row `entry.id`.

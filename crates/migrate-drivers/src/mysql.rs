@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use migrate_core::connection::BatchError;
 use migrate_core::dialect::{Dialect, MYSQL};
 use migrate_core::url::ServerTarget;
 use migrate_core::{Connection, DbError, Value};
@@ -127,6 +128,33 @@ impl Connection for MysqlConnection {
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
         self.conn.query_drop(sql).map_err(|e| db_error(&e))
+    }
+
+    // One multi-statement query: one round trip; each statement's result set arrives in
+    // order, so the first error's position is the number of sets read before it.
+    fn execute_all(&mut self, statements: &[String]) -> Result<(), BatchError> {
+        let fail = |index, e: &mysql::Error| BatchError {
+            index: Some(index),
+            error: db_error(e),
+        };
+        let mut result = self
+            .conn
+            .query_iter(statements.join(";\n"))
+            .map_err(|e| fail(0, &e))?;
+        let mut index = 0;
+        while let Some(set) = result.iter() {
+            for row in set {
+                row.map_err(|e| fail(index, &e))?;
+            }
+            index += 1;
+        }
+        Ok(())
+    }
+
+    fn last_insert_id(&self) -> Option<i64> {
+        i64::try_from(self.conn.last_insert_id())
+            .ok()
+            .filter(|id| *id > 0)
     }
 
     fn execute_with(&mut self, sql: &str, values: &[Value]) -> Result<u64, DbError> {

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use migrate_core::connection::BatchError;
 use migrate_core::dialect::{Dialect, POSTGRES};
 use migrate_core::url::ServerTarget;
 use migrate_core::{Connection, DbError, Value};
@@ -214,6 +215,17 @@ impl Connection for PostgresConnection {
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
         self.client.batch_execute(sql).map_err(|e| db_error(&e))
+    }
+
+    // One simple-query message for the whole batch: one round trip. PostgreSQL does not say
+    // which statement failed, so the index is left to the caller to find.
+    fn execute_all(&mut self, statements: &[String]) -> Result<(), BatchError> {
+        self.client
+            .batch_execute(&statements.join(";\n"))
+            .map_err(|e| BatchError {
+                index: None,
+                error: db_error(&e),
+            })
     }
 
     fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {

@@ -82,6 +82,10 @@ impl Connection for SqliteConnection {
         self.conn.execute_batch(sql).map_err(db_error)
     }
 
+    fn last_insert_id(&self) -> Option<i64> {
+        Some(self.conn.last_insert_rowid()).filter(|id| *id > 0)
+    }
+
     fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(db_error)?;
         let changed = stmt

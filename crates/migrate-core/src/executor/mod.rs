@@ -412,6 +412,15 @@ fn run_in_transaction(
     started: Instant,
     atomic: bool,
 ) -> Result<(), (usize, String)> {
+    // Only where the step is atomic: a MySQL server goes on running a multi-statement batch
+    // after its client was killed, racing whoever repairs the dirty step it left.
+    let batchable = atomic
+        && ctx.transactions == StepTransactions::Own
+        && sql.code.is_none()
+        && !sql.statements.iter().any(|s| s.check);
+    if batchable {
+        return run_batched(conn, ctx, step, &sql.statements, entry, started, atomic);
+    }
     let statements = &sql.statements;
     let as_failure = |index: usize| move |e: DbError| (index, e.message);
     let mut tx = match ctx.transactions {
@@ -437,6 +446,58 @@ fn run_in_transaction(
             .map_err(as_failure(last))?;
     }
     tx.commit().map_err(as_failure(last))
+}
+
+/// The whole step as one batch: `BEGIN`, its statements, the version bump, (when atomic)
+/// its journal row, `COMMIT`: one round trip where the protocol allows. The version bump's
+/// row count is not seen here; the walk checks the version once at its end, under the lock.
+fn run_batched(
+    conn: &mut dyn Connection,
+    ctx: &StepContext<'_>,
+    step: &Step,
+    statements: &[Exec],
+    entry: &mut Entry,
+    started: Instant,
+    atomic: bool,
+) -> Result<(), (usize, String)> {
+    let n = statements.len();
+    let mut batch = Vec::with_capacity(n + 4);
+    batch.push(conn.dialect().begin_transaction().to_string());
+    batch.extend(statements.iter().map(|s| s.sql.clone()));
+    batch.push(ctx.table.update_preview(conn, step.from, step.to));
+    entry.statement = Some(n as i64);
+    entry.finish(Outcome::Applied, started.elapsed());
+    if atomic {
+        batch.push(ctx.journal.insert_sql(conn, entry));
+    }
+    batch.push("COMMIT".to_string());
+    let Err(failure) = conn.execute_all(&batch) else {
+        return Ok(());
+    };
+    let _ = conn.execute("ROLLBACK");
+    let last = n.max(1);
+    match failure.index {
+        Some(i) if (1..=n).contains(&i) => Err((i, failure.error.message)),
+        Some(0) => Err((1, failure.error.message)),
+        Some(_) => Err((last, failure.error.message)),
+        None if atomic => {
+            Err(locate_failure(conn, statements).unwrap_or((last, failure.error.message)))
+        }
+        None => Err((last, failure.error.message)),
+    }
+}
+
+/// Which statement of a failed batch failed: run them again one by one in a transaction
+/// that is then rolled back (only where DDL is transactional, so nothing stays).
+fn locate_failure(conn: &mut dyn Connection, statements: &[Exec]) -> Option<(usize, String)> {
+    let begin = conn.dialect().begin_transaction();
+    conn.execute(begin).ok()?;
+    let found = statements
+        .iter()
+        .enumerate()
+        .find_map(|(i, s)| conn.execute(&s.sql).err().map(|e| (i + 1, e.message)));
+    let _ = conn.execute("ROLLBACK");
+    found
 }
 
 /// The step's statements one by one outside any transaction (MySQL, whose DDL commits

@@ -228,6 +228,15 @@ pub(crate) fn walk_locked(
         transactions,
     };
     executor::run(conn, &run, &plan, observer)?;
+    // Steps are sent as batches that do not report the version bump's row count: check the
+    // outcome once (under the lock, nobody else can have moved it).
+    if !plan.steps.is_empty() && table.require(conn)? != plan.to {
+        return Err(crate::version_table::VersionTableError::ConcurrentChange {
+            repository_id: repo.config().repository_id.clone(),
+            expected: plan.to,
+        }
+        .into());
+    }
     Ok(plan)
 }
 

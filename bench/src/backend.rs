@@ -1,0 +1,124 @@
+//! The three databases as the harness uses them: a fresh database per run, its URL for
+//! migrate, and its own client (`sqlite3`, `psql`, `mariadb`) running a SQL file: the floor.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgresql",
+            Backend::Mysql => "mariadb",
+        }
+    }
+
+    fn server(self) -> String {
+        match self {
+            Backend::Postgres => std::env::var("MIGRATE_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".into()),
+            _ => std::env::var("MIGRATE_TEST_MYSQL_URL")
+                .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/".into()),
+        }
+    }
+}
+
+/// One fresh database.
+pub struct Db {
+    pub backend: Backend,
+    pub url: String,
+    name: String,
+    file: Option<PathBuf>,
+}
+
+impl Db {
+    pub fn fresh(backend: Backend, dir: &Path) -> Db {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let name = format!("mbench_{}_{n}", std::process::id());
+        match backend {
+            Backend::Sqlite => {
+                let file = dir.join(format!("{name}.db"));
+                Db {
+                    backend,
+                    url: format!("sqlite:///{}", file.display()),
+                    name,
+                    file: Some(file),
+                }
+            }
+            _ => {
+                let server = backend.server();
+                let mut conn =
+                    migrate::connect(&server).unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
+                let q = conn.dialect().quote_ident(&name);
+                conn.execute(&format!("CREATE DATABASE {q}"))
+                    .expect("create database");
+                let (scheme, rest) = server.split_once("://").expect("url");
+                let authority = rest.split(['/', '?']).next().unwrap_or_default();
+                Db {
+                    backend,
+                    url: format!("{scheme}://{authority}/{name}"),
+                    name,
+                    file: None,
+                }
+            }
+        }
+    }
+
+    /// The database's own client reading `sql` from a file: the floor.
+    pub fn client(&self, sql: &Path) -> Command {
+        let mut cmd = match self.backend {
+            Backend::Sqlite => {
+                let mut c = Command::new("sqlite3");
+                c.arg(self.file.as_ref().expect("file"));
+                c
+            }
+            Backend::Postgres => {
+                let mut c = Command::new("psql");
+                c.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &self.url]);
+                c
+            }
+            Backend::Mysql => {
+                let mut c = Command::new("mariadb");
+                c.args(["-h", "127.0.0.1", "-P", "3306", "-u", "root", &self.name]);
+                c
+            }
+        };
+        cmd.stdin(Stdio::from(std::fs::File::open(sql).expect("sql file")));
+        cmd
+    }
+
+    /// The sqlite file (SQLite only).
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if self.backend == Backend::Sqlite {
+            if let Some(f) = &self.file {
+                let _ = std::fs::remove_file(f);
+            }
+            return;
+        }
+        if let Ok(mut conn) = migrate::connect(&self.backend.server()) {
+            let q = conn.dialect().quote_ident(&self.name);
+            let force = if self.backend == Backend::Postgres {
+                " WITH (FORCE)"
+            } else {
+                ""
+            };
+            let _ = conn.execute(&format!("DROP DATABASE IF EXISTS {q}{force}"));
+        }
+    }
+}

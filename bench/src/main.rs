@@ -1,0 +1,75 @@
+//! `migrate-bench`: whole-process benchmarks of the `migrate` binary against the databases'
+//! own clients (the floor). See bench/README.md.
+//!
+//! Usage: migrate-bench [--runs N] [--versions N] [--only NAME]…  (NAME: walk, noop, open,
+//! reflect, rebuild). Expects a release build of `migrate` (`cargo build --release`).
+
+#![allow(clippy::print_stdout)]
+
+mod backend;
+mod measure;
+mod workloads;
+
+use std::path::PathBuf;
+
+use backend::Backend;
+use workloads::Env;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let runs: usize = value("--runs").and_then(|v| v.parse().ok()).unwrap_or(3);
+    let versions: usize = value("--versions")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let only: Vec<&str> = args
+        .windows(2)
+        .filter(|w| w[0] == "--only")
+        .map(|w| w[1].as_str())
+        .collect();
+    let wanted = |name: &str| only.is_empty() || only.contains(&name);
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let migrate = std::env::var("MIGRATE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target/release/migrate"));
+    assert!(
+        migrate.is_file(),
+        "no {}: run `cargo build --release` first",
+        migrate.display()
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let env = Env {
+        migrate,
+        dir: dir.path().to_path_buf(),
+        runs,
+    };
+    println!("migrate-bench: {runs} runs per contender, interleaved; medians (min–max)");
+    if wanted("walk") {
+        for backend in [Backend::Sqlite, Backend::Postgres, Backend::Mysql] {
+            for line in workloads::walk(&env, backend, versions) {
+                line.print();
+            }
+        }
+    }
+    if wanted("noop") {
+        for line in workloads::noop(&env, versions) {
+            line.print();
+        }
+    }
+    if wanted("open") {
+        workloads::open(&env, 10_000).print();
+    }
+    if wanted("reflect") {
+        for backend in [Backend::Sqlite, Backend::Postgres, Backend::Mysql] {
+            workloads::reflect(&env, backend, 2000).print();
+        }
+    }
+    if wanted("rebuild") {
+        workloads::rebuild(&env, 1_000_000).print();
+    }
+}
