@@ -396,6 +396,15 @@ impl Journal {
     }
 }
 
+/// Of entries oldest first, the newest one if it leaves the database dirty.
+pub fn dirty_in(entries: &[Entry]) -> Option<&Entry> {
+    entries
+        .iter()
+        .rev()
+        .find(|e| e.outcome != Outcome::AcceptedChange)
+        .filter(|e| e.outcome.is_dirty())
+}
+
 fn row_to_entry(r: &[Value]) -> Entry {
     let text = |i: usize| match &r[i] {
         Value::Text(t) => Some(t.clone()),

@@ -12,7 +12,7 @@ use crate::error::Error;
 use std::collections::BTreeMap;
 
 use crate::executor::{self, ExecError, Mode, Observer, RunContext, StepTransactions};
-use crate::journal::{Journal, Outcome};
+use crate::journal::{Entry, Journal, Outcome};
 use crate::lock::{LockGuard, LockObserver};
 use crate::plan::{self, Plan};
 use crate::repository::Selection;
@@ -206,7 +206,7 @@ pub(crate) fn walk_locked(
     let table = VersionTable::new(repo.config());
     let journal = Journal::new(repo.config());
     let current = table.require(conn)?;
-    check_clean(conn, &journal)?;
+    let entries = check_clean(conn, &journal)?;
     let plan = match direction {
         Direction::Upgrade => Plan::upgrade(repo, conn.dialect(), current, target)?,
         Direction::Downgrade => Plan::downgrade(
@@ -217,9 +217,9 @@ pub(crate) fn walk_locked(
         )?,
     };
     if direction == Direction::Upgrade {
-        check_order(conn, repo, &journal, plan.from)?;
+        check_order(&entries, repo, plan.from)?;
     }
-    report_changed(conn, repo, &journal, observer)?;
+    report_changed(conn, &entries, repo, current, observer)?;
     let run = RunContext {
         repo,
         table: &table,
@@ -240,24 +240,20 @@ pub(crate) fn walk_locked(
     Ok(plan)
 }
 
-/// Creates the journal if needed and refuses to go on from a dirty step.
-fn check_clean(conn: &mut dyn Connection, journal: &Journal) -> Result<(), Error> {
+/// Creates the journal if needed, reads it once, and refuses to go on from a dirty step.
+fn check_clean(conn: &mut dyn Connection, journal: &Journal) -> Result<Vec<Entry>, Error> {
     journal.ensure(conn)?;
-    match journal.dirty(conn)? {
-        Some(entry) => Err(ExecError::Dirty(Box::new(entry)).into()),
-        None => Ok(()),
+    let entries = journal.entries(conn)?;
+    match crate::journal::dirty_in(&entries) {
+        Some(entry) => Err(ExecError::Dirty(Box::new(entry.clone())).into()),
+        None => Ok(entries),
     }
 }
 
 /// Refuses to upgrade past a version that is numbered at or below the database's version but
 /// was never applied (a late-merged script), instead of skipping it silently.
-fn check_order(
-    conn: &mut dyn Connection,
-    repo: &Repository,
-    journal: &Journal,
-    current: Version,
-) -> Result<(), Error> {
-    let missed = unapplied_below(conn, repo, journal, current)?;
+fn check_order(entries: &[Entry], repo: &Repository, current: Version) -> Result<(), Error> {
+    let missed = unapplied_in(entries, repo, current);
     match missed.first() {
         None => Ok(()),
         Some(&version) => Err(ExecError::OutOfOrder {
@@ -281,13 +277,16 @@ pub fn unapplied_below(
     journal: &Journal,
     current: Version,
 ) -> Result<Vec<Version>, Error> {
-    let entries = journal.entries(conn)?;
+    Ok(unapplied_in(&journal.entries(conn)?, repo, current))
+}
+
+fn unapplied_in(entries: &[Entry], repo: &Repository, current: Version) -> Vec<Version> {
     let Some(first) = entries.first() else {
-        return Ok(Vec::new());
+        return Vec::new();
     };
     let mut floor = first.from.min(first.to);
     let mut applied = std::collections::BTreeSet::new();
-    for e in &entries {
+    for e in entries {
         let done = matches!(e.outcome, Outcome::Applied | Outcome::MarkedApplied);
         match (e.outcome, done) {
             (Outcome::Stamped, _) => {
@@ -303,21 +302,21 @@ pub fn unapplied_below(
             _ => {}
         }
     }
-    Ok(repo
-        .versions()
+    repo.versions()
         .map(|e| e.version)
         .filter(|v| *v > floor && *v <= current && !applied.contains(v))
-        .collect())
+        .collect()
 }
 
 /// Warns about applied scripts whose text changed since they ran.
 fn report_changed(
-    conn: &mut dyn Connection,
+    conn: &dyn Connection,
+    entries: &[Entry],
     repo: &Repository,
-    journal: &Journal,
+    current: Version,
     observer: &mut dyn Observer,
 ) -> Result<(), Error> {
-    for changed in changed_scripts(conn, repo, journal)? {
+    for changed in changed_in(entries, repo, conn.dialect(), current)? {
         observer.warning(&ScriptWarning {
             path: changed.path.clone(),
             line: 1,
@@ -363,15 +362,23 @@ pub fn changed_scripts(
     let current = VersionTable::new(repo.config())
         .read(conn)?
         .unwrap_or(Version::ZERO);
-    let mut recorded: BTreeMap<Version, String> = BTreeMap::new();
-    for entry in journal.entries(conn)? {
+    changed_in(&journal.entries(conn)?, repo, conn.dialect(), current)
+}
+
+fn changed_in(
+    entries: &[Entry],
+    repo: &Repository,
+    dialect: &dyn crate::dialect::Dialect,
+    current: Version,
+) -> Result<Vec<ChangedScript>, Error> {
+    let mut recorded: BTreeMap<Version, &str> = BTreeMap::new();
+    for entry in entries {
         let counts = matches!(entry.outcome, Outcome::Applied | Outcome::AcceptedChange)
             && entry.action != Direction::Downgrade.as_str();
-        if let (true, Some(sum)) = (counts, entry.checksum) {
+        if let (true, Some(sum)) = (counts, entry.checksum.as_deref()) {
             recorded.insert(entry.to, sum);
         }
     }
-    let dialect = conn.dialect();
     let mut changed = Vec::new();
     for (version, sum) in recorded.into_iter().filter(|(v, _)| *v <= current) {
         let Some(entry) = repo.entry(version) else {
@@ -385,7 +392,7 @@ pub fn changed_scripts(
             changed.push(ChangedScript {
                 version,
                 path: file.path.clone(),
-                recorded: sum,
+                recorded: sum.to_string(),
                 current,
             });
         }
