@@ -1,7 +1,7 @@
 //! `migrate-bench`: whole-process benchmarks of the `migrate` binary against the databases'
 //! own clients (the floor). See bench/README.md.
 //!
-//! Usage: migrate-bench [--runs N] [--versions N] [--only NAME]…  (NAME: walk, noop, open,
+//! Usage: migrate-bench [--runs N] [--versions N] [--only NAME]… [--backends sqlite,postgresql,mariadb]  (NAME: walk, noop, open,
 //! reflect, rebuild). Expects a release build of `migrate` (`cargo build --release`).
 
 #![allow(clippy::print_stdout)]
@@ -33,6 +33,10 @@ fn main() {
         .map(|w| w[1].as_str())
         .collect();
     let wanted = |name: &str| only.is_empty() || only.contains(&name);
+    let backends: Vec<Backend> = [Backend::Sqlite, Backend::Postgres, Backend::Mysql]
+        .into_iter()
+        .filter(|b| value("--backends").is_none_or(|list| list.split(',').any(|n| n == b.name())))
+        .collect();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let migrate = std::env::var("MIGRATE_BIN")
         .map(PathBuf::from)
@@ -50,7 +54,7 @@ fn main() {
     };
     println!("migrate-bench: {runs} runs per contender, interleaved; medians (min–max)");
     if wanted("walk") {
-        for backend in [Backend::Sqlite, Backend::Postgres, Backend::Mysql] {
+        for &backend in &backends {
             for line in workloads::walk(&env, backend, versions) {
                 line.print();
             }
@@ -65,7 +69,7 @@ fn main() {
         workloads::open(&env, 10_000).print();
     }
     if wanted("reflect") {
-        for backend in [Backend::Sqlite, Backend::Postgres, Backend::Mysql] {
+        for &backend in &backends {
             workloads::reflect(&env, backend, 2000).print();
         }
     }
