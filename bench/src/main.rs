@@ -53,14 +53,33 @@ fn main() {
         runs,
     };
     println!("migrate-bench: {runs} runs per contender, interleaved; medians (min–max)");
-    let peers = [("sqlx", "sqlx-cli"), ("refinery", "refinery_cli"), ("alembic", "Alembic"), ("migrate-py", "sqlalchemy-migrate")];
-    let found: Vec<&str> = peers.iter().filter(|(bin, _)| on_path(bin)).map(|(_, name)| *name).collect();
-    let missing: Vec<&str> = peers.iter().filter(|(bin, _)| !on_path(bin)).map(|(_, name)| *name).collect();
+    let peers = [
+        ("sqlx", "sqlx-cli"),
+        ("refinery", "refinery_cli"),
+        ("alembic", "Alembic"),
+        ("migrate-py", "sqlalchemy-migrate"),
+    ];
+    let found: Vec<&str> = peers
+        .iter()
+        .filter(|(bin, _)| on_path(bin))
+        .map(|(_, name)| *name)
+        .collect();
+    let missing: Vec<&str> = peers
+        .iter()
+        .filter(|(bin, _)| !on_path(bin))
+        .map(|(_, name)| *name)
+        .collect();
     if !missing.is_empty() {
-        println!("peer tools not installed, not compared: {} (see bench/README.md)", missing.join(", "));
+        println!(
+            "peer tools not installed, not compared: {} (see bench/README.md)",
+            missing.join(", ")
+        );
     }
     if !found.is_empty() {
-        println!("peer tools installed but not yet driven by this harness: {}", found.join(", "));
+        println!(
+            "peer tools installed but not yet driven by this harness: {}",
+            found.join(", ")
+        );
     }
     if wanted("walk") {
         for &backend in &backends {
@@ -89,5 +108,6 @@ fn main() {
 
 /// Whether `program` is on the PATH.
 fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }

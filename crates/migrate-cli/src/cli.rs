@@ -45,6 +45,8 @@ pub enum Command {
     /// Remove the database's version-control row (and the table when no repository is left).
     #[command(name = "drop_version_control", alias = "drop-version-control")]
     DropVersionControl(DatabaseArgs),
+    /// Prove every remaining version reversible: upgrade, downgrade, compare the schema, upgrade.
+    Test(DatabaseArgs),
     /// OpenStack's db_sync: version-control the database if needed, then walk it to VERSION or the latest.
     Sync(SyncArgs),
     /// Set the database's version without running scripts (adopting a database, or by hand).

@@ -24,6 +24,7 @@ pub fn run(command: Command, out: &mut Output) -> Result<(), CliError> {
         Command::Upgrade(args) => run::upgrade(args, out),
         Command::Downgrade(args) => run::downgrade(args, out),
         Command::Sync(args) => run::sync(args, out),
+        Command::Test(args) => run::test(args, out),
         Command::Stamp(args) => safety::stamp(args, out),
         Command::Repair(args) => safety::repair(args, out),
         Command::Status(args) => safety::status(args, out),

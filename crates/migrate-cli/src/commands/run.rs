@@ -120,3 +120,24 @@ pub fn sync(args: crate::cli::SyncArgs, out: &mut Output) -> Result<(), CliError
     }
     Ok(())
 }
+
+/// `test URL PATH`: every remaining version up, down (schema compared), and up again.
+pub fn test(args: crate::cli::DatabaseArgs, out: &mut Output) -> Result<(), CliError> {
+    let options = super::database::lock_options(args.lock_timeout);
+    let bound = super::database::bind_database(args)?;
+    bound.url()?;
+    let repo = Repository::open(bound.repository()?)?;
+    let mut conn = super::database::connect(&bound)?;
+    for check in ops::test(conn.as_mut(), &repo, options)? {
+        match check {
+            ops::VersionCheck::Reversible(v) => {
+                out.result(&format!("{v}: upgrade, downgrade, upgrade... ok"))
+            }
+            ops::VersionCheck::Irreversible(v) => out.result(&format!(
+                "{v}: upgrade... ok (irreversible: not downgraded)"
+            )),
+            _ => {}
+        }
+    }
+    Ok(())
+}

@@ -15,6 +15,7 @@ mod journal;
 mod library;
 mod operations;
 mod repository;
+mod reversibility;
 mod safety;
 mod scripts;
 mod seeds;

@@ -132,6 +132,14 @@ pub enum ExecError {
         /// The tables, with what they use.
         tables: String,
     },
+    /// `test` found a downgrade that does not undo its upgrade.
+    #[error("version {version}'s downgrade does not undo its upgrade: {differences}")]
+    NotReversible {
+        /// The version.
+        version: Version,
+        /// What differs after up and down.
+        differences: String,
+    },
     /// `repair --mark-…` with no dirty step.
     #[error("there is no dirty step to repair")]
     NothingToRepair,
@@ -176,6 +184,9 @@ impl ExecError {
             ExecError::Transaction(_) | ExecError::NothingToRepair | ExecError::NotChanged(_) => {
                 None
             }
+            ExecError::NotReversible { .. } => Some(
+                "fix the version's downgrade so it removes what the upgrade added and restores what it removed".into(),
+            ),
             ExecError::NotEmpty { .. } => Some(
                 "if its schema is at a known version of this repository, say which with --init-version VERSION".into(),
             ),

@@ -419,8 +419,10 @@ pub fn drop_version_control(
     })
 }
 
+mod check;
 mod repair;
 mod sync;
 
+pub use check::{VersionCheck, test};
 pub use repair::{RepairAction, RepairOutcome, Status, repair, stamp, status};
 pub use sync::{SyncOptions, SyncOutcome, sync};

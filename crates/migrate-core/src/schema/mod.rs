@@ -4,11 +4,13 @@
 
 mod apply;
 mod build;
+mod diff;
 mod types;
 
 use std::collections::BTreeMap;
 
 pub use apply::ModelError;
+pub use diff::diff;
 pub use types::{ColumnType, TypeError};
 
 /// A whole schema: its tables in creation order.

@@ -1,0 +1,56 @@
+//! `migrate test`: each version's downgrade must undo its upgrade, on every database.
+
+matrix!(test_passes_on_the_example_repositories, |db| {
+    for (i, example) in [
+        "books-portable/migrate_repo",
+        "seed-000-quotas",
+        "seed-002-compute-stats",
+        "seed-003-bm-interfaces",
+        "seed-001-cinder",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let repo = format!("repo{i}");
+        db.example(example, &repo);
+        // Each example gets its own version table, so they share the database.
+        let cfg = db.path(&format!("{repo}/migrate.cfg"));
+        let text = std::fs::read_to_string(&cfg).expect("cfg").replace(
+            "version_table=migrate_version",
+            &format!("version_table=v{i}"),
+        );
+        std::fs::write(&cfg, text).expect("cfg");
+        let out = db.run(&["test", &db.url, &repo]);
+        let stdout = out.success().stdout.clone();
+        assert!(
+            stdout
+                .lines()
+                .all(|l| l.ends_with("ok") || l.ends_with("not downgraded)")),
+            "{example}: {stdout}"
+        );
+        if *example == "seed-001-cinder" {
+            assert!(
+                stdout.contains("1: upgrade... ok (irreversible: not downgraded)"),
+                "{stdout}"
+            );
+        }
+    }
+});
+
+matrix!(test_catches_a_downgrade_that_forgets_an_index, |db| {
+    db.run(&["create", "repo", "r"]).success();
+    db.write("repo/versions/001_t.toml", "[[upgrade]]\ncreate_table = { name = \"t\", columns = [{ name = \"id\", type = \"Integer\", primary_key = true }, { name = \"a\", type = \"String(20)\" }] }\n");
+    db.write(
+        "repo/versions/002_ix_default_upgrade.sql",
+        "CREATE INDEX ix_t_a ON t (a);\n",
+    );
+    db.write(
+        "repo/versions/002_ix_default_downgrade.sql",
+        "-- forgot: DROP INDEX ix_t_a\nSELECT 1;\n",
+    );
+    let out = db.run(&["test", &db.url, "repo"]);
+    out.failure(
+        1,
+        "version 2's downgrade does not undo its upgrade: index 'ix_t_a' on 't' remains",
+    );
+});

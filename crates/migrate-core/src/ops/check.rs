@@ -1,0 +1,106 @@
+//! `test`: every version's downgrade must undo its upgrade, checked by comparing the schema
+//! reflected before the upgrade with the one after upgrade-then-downgrade.
+
+use super::{RunOptions, downgrade, upgrade};
+use crate::change::Operation;
+use crate::connection::Connection;
+use crate::error::Error;
+use crate::executor::{ExecError, Silent};
+use crate::journal::Journal;
+use crate::repository::Repository;
+use crate::schema::{Schema, diff};
+use crate::script::ScriptError;
+use crate::version::Version;
+use crate::version_table::VersionTable;
+
+/// What `test` found for one version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VersionCheck {
+    /// Up, down and up again; the downgrade restored the schema exactly.
+    Reversible(Version),
+    /// The version refuses to be downgraded; only its upgrade ran.
+    Irreversible(Version),
+}
+
+fn reflect(conn: &mut dyn Connection, repo: &Repository) -> Result<Schema, Error> {
+    let table = VersionTable::new(repo.config());
+    let journal = Journal::new(repo.config());
+    let exclude = [table.table().as_str(), journal.table()];
+    Ok(crate::change::random::normalized(
+        &conn.dialect().reflect(conn, &exclude)?,
+    ))
+}
+
+/// Walks the database (a scratch database: it is put under version control at 0 if it is
+/// not) up through
+/// every remaining version: upgrade, downgrade, compare, upgrade again.
+///
+/// # Errors
+/// [`ExecError::NotReversible`] with the difference at the first version whose downgrade does
+/// not restore the schema, or any error of upgrade and downgrade.
+pub fn test(
+    conn: &mut dyn Connection,
+    repo: &Repository,
+    options: RunOptions,
+) -> Result<Vec<VersionCheck>, Error> {
+    let table = VersionTable::new(repo.config());
+    if table.read(conn)?.is_none() {
+        super::version_control(conn, repo, None, options, &mut Silent)?;
+    }
+    let current = table.require(conn)?;
+    let mut report = Vec::new();
+    let versions: Vec<Version> = repo
+        .versions()
+        .map(|e| e.version)
+        .filter(|v| *v > current)
+        .collect();
+    for v in versions {
+        let before = reflect(conn, repo)?;
+        let previous = repo.previous(v);
+        upgrade(conn, repo, Some(v), options, &mut Silent)?;
+        match downgrade(conn, repo, previous, options, &mut Silent) {
+            Err(Error::Exec(e))
+                if matches!(*e, ExecError::Script(ScriptError::Irreversible { .. })) =>
+            {
+                report.push(VersionCheck::Irreversible(v));
+                continue;
+            }
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        let after = reflect(conn, repo)?;
+        if after != before {
+            let fix: Vec<Operation> = diff(&after, &before, &[]);
+            let differences: Vec<String> = fix.iter().map(describe).collect();
+            return Err(ExecError::NotReversible {
+                version: v,
+                differences: differences.join("; "),
+            }
+            .into());
+        }
+        upgrade(conn, repo, Some(v), options, &mut Silent)?;
+        report.push(VersionCheck::Reversible(v));
+    }
+    Ok(report)
+}
+
+/// What the downgrade left wrong, in words: the operation that would put it right.
+fn describe(op: &Operation) -> String {
+    match op {
+        Operation::CreateIndex { table, index } => {
+            format!("index '{}' on '{table}' is missing", index.name)
+        }
+        Operation::DropIndex { table, name } => format!("index '{name}' on '{table}' remains"),
+        Operation::CreateTable(t) => format!("table '{}' is missing", t.name),
+        Operation::DropTable { name } => format!("table '{name}' remains"),
+        Operation::AddColumn { table, column } => {
+            format!("column '{table}.{}' is missing", column.name)
+        }
+        Operation::DropColumn { table, column } => format!("column '{table}.{column}' remains"),
+        Operation::AlterColumn { table, column, .. } => {
+            format!("column '{table}.{column}' differs")
+        }
+        other => format!("{other} is needed to restore it"),
+    }
+}

@@ -1,0 +1,241 @@
+//! Comparing two schemas: the operations that turn one into the other.
+//!
+//! Objects are matched by name (unnamed constraints by their columns). Renames are never
+//! guessed: a table or column that disappears while another appears is a drop and an add
+//! unless a rename hint (`old=new`, or `table.old=new` for a column) says otherwise.
+
+use super::{Column, Schema, Table};
+use crate::change::{ColumnChange, Operation};
+
+/// The operations that turn `from` into `to`, in an order that applies.
+pub fn diff(from: &Schema, to: &Schema, renames: &[(String, String)]) -> Vec<Operation> {
+    let mut ops = Vec::new();
+    let renamed_table = |old: &str| {
+        renames
+            .iter()
+            .find(|(o, _)| o == old)
+            .map(|(_, n)| n.as_str())
+    };
+    let mut matched: Vec<(&Table, &Table)> = Vec::new();
+    for old in &from.tables {
+        let target = renamed_table(&old.name).unwrap_or(&old.name);
+        if let Some(new) = to.table(target) {
+            if target != old.name {
+                ops.push(Operation::RenameTable {
+                    from: old.name.clone(),
+                    to: target.to_string(),
+                });
+            }
+            matched.push((old, new));
+        }
+    }
+    for (old, new) in &matched {
+        diff_table(old, new, renames, &mut ops);
+    }
+    let matched_new: Vec<&str> = matched.iter().map(|(_, n)| n.name.as_str()).collect();
+    for new in to
+        .tables
+        .iter()
+        .filter(|t| !matched_new.contains(&t.name.as_str()))
+    {
+        ops.push(Operation::CreateTable(new.clone()));
+    }
+    let matched_old: Vec<&str> = matched.iter().map(|(o, _)| o.name.as_str()).collect();
+    for old in from
+        .tables
+        .iter()
+        .filter(|t| !matched_old.contains(&t.name.as_str()))
+    {
+        ops.push(Operation::DropTable {
+            name: old.name.clone(),
+        });
+    }
+    ops
+}
+
+fn diff_table(old: &Table, new: &Table, renames: &[(String, String)], ops: &mut Vec<Operation>) {
+    let table = new.name.clone();
+    let renamed = |c: &str| {
+        let key = format!("{}.{c}", old.name);
+        renames
+            .iter()
+            .find(|(o, _)| *o == key)
+            .map(|(_, n)| n.clone())
+    };
+    // Constraints and indexes that go, first: they may use columns that go.
+    for fk in old
+        .foreign_keys
+        .iter()
+        .filter(|f| !new.foreign_keys.contains(f))
+    {
+        if let Some(name) = &fk.name {
+            ops.push(Operation::DropForeignKey {
+                table: table.clone(),
+                name: name.clone(),
+            });
+        }
+    }
+    for i in old.indexes.iter().filter(|i| !new.indexes.contains(i)) {
+        ops.push(Operation::DropIndex {
+            table: table.clone(),
+            name: i.name.clone(),
+        });
+    }
+    for u in old.uniques.iter().filter(|u| !new.uniques.contains(u)) {
+        if let Some(name) = &u.name {
+            ops.push(Operation::DropUnique {
+                table: table.clone(),
+                name: name.clone(),
+            });
+        }
+    }
+    for c in old.checks.iter().filter(|c| !new.checks.contains(c)) {
+        if let Some(name) = &c.name {
+            ops.push(Operation::DropCheck {
+                table: table.clone(),
+                name: name.clone(),
+            });
+        }
+    }
+    if old.primary_key.is_some() && old.primary_key != new.primary_key {
+        ops.push(Operation::DropPrimaryKey {
+            table: table.clone(),
+        });
+    }
+    for c in &old.columns {
+        let target = renamed(&c.name).unwrap_or_else(|| c.name.clone());
+        match new.column(&target) {
+            Some(n) => {
+                let change = column_change(c, n);
+                if change != ColumnChange::default() {
+                    ops.push(Operation::AlterColumn {
+                        table: table.clone(),
+                        column: c.name.clone(),
+                        change,
+                    });
+                }
+            }
+            None => ops.push(Operation::DropColumn {
+                table: table.clone(),
+                column: c.name.clone(),
+            }),
+        }
+    }
+    let kept: Vec<String> = old
+        .columns
+        .iter()
+        .map(|c| renamed(&c.name).unwrap_or_else(|| c.name.clone()))
+        .collect();
+    for c in new.columns.iter().filter(|c| !kept.contains(&c.name)) {
+        ops.push(Operation::AddColumn {
+            table: table.clone(),
+            column: c.clone(),
+        });
+    }
+    if new.primary_key.is_some() && old.primary_key != new.primary_key {
+        if let Some(key) = &new.primary_key {
+            ops.push(Operation::AddPrimaryKey {
+                table: table.clone(),
+                key: key.clone(),
+            });
+        }
+    }
+    for i in new.indexes.iter().filter(|i| !old.indexes.contains(i)) {
+        ops.push(Operation::CreateIndex {
+            table: table.clone(),
+            index: i.clone(),
+        });
+    }
+    for u in new.uniques.iter().filter(|u| !old.uniques.contains(u)) {
+        ops.push(Operation::AddUnique {
+            table: table.clone(),
+            constraint: u.clone(),
+        });
+    }
+    for c in new.checks.iter().filter(|c| !old.checks.contains(c)) {
+        ops.push(Operation::AddCheck {
+            table: table.clone(),
+            check: c.clone(),
+        });
+    }
+    for fk in new
+        .foreign_keys
+        .iter()
+        .filter(|f| !old.foreign_keys.contains(f))
+    {
+        ops.push(Operation::AddForeignKey {
+            table: table.clone(),
+            key: fk.clone(),
+        });
+    }
+}
+
+fn column_change(old: &Column, new: &Column) -> ColumnChange {
+    ColumnChange {
+        name: (old.name != new.name).then(|| new.name.clone()),
+        ty: (old.ty != new.ty).then(|| new.ty.clone()),
+        nullable: (old.nullable != new.nullable).then_some(new.nullable),
+        default: (old.default != new.default).then(|| new.default.clone()),
+        autoincrement: (old.autoincrement != new.autoincrement).then_some(new.autoincrement),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::{any, prop_assert_eq, proptest};
+
+    use super::*;
+    use crate::change::random::{Rng, base_table, normalized, operations};
+
+    proptest! {
+        /// Applying the diff of two schemas to the first gives the second.
+        #[test]
+        fn applying_the_diff_reaches_the_target(seed in any::<u64>(), count in 0usize..10) {
+            let start = Schema { tables: vec![base_table("p"), base_table("q")], dependents: Vec::new() };
+            let ops = operations(&mut Rng::new(seed), &start, count);
+            let mut target = start.clone();
+            for op in &ops { target.apply(op).expect("applies"); }
+            let mut s = start.clone();
+            for op in diff(&start, &target, &[]) {
+                s.apply(&op).unwrap_or_else(|e| panic!("{op:?}: {e}"));
+            }
+            prop_assert_eq!(normalized(&s), normalized(&target));
+        }
+
+        /// A schema's diff with itself is empty.
+        #[test]
+        fn a_schema_does_not_differ_from_itself(seed in any::<u64>(), count in 0usize..10) {
+            let start = Schema { tables: vec![base_table("p")], dependents: Vec::new() };
+            let ops = operations(&mut Rng::new(seed), &start, count);
+            let mut s = start.clone();
+            for op in &ops { s.apply(op).expect("applies"); }
+            prop_assert_eq!(diff(&s, &s, &[]), Vec::<Operation>::new());
+        }
+    }
+
+    #[test]
+    fn renames_are_taken_only_from_hints() {
+        let from = Schema {
+            tables: vec![base_table("p")],
+            dependents: Vec::new(),
+        };
+        let mut to = from.clone();
+        to.tables[0].name = "r".into();
+        let guessed = diff(&from, &to, &[]);
+        assert!(
+            matches!(
+                guessed.as_slice(),
+                [Operation::CreateTable(_), Operation::DropTable { .. }]
+            ),
+            "{guessed:?}"
+        );
+        let hinted = diff(&from, &to, &[("p".into(), "r".into())]);
+        assert_eq!(
+            hinted,
+            vec![Operation::RenameTable {
+                from: "p".into(),
+                to: "r".into()
+            }]
+        );
+    }
+}
