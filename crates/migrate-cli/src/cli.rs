@@ -45,6 +45,9 @@ pub enum Command {
     /// Remove the database's version-control row (and the table when no repository is left).
     #[command(name = "drop_version_control", alias = "drop-version-control")]
     DropVersionControl(DatabaseArgs),
+    /// Print a database's schema (reflected), or a repository's at a version (replayed from its
+    /// portable scripts: PATH@VERSION), as JSON or as SQL for a database.
+    Schema(SchemaArgs),
     /// Prove every remaining version reversible: upgrade, downgrade, compare the schema, upgrade.
     Test(DatabaseArgs),
     /// OpenStack's db_sync: version-control the database if needed, then walk it to VERSION or the latest.
@@ -238,4 +241,17 @@ pub struct SyncArgs {
     /// On MySQL, fail unless every table uses this character set (e.g. utf8).
     #[arg(long = "mysql-charset", value_name = "CHARSET")]
     pub mysql_charset: Option<String>,
+}
+
+/// `schema URL|PATH[@VERSION]`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// A database URL, or a repository path with an optional @VERSION (default: latest).
+    pub source: String,
+    /// json or sql.
+    #[arg(long, default_value = "json")]
+    pub format: String,
+    /// For a repository rendered as SQL: the database to write it for (sqlite, postgresql, mysql).
+    #[arg(long, default_value = "postgresql")]
+    pub dialect: String,
 }

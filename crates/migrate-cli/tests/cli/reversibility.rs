@@ -54,3 +54,37 @@ matrix!(test_catches_a_downgrade_that_forgets_an_index, |db| {
         "version 2's downgrade does not undo its upgrade: index 'ix_t_a' on 't' remains",
     );
 });
+
+matrix!(schema_prints_reflected_and_replayed_schemas, |db| {
+    db.example("books-portable/migrate_repo", "repo");
+    db.run(&["version_control", &db.url, "repo"]).success();
+    db.run(&["upgrade", &db.url, "repo"]).success();
+    let json: serde_json::Value =
+        serde_json::from_str(&db.run(&["schema", &db.url]).success().stdout).expect("json");
+    let columns = json["tables"][0]["columns"]
+        .as_array()
+        .expect("columns")
+        .len();
+    assert_eq!(
+        (json["tables"][0]["name"].as_str(), columns),
+        (Some("books"), 6)
+    );
+    let replayed: serde_json::Value =
+        serde_json::from_str(&db.run(&["schema", "repo@1"]).success().stdout).expect("json");
+    assert_eq!(
+        replayed["tables"][0]["columns"]
+            .as_array()
+            .expect("columns")
+            .len(),
+        5
+    );
+    let sql = db
+        .run(&["schema", "repo", "--format", "sql", "--dialect", "sqlite"])
+        .success()
+        .stdout
+        .clone();
+    assert!(
+        sql.starts_with("CREATE TABLE \"books\" (") && sql.contains("\"isbn\" BIGINT NOT NULL"),
+        "{sql}"
+    );
+});

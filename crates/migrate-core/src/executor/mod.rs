@@ -102,6 +102,14 @@ pub enum ExecError {
         /// Why.
         message: String,
     },
+    /// A repository's schema cannot be computed without a database.
+    #[error("{}: cannot replay the repository: {message}", path.display())]
+    Replay {
+        /// The script or repository.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
     /// An earlier step stopped half-way and nobody has said what became of it.
     #[error("the database is dirty: {} {} -> {}{} stopped{}{}", .0.action, .0.from, .0.to,
         .0.script.as_ref().map(|s| format!(" ({s})")).unwrap_or_default(),
@@ -184,6 +192,7 @@ impl ExecError {
             ExecError::Transaction(_) | ExecError::NothingToRepair | ExecError::NotChanged(_) => {
                 None
             }
+            ExecError::Replay { .. } => Some("read the schema from a database instead: migrate schema URL".into()),
             ExecError::NotReversible { .. } => Some(
                 "fix the version's downgrade so it removes what the upgrade added and restores what it removed".into(),
             ),

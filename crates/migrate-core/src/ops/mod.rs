@@ -426,3 +426,48 @@ mod sync;
 pub use check::{VersionCheck, test};
 pub use repair::{RepairAction, RepairOutcome, Status, repair, stamp, status};
 pub use sync::{SyncOptions, SyncOutcome, sync};
+
+/// The schema `repo` builds at `version`, replayed from its portable scripts without a
+/// database.
+///
+/// # Errors
+/// A version up to there that is not a portable script (SQL cannot be replayed without a
+/// database), or an operation that does not apply.
+pub fn replay(
+    repo: &Repository,
+    dialect: &dyn crate::dialect::Dialect,
+    version: Version,
+) -> Result<crate::schema::Schema, Error> {
+    plan::check_target(repo, version)?;
+    let mut schema = crate::schema::Schema::default();
+    for entry in repo.versions().filter(|e| e.version <= version) {
+        let Selection::Run(file) = entry.select(dialect, Direction::Upgrade) else {
+            return Err(ExecError::Replay {
+                path: repo.path().to_path_buf(),
+                message: format!("version {} has no script for this database", entry.version),
+            }
+            .into());
+        };
+        let script = script::load(file, dialect, Direction::Upgrade)?;
+        if script.operations.is_empty() && !script.statements.is_empty() || script.code.is_some() {
+            return Err(ExecError::Replay {
+                path: file.path.clone(),
+                message: format!("version {} is not a portable script, and SQL cannot be replayed without a database", entry.version),
+            }
+            .into());
+        }
+        for located in &script.operations {
+            schema
+                .apply(&located.op)
+                .map_err(|e| ExecError::Operation {
+                    path: file.path.clone(),
+                    line: located.line,
+                    step: located.step,
+                    op: located.op.to_string(),
+                    message: e.to_string(),
+                    help: None,
+                })?;
+        }
+    }
+    Ok(schema)
+}
