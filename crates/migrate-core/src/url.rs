@@ -115,6 +115,12 @@ impl DatabaseUrl {
     ///
     /// # Errors
     /// [`UrlError`] for a missing or unknown scheme or a malformed URL.
+    ///
+    /// ```no_run
+    /// let url = migrate_core::DatabaseUrl::parse("mysql+pymysql://root:secret@db:3306/heat?charset=utf8")?;
+    /// assert_eq!(url.to_string(), "mysql+pymysql://root:***@db:3306/heat?charset=utf8");
+    /// # Ok::<(), migrate_core::url::UrlError>(())
+    /// ```
     pub fn parse(url: &str) -> Result<DatabaseUrl, UrlError> {
         let masked = mask_password(url);
         let Some((scheme_part, rest)) = url.split_once("://") else {

@@ -24,6 +24,21 @@ use crate::version::Version;
 use crate::version_table::{VersionTable, VersionTableError};
 
 /// Receives progress while a plan runs; the CLI prints it, a library user may log it.
+///
+/// ```no_run
+/// use migrate_core::executor::Observer;
+/// use migrate_core::lock::LockObserver;
+/// use migrate_core::plan::Step;
+///
+/// /// Progress events, e.g. for a log or a progress bar.
+/// struct Log;
+/// impl LockObserver for Log {}
+/// impl Observer for Log {
+///     fn step_started(&mut self, step: &Step) {
+///         eprintln!("{} -> {}", step.from, step.to);
+///     }
+/// }
+/// ```
 pub trait Observer: LockObserver {
     /// A step is about to run.
     fn step_started(&mut self, _step: &Step) {}

@@ -39,6 +39,14 @@ fn reflect(conn: &mut dyn Connection, repo: &Repository) -> Result<Schema, Error
 /// # Errors
 /// [`ExecError::NotReversible`] with the difference at the first version whose downgrade does
 /// not restore the schema, or any error of upgrade and downgrade.
+///
+/// ```no_run
+/// # fn f(scratch: &mut dyn migrate_core::Connection) -> Result<(), migrate_core::Error> {
+/// let repo = migrate_core::Repository::open("migrate_repo")?;
+/// let report = migrate_core::ops::test(scratch, &repo, migrate_core::ops::RunOptions::default())?;
+/// println!("{} versions checked", report.len());
+/// # Ok(()) }
+/// ```
 pub fn test(
     conn: &mut dyn Connection,
     repo: &Repository,

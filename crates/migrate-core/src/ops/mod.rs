@@ -71,6 +71,14 @@ pub(crate) fn locked<T>(
 /// # Errors
 /// A version the repository does not have, a database already under version control for this
 /// repository, the lock, or the database's error.
+///
+/// ```no_run
+/// # fn f(conn: &mut dyn migrate_core::Connection) -> Result<(), migrate_core::Error> {
+/// use migrate_core::{executor::Silent, ops, Repository};
+/// let repo = Repository::open("migrate_repo")?;
+/// ops::version_control(conn, &repo, None, ops::RunOptions::default(), &mut Silent)?;
+/// # Ok(()) }
+/// ```
 pub fn version_control(
     conn: &mut dyn Connection,
     repo: &Repository,
@@ -96,6 +104,14 @@ pub fn version_control(
 ///
 /// # Errors
 /// A database not under version control, or the database's error.
+///
+/// ```no_run
+/// # fn f(conn: &mut dyn migrate_core::Connection) -> Result<(), migrate_core::Error> {
+/// let config = migrate_core::repository::read_config("migrate_repo".as_ref())?;
+/// let version = migrate_core::ops::db_version(conn, &config)?;
+/// println!("{version}");
+/// # Ok(()) }
+/// ```
 pub fn db_version(conn: &mut dyn Connection, config: &Config) -> Result<Version, Error> {
     Ok(VersionTable::new(config).require(conn)?)
 }
@@ -106,6 +122,15 @@ pub fn db_version(conn: &mut dyn Connection, config: &Config) -> Result<Version,
 /// # Errors
 /// A database not under version control, a target below the current version or not in the
 /// repository, a missing or broken script, a failing statement, or the lock.
+///
+/// ```no_run
+/// # fn f(conn: &mut dyn migrate_core::Connection) -> Result<(), migrate_core::Error> {
+/// use migrate_core::{executor::Silent, ops, Repository};
+/// let repo = Repository::open("migrate_repo")?;
+/// let plan = ops::upgrade(conn, &repo, None, ops::RunOptions::default(), &mut Silent)?;
+/// println!("{} -> {} in {} steps", plan.from, plan.to, plan.steps.len());
+/// # Ok(()) }
+/// ```
 pub fn upgrade(
     conn: &mut dyn Connection,
     repo: &Repository,
@@ -120,6 +145,14 @@ pub fn upgrade(
 ///
 /// # Errors
 /// As [`upgrade`], the other way round.
+///
+/// ```no_run
+/// # fn f(conn: &mut dyn migrate_core::Connection) -> Result<(), migrate_core::Error> {
+/// use migrate_core::{executor::Silent, ops, Repository, Version};
+/// let repo = Repository::open("migrate_repo")?;
+/// ops::downgrade(conn, &repo, Version::ZERO, ops::RunOptions::default(), &mut Silent)?;
+/// # Ok(()) }
+/// ```
 pub fn downgrade(
     conn: &mut dyn Connection,
     repo: &Repository,
@@ -271,6 +304,16 @@ fn check_order(entries: &[Entry], repo: &Repository, current: Version) -> Result
 ///
 /// # Errors
 /// The database's error.
+///
+/// ```no_run
+/// # fn f(conn: &mut dyn migrate_core::Connection) -> Result<(), migrate_core::Error> {
+/// use migrate_core::{journal::Journal, ops, Repository};
+/// let repo = Repository::open("migrate_repo")?;
+/// let current = ops::db_version(conn, repo.config())?;
+/// let late = ops::unapplied_below(conn, &repo, &Journal::new(repo.config()), current)?;
+/// assert!(late.is_empty());
+/// # Ok(()) }
+/// ```
 pub fn unapplied_below(
     conn: &mut dyn Connection,
     repo: &Repository,
@@ -354,6 +397,16 @@ pub struct ChangedScript {
 ///
 /// # Errors
 /// The database's error, or a script that cannot be read.
+///
+/// ```no_run
+/// # fn f(conn: &mut dyn migrate_core::Connection) -> Result<(), migrate_core::Error> {
+/// use migrate_core::{journal::Journal, ops, Repository};
+/// let repo = Repository::open("migrate_repo")?;
+/// for changed in ops::changed_scripts(conn, &repo, &Journal::new(repo.config()))? {
+///     println!("{} changed since it ran", changed.path.display());
+/// }
+/// # Ok(()) }
+/// ```
 pub fn changed_scripts(
     conn: &mut dyn Connection,
     repo: &Repository,
@@ -405,6 +458,14 @@ fn changed_in(
 ///
 /// # Errors
 /// A database not under version control, the lock, or the database's error.
+///
+/// ```no_run
+/// # fn f(conn: &mut dyn migrate_core::Connection) -> Result<(), migrate_core::Error> {
+/// let config = migrate_core::repository::read_config("migrate_repo".as_ref())?;
+/// let options = migrate_core::ops::RunOptions::default();
+/// migrate_core::ops::drop_version_control(conn, &config, options, &mut migrate_core::executor::Silent)?;
+/// # Ok(()) }
+/// ```
 pub fn drop_version_control(
     conn: &mut dyn Connection,
     config: &Config,
@@ -433,6 +494,15 @@ pub use sync::{SyncOptions, SyncOutcome, sync};
 /// # Errors
 /// A version up to there that is not a portable script (SQL cannot be replayed without a
 /// database), or an operation that does not apply.
+///
+/// ```no_run
+/// # fn f() -> Result<(), migrate_core::Error> {
+/// use migrate_core::{dialect::POSTGRES, ops, Repository, Version};
+/// let repo = Repository::open("migrate_repo")?;
+/// let schema = ops::replay(&repo, &POSTGRES, Version::new(2))?;
+/// assert!(schema.table("books").is_some());
+/// # Ok(()) }
+/// ```
 pub fn replay(
     repo: &Repository,
     dialect: &dyn crate::dialect::Dialect,

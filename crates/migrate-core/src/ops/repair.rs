@@ -18,6 +18,14 @@ use super::{ChangedScript, RunOptions, changed_scripts, locked};
 ///
 /// # Errors
 /// A version the repository does not have, the lock, or the database's error.
+///
+/// ```no_run
+/// # fn f(conn: &mut dyn migrate_core::Connection) -> Result<(), migrate_core::Error> {
+/// use migrate_core::{executor::Silent, ops, Repository, Version};
+/// let repo = Repository::open("migrate_repo")?;
+/// ops::stamp(conn, &repo, Version::new(2), ops::RunOptions::default(), &mut Silent)?;
+/// # Ok(()) }
+/// ```
 pub fn stamp(
     conn: &mut dyn Connection,
     repo: &Repository,
@@ -81,6 +89,17 @@ pub struct RepairOutcome {
 /// # Errors
 /// Marking when nothing is dirty, accepting a version whose script has not changed, the
 /// lock, or the database's error.
+///
+/// ```no_run
+/// # fn f(conn: &mut dyn migrate_core::Connection) -> Result<(), migrate_core::Error> {
+/// use migrate_core::{executor::Silent, ops, Repository};
+/// let repo = Repository::open("migrate_repo")?;
+/// let outcome = ops::repair(conn, &repo, ops::RepairAction::Show, ops::RunOptions::default(), &mut Silent)?;
+/// if let Some(step) = outcome.dirty {
+///     println!("dirty: {} {} -> {}", step.action, step.from, step.to);
+/// }
+/// # Ok(()) }
+/// ```
 pub fn repair(
     conn: &mut dyn Connection,
     repo: &Repository,
@@ -167,6 +186,14 @@ pub struct Status {
 ///
 /// # Errors
 /// A database not under version control, or the database's error.
+///
+/// ```no_run
+/// # fn f(conn: &mut dyn migrate_core::Connection) -> Result<(), migrate_core::Error> {
+/// let repo = migrate_core::Repository::open("migrate_repo")?;
+/// let status = migrate_core::ops::status(conn, &repo)?;
+/// println!("at {} of {}, {} pending", status.version, status.latest, status.pending.len());
+/// # Ok(()) }
+/// ```
 pub fn status(conn: &mut dyn Connection, repo: &Repository) -> Result<Status, Error> {
     let version = VersionTable::new(repo.config()).require(conn)?;
     let journal = Journal::new(repo.config());

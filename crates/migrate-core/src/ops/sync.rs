@@ -42,6 +42,15 @@ pub struct SyncOutcome {
 /// # Errors
 /// A database with tables but no version row (unless `init_version` says where it is), a
 /// table with the wrong engine or charset, and everything [`super::upgrade`] refuses.
+///
+/// ```no_run
+/// # fn f(conn: &mut dyn migrate_core::Connection) -> Result<(), migrate_core::Error> {
+/// use migrate_core::{executor::Silent, ops, Repository};
+/// let repo = Repository::open("migrate_repo")?;
+/// let outcome = ops::sync(conn, &repo, &ops::SyncOptions::default(), &mut Silent)?;
+/// println!("now at {}", outcome.plan.to);
+/// # Ok(()) }
+/// ```
 pub fn sync(
     conn: &mut dyn Connection,
     repo: &Repository,

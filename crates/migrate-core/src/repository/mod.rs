@@ -169,6 +169,13 @@ impl Repository {
     /// # Errors
     /// [`RepoError`] when the path is missing or not a repository, `migrate.cfg` is malformed,
     /// or a script name is invalid, conflicting or leaves a gap.
+    ///
+    /// ```no_run
+    /// # fn f() -> Result<(), migrate_core::repository::RepoError> {
+    /// let repo = migrate_core::Repository::open("migrate_repo")?;
+    /// println!("{} is at version {}", repo.config().repository_id, repo.latest());
+    /// # Ok(()) }
+    /// ```
     pub fn open(path: impl AsRef<Path>) -> Result<Repository, RepoError> {
         let path = path.as_ref();
         let config = read_config(path)?;
@@ -185,6 +192,14 @@ impl Repository {
     ///
     /// # Errors
     /// [`RepoError::AlreadyExists`], or an I/O error naming the file.
+    ///
+    /// ```no_run
+    /// # fn f() -> Result<(), migrate_core::repository::RepoError> {
+    /// use migrate_core::repository::{CreateOptions, Repository};
+    /// let repo = Repository::create("migrate_repo", "sample", &CreateOptions::default())?;
+    /// let script = repo.create_script("add books table")?;
+    /// # Ok(()) }
+    /// ```
     pub fn create(
         path: impl AsRef<Path>,
         name: &str,

@@ -8,6 +8,15 @@ use super::{Column, Schema, Table};
 use crate::change::{ColumnChange, Operation};
 
 /// The operations that turn `from` into `to`, in an order that applies.
+///
+/// ```no_run
+/// use migrate_core::schema::{diff, Column, ColumnType, Schema, Table};
+/// let before = Schema { tables: vec![Table::new("t").with_column(Column::new("a", ColumnType::Text))], ..Schema::default() };
+/// let mut after = before.clone();
+/// after.tables[0].columns.push(Column::new("b", ColumnType::Integer { unsigned: false }));
+/// let ops = diff(&before, &after, &[]);
+/// assert_eq!(ops.len(), 1);
+/// ```
 pub fn diff(from: &Schema, to: &Schema, renames: &[(String, String)]) -> Vec<Operation> {
     let mut ops = Vec::new();
     let renamed_table = |old: &str| {
