@@ -424,29 +424,35 @@ fn changed_in(
     dialect: &dyn crate::dialect::Dialect,
     current: Version,
 ) -> Result<Vec<ChangedScript>, Error> {
-    let mut recorded: BTreeMap<Version, &str> = BTreeMap::new();
+    let mut recorded: BTreeMap<Version, (&str, Option<&str>)> = BTreeMap::new();
     for entry in entries {
         let counts = matches!(entry.outcome, Outcome::Applied | Outcome::AcceptedChange)
             && entry.action != Direction::Downgrade.as_str();
         if let (true, Some(sum)) = (counts, entry.checksum.as_deref()) {
-            recorded.insert(entry.to, sum);
+            // An accepted change records no raw checksum: its text must be normalised again.
+            let raw = (entry.outcome == Outcome::Applied)
+                .then_some(entry.checksum_raw.as_deref())
+                .flatten();
+            recorded.insert(entry.to, (sum, raw));
         }
     }
     let mut changed = Vec::new();
-    for (version, sum) in recorded.into_iter().filter(|(v, _)| *v <= current) {
+    for (version, (sum, raw)) in recorded.into_iter().filter(|(v, _)| *v <= current) {
         let Some(entry) = repo.entry(version) else {
             continue;
         };
         let Selection::Run(file) = entry.select(dialect, Direction::Upgrade) else {
             continue;
         };
-        let current = script::checksum(file, dialect)?.normalized;
-        if current != sum {
+        let Some(now) = script::checksum_unless_unchanged(file, dialect, raw)? else {
+            continue;
+        };
+        if now.normalized != sum {
             changed.push(ChangedScript {
                 version,
                 path: file.path.clone(),
                 recorded: sum.to_string(),
-                current,
+                current: now.normalized,
             });
         }
     }

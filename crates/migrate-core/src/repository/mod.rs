@@ -478,7 +478,8 @@ fn scan_versions(
         match scripts::parse_name(&name) {
             NameParse::Ignored => {}
             NameParse::Invalid(reason) => return Err(RepoError::BadFileName { path, reason }),
-            NameParse::Script(_, _) if path.is_dir() => {
+            // The directory entry's own type: no stat per file (10,000 versions are 20,000 files).
+            NameParse::Script(_, _) if entry.file_type().is_ok_and(|t| t.is_dir()) => {
                 return Err(RepoError::BadFileName {
                     path,
                     reason:

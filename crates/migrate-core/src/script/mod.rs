@@ -114,6 +114,26 @@ pub fn checksum(file: &ScriptFile, dialect: &dyn Dialect) -> Result<Checksum, Sc
     checksum_of(file, &text, dialect)
 }
 
+/// The checksum of `file` unless its bytes are exactly those recorded as `raw` (the common
+/// case, decided without normalising the text).
+///
+/// # Errors
+/// As [`checksum`].
+pub fn checksum_unless_unchanged(
+    file: &ScriptFile,
+    dialect: &dyn Dialect,
+    raw: Option<&str>,
+) -> Result<Option<Checksum>, ScriptError> {
+    if let (ScriptKind::Sql { .. } | ScriptKind::Portable, Some(raw)) = (&file.kind, raw) {
+        let text = read(file)?;
+        if sha256_hex(text.as_bytes()) == raw {
+            return Ok(None);
+        }
+        return checksum_of(file, &text, dialect).map(Some);
+    }
+    checksum(file, dialect).map(Some)
+}
+
 fn checksum_of(
     file: &ScriptFile,
     text: &str,
