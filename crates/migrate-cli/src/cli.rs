@@ -48,6 +48,8 @@ pub enum Command {
     /// Print a database's schema (reflected), or a repository's at a version (replayed from its
     /// portable scripts: PATH@VERSION), as JSON or as SQL for a database.
     Schema(SchemaArgs),
+    /// Compare the database's schema with the one its repository builds at its version (exit 3 on differences).
+    Drift(DatabaseArgs),
     /// Prove every remaining version reversible: upgrade, downgrade, compare the schema, upgrade.
     Test(DatabaseArgs),
     /// OpenStack's db_sync: version-control the database if needed, then walk it to VERSION or the latest.

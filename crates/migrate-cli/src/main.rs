@@ -20,6 +20,8 @@ pub enum CliError {
     Usage(String),
     /// The library refused or failed (exit 1).
     Failed(migrate_core::Error),
+    /// A check found differences, already printed (exit 3).
+    Differences,
 }
 
 impl<E: Into<migrate_core::Error>> From<E> for CliError {
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
             );
             ExitCode::from(2)
         }
+        Err(CliError::Differences) => ExitCode::from(3),
         Err(CliError::Failed(e)) => {
             out.error(&e.to_string(), e.help().as_deref());
             ExitCode::from(1)

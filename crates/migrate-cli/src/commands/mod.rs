@@ -26,6 +26,7 @@ pub fn run(command: Command, out: &mut Output) -> Result<(), CliError> {
         Command::Downgrade(args) => run::downgrade(args, out),
         Command::Sync(args) => run::sync(args, out),
         Command::Test(args) => run::test(args, out),
+        Command::Drift(args) => run::drift(args, out),
         Command::Schema(args) => schema::run(args, out),
         Command::Stamp(args) => safety::stamp(args, out),
         Command::Repair(args) => safety::repair(args, out),

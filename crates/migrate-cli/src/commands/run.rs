@@ -141,3 +141,20 @@ pub fn test(args: crate::cli::DatabaseArgs, out: &mut Output) -> Result<(), CliE
     }
     Ok(())
 }
+
+/// `drift URL PATH`: the live schema against the repository's at the database's version.
+pub fn drift(args: crate::cli::DatabaseArgs, out: &mut Output) -> Result<(), CliError> {
+    let bound = super::database::bind_database(args)?;
+    bound.url()?;
+    let repo = Repository::open(bound.repository()?)?;
+    let mut conn = super::database::connect(&bound)?;
+    let differences = ops::drift(conn.as_mut(), &repo)?;
+    if differences.is_empty() {
+        out.result("no drift: the database matches the repository at its version");
+        return Ok(());
+    }
+    for op in &differences {
+        out.result(&format!("drift: the repository's schema needs {op}"));
+    }
+    Err(CliError::Differences)
+}

@@ -3,24 +3,8 @@
 
 use crate::support::TestDb;
 
-const PORTABLE_BOOKS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../examples/books-portable/migrate_repo"
-);
-
-fn copy_repo(db: &TestDb, from: &str, to: &str) {
-    let dest = db.path(to);
-    std::fs::create_dir_all(dest.join("versions")).expect("mkdir");
-    let src = std::path::Path::new(from);
-    std::fs::copy(src.join("migrate.cfg"), dest.join("migrate.cfg")).expect("cfg");
-    for e in std::fs::read_dir(src.join("versions")).expect("versions") {
-        let e = e.expect("entry");
-        std::fs::copy(e.path(), dest.join("versions").join(e.file_name())).expect("copy");
-    }
-}
-
 matrix!(the_tutorial_with_portable_scripts, |db| {
-    copy_repo(&db, PORTABLE_BOOKS, "repo");
+    db.example("books-portable/migrate_repo", "repo");
     db.run(&["version_control", &db.url, "repo"]).success();
     assert_eq!(
         db.run(&["upgrade", &db.url, "repo"]).success().stdout,

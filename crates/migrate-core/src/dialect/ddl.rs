@@ -18,6 +18,15 @@ pub(crate) fn columns(d: &dyn Dialect, names: &[String]) -> String {
         .join(", ")
 }
 
+/// `NUMERIC`, `NUMERIC(p)` or `NUMERIC(p, s)`: the same words in the three databases.
+pub(crate) fn numeric(precision: Option<u32>, scale: Option<u32>) -> String {
+    match (precision, scale) {
+        (Some(p), Some(s)) => format!("NUMERIC({p}, {s})"),
+        (Some(p), None) => format!("NUMERIC({p})"),
+        _ => "NUMERIC".into(),
+    }
+}
+
 /// A value as a SQL literal.
 pub(crate) fn literal(d: &dyn Dialect, value: &Literal) -> String {
     match value {

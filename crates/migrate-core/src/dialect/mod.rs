@@ -153,6 +153,12 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
         exclude: &[&str],
     ) -> Result<Schema, crate::connection::DbError>;
 
+    /// `schema` as this database would reflect it back, for comparing a reflected schema with
+    /// one built from operations: see `schema::normalize`.
+    fn normalize(&self, schema: &Schema) -> Schema {
+        crate::schema::normalize::common(schema)
+    }
+
     /// Largest value the version column holds when it is `INTEGER`, if the database limits it.
     /// sqlalchemy-migrate's table uses `INTEGER`, which is 32-bit on PostgreSQL and MySQL: too
     /// small for timestamp numbering, so repositories using it get a `BIGINT` column instead.

@@ -112,3 +112,35 @@ fn describe(op: &Operation) -> String {
         other => format!("{other} is needed to restore it"),
     }
 }
+
+/// Differences between the live schema and the one the repository builds at the database's
+/// version (replayed from its portable scripts), as the operations that would make the
+/// database match the repository. Empty when they agree.
+///
+/// # Errors
+/// A database not under version control, or a repository that cannot be replayed.
+///
+/// ```no_run
+/// # fn f(conn: &mut dyn migrate_core::Connection) -> Result<(), migrate_core::Error> {
+/// let repo = migrate_core::Repository::open("migrate_repo")?;
+/// for op in migrate_core::ops::drift(conn, &repo)? {
+///     println!("drift: {op}");
+/// }
+/// # Ok(()) }
+/// ```
+pub fn drift(conn: &mut dyn Connection, repo: &Repository) -> Result<Vec<Operation>, Error> {
+    let version = VersionTable::new(repo.config()).require(conn)?;
+    let dialect = conn.dialect();
+    let expected = dialect.normalize(&super::replay(repo, dialect, version)?);
+    let table = VersionTable::new(repo.config());
+    let journal = Journal::new(repo.config());
+    let exclude = [table.table().as_str(), journal.table()];
+    let mut live = dialect.normalize(&dialect.reflect(conn, &exclude)?);
+    // Table options the repository does not set are the database's defaults, not drift.
+    for t in &mut live.tables {
+        if let Some(e) = expected.table(&t.name) {
+            t.options.retain(|k, _| e.options.contains_key(k));
+        }
+    }
+    Ok(diff(&live, &expected, &[]))
+}

@@ -70,6 +70,50 @@ impl Dialect for Mysql {
         reflect::reflect(conn, exclude)
     }
 
+    // MySQL keeps booleans as TINYINT(1), an index for every foreign key (named after the
+    // key or its column), and reports utf8 as utf8mb3; table options it reports that a schema
+    // built from operations did not ask for are its defaults.
+    fn normalize(&self, schema: &Schema) -> Schema {
+        let mut s = schema.clone();
+        for t in &mut s.tables {
+            let fk_indexes: Vec<(Vec<String>, Vec<String>)> = t
+                .foreign_keys
+                .iter()
+                .map(|f| {
+                    (
+                        f.columns.clone(),
+                        [f.name.clone().unwrap_or_default(), f.columns[0].clone()].to_vec(),
+                    )
+                })
+                .collect();
+            t.indexes.retain(|i| {
+                !fk_indexes.iter().any(|(cols, names)| {
+                    !i.unique && i.columns.starts_with(cols) && names.contains(&i.name)
+                })
+            });
+            for c in &mut t.columns {
+                c.default = crate::schema::normalize::numeric_bool_default(&c.default);
+                if let crate::schema::ColumnType::Custom(map) = &c.ty {
+                    if let Some(sql) = map
+                        .get("mysql")
+                        .or_else(|| map.get("mariadb"))
+                        .or_else(|| map.get("default"))
+                    {
+                        c.ty = crate::schema::ColumnType::Custom(
+                            [("mysql".to_string(), sql.to_lowercase())].into(),
+                        );
+                    }
+                }
+            }
+            if let Some(charset) = t.options.get_mut("mysql_charset") {
+                if charset == "utf8" {
+                    *charset = "utf8mb3".into();
+                }
+            }
+        }
+        crate::schema::normalize::common(&s)
+    }
+
     // Every DDL statement commits the open transaction first.
     // See: https://dev.mysql.com/doc/refman/8.0/en/implicit-commit.html
     fn transactional_ddl(&self) -> bool {

@@ -51,6 +51,30 @@ impl Dialect for Postgres {
         reflect::reflect(conn, exclude)
     }
 
+    // PostgreSQL has no unsigned integers, no LONGTEXT and no table options.
+    fn normalize(&self, schema: &Schema) -> Schema {
+        let mut s = crate::schema::normalize::common(schema);
+        for t in &mut s.tables {
+            t.options.clear();
+            for c in &mut t.columns {
+                c.ty = crate::schema::normalize::without_unsigned(&c.ty);
+                if c.ty == crate::schema::ColumnType::LongText {
+                    c.ty = crate::schema::ColumnType::Text;
+                }
+                if let crate::schema::ColumnType::Custom(_) = c.ty {
+                    if let Ok(sql) = self.type_sql(c) {
+                        c.ty = crate::schema::ColumnType::parse(&sql).unwrap_or_else(|_| {
+                            crate::schema::ColumnType::Custom(
+                                [("postgresql".to_string(), sql.to_lowercase())].into(),
+                            )
+                        });
+                    }
+                }
+            }
+        }
+        s
+    }
+
     fn transactional_ddl(&self) -> bool {
         true
     }

@@ -30,15 +30,7 @@ fn base_type(ty: &ColumnType) -> Result<String, RenderError> {
         ColumnType::Date => "DATE".into(),
         ColumnType::Time => "TIME WITHOUT TIME ZONE".into(),
         ColumnType::Float => "FLOAT".into(),
-        ColumnType::Numeric {
-            precision: Some(p),
-            scale: Some(s),
-        } => format!("NUMERIC({p}, {s})"),
-        ColumnType::Numeric {
-            precision: Some(p),
-            scale: None,
-        } => format!("NUMERIC({p})"),
-        ColumnType::Numeric { .. } => "NUMERIC".into(),
+        ColumnType::Numeric { precision, scale } => ddl::numeric(*precision, *scale),
         ColumnType::LargeBinary => "BYTEA".into(),
         ColumnType::Custom(map) => super::super::custom_type(map, &["postgresql", "postgres"])?,
     })

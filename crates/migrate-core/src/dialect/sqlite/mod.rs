@@ -56,6 +56,24 @@ impl Dialect for Sqlite {
         reflect::reflect(conn, exclude)
     }
 
+    // SQLite has no unsigned integers, keeps booleans as numbers, and only INTEGER can
+    // autoincrement; it has no table options.
+    fn normalize(&self, schema: &Schema) -> Schema {
+        let mut s = crate::schema::normalize::common(schema);
+        for t in &mut s.tables {
+            t.options.clear();
+            for c in &mut t.columns {
+                c.ty = crate::schema::normalize::without_unsigned(&c.ty);
+                if c.autoincrement {
+                    c.ty = crate::schema::ColumnType::Integer { unsigned: false };
+                }
+                c.default = crate::schema::normalize::numeric_bool_default(&c.default);
+                c.ty = resolve_custom(self, c);
+            }
+        }
+        s
+    }
+
     fn transactional_ddl(&self) -> bool {
         true
     }
@@ -101,5 +119,18 @@ impl Dialect for Sqlite {
 
     fn integer_max(&self) -> Option<u64> {
         None
+    }
+}
+
+/// A per-database type as the database would report it back.
+fn resolve_custom(d: &dyn Dialect, c: &Column) -> crate::schema::ColumnType {
+    match &c.ty {
+        crate::schema::ColumnType::Custom(_) => match d.type_sql(c) {
+            Ok(sql) => crate::schema::ColumnType::parse(&sql).unwrap_or_else(|_| {
+                crate::schema::ColumnType::Custom([(d.name().to_string(), sql)].into())
+            }),
+            Err(_) => c.ty.clone(),
+        },
+        other => other.clone(),
     }
 }

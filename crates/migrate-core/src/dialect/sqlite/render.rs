@@ -24,15 +24,7 @@ pub(super) fn type_sql(c: &Column) -> Result<String, RenderError> {
         ColumnType::Date => "DATE".into(),
         ColumnType::Time => "TIME".into(),
         ColumnType::Float => "FLOAT".into(),
-        ColumnType::Numeric {
-            precision: Some(p),
-            scale: Some(s),
-        } => format!("NUMERIC({p}, {s})"),
-        ColumnType::Numeric {
-            precision: Some(p),
-            scale: None,
-        } => format!("NUMERIC({p})"),
-        ColumnType::Numeric { .. } => "NUMERIC".into(),
+        ColumnType::Numeric { precision, scale } => ddl::numeric(*precision, *scale),
         ColumnType::LargeBinary => "BLOB".into(),
         ColumnType::Custom(map) => super::super::custom_type(map, &["sqlite"])?,
     })
