@@ -545,3 +545,54 @@ matrix!(keys_and_data_statements_on_the_database, |db| {
     db.run(&["downgrade", &db.url, "repo", "0"]).success();
     assert_eq!(db.tables(), vec!["migrate_version"]);
 });
+
+matrix!(random_models_round_trip_through_the_database, |db| {
+    use migrate_core::change::Operation;
+    use migrate_core::change::random::{Rng, base_table, operations};
+    let cases: u64 = std::env::var("MIGRATE_TEST_PROPERTY_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    let mut conn = db.conn();
+    for case in 0..cases {
+        // A random model: base tables reshaped by random operations, in the model only.
+        let mut model = migrate_core::schema::Schema {
+            tables: vec![base_table("p"), base_table("q")],
+            ..Default::default()
+        };
+        let mut rng = Rng::new(0xC0FFEE ^ (case * 104_729) ^ db.backend as u64);
+        let count = rng.below(10);
+        for op in operations(&mut rng, &model, count) {
+            model.apply(&op).expect("applies");
+        }
+        // Created fresh from the model, then read back.
+        let mut live = db.schema();
+        for t in live.tables.clone() {
+            run_operations(
+                &db,
+                conn.as_mut(),
+                &mut live,
+                &[Operation::DropTable { name: t.name }],
+                "reset",
+            );
+        }
+        let creates: Vec<Operation> = model
+            .tables
+            .iter()
+            .cloned()
+            .map(Operation::CreateTable)
+            .collect();
+        run_operations(
+            &db,
+            conn.as_mut(),
+            &mut live,
+            &creates,
+            &format!("case {case}"),
+        );
+        let dialect = conn.dialect();
+        let mut reflected = dialect.normalize(&db.schema());
+        let expected = dialect.normalize(&model);
+        migrate_core::schema::normalize::keep_requested_options(&mut reflected, &expected);
+        assert_eq!(reflected, expected, "case {case}: {model:?}");
+    }
+});

@@ -90,19 +90,7 @@ fn one(rng: &mut Rng, s: &Schema, n: usize) -> Option<Operation> {
     Some(match rng.below(12) {
         0 => Operation::AddColumn {
             table,
-            column: Column {
-                name: format!("c{n}"),
-                ty: [
-                    ColumnType::Integer { unsigned: false },
-                    ColumnType::String(Some(30)),
-                    ColumnType::Text,
-                    ColumnType::BigInteger { unsigned: false },
-                ][rng.below(4)]
-                .clone(),
-                nullable: true,
-                default: None,
-                autoincrement: false,
-            },
+            column: random_column(rng, n),
         },
         1 if plain.len() > 1 => Operation::DropColumn {
             table,
@@ -173,6 +161,44 @@ fn one(rng: &mut Rng, s: &Schema, n: usize) -> Option<Operation> {
         },
         _ => return None,
     })
+}
+
+/// A nullable column of a random portable type, sometimes with a default.
+fn random_column(rng: &mut Rng, n: usize) -> Column {
+    use crate::schema::DefaultValue;
+    let (ty, default) = match rng.below(8) {
+        0 => (
+            ColumnType::Integer { unsigned: false },
+            Some(DefaultValue::Number("5".into())),
+        ),
+        1 => (
+            ColumnType::String(Some(30)),
+            Some(DefaultValue::Text("it's".into())),
+        ),
+        2 => (ColumnType::Text, None),
+        3 => (ColumnType::BigInteger { unsigned: false }, None),
+        4 => (
+            ColumnType::Boolean,
+            Some(DefaultValue::Bool(rng.below(2) == 0)),
+        ),
+        5 => (ColumnType::DateTime, None),
+        6 => (
+            ColumnType::Numeric {
+                precision: Some(10),
+                scale: Some(2),
+            },
+            None,
+        ),
+        _ => (ColumnType::Float, None),
+    };
+    let default = default.filter(|_| rng.below(2) == 0);
+    Column {
+        name: format!("c{n}"),
+        ty,
+        nullable: true,
+        default,
+        autoincrement: false,
+    }
 }
 
 /// `schema` in a canonical order (tables, columns, keys and indexes sorted by name), for

@@ -136,11 +136,6 @@ pub fn drift(conn: &mut dyn Connection, repo: &Repository) -> Result<Vec<Operati
     let journal = Journal::new(repo.config());
     let exclude = [table.table().as_str(), journal.table()];
     let mut live = dialect.normalize(&dialect.reflect(conn, &exclude)?);
-    // Table options the repository does not set are the database's defaults, not drift.
-    for t in &mut live.tables {
-        if let Some(e) = expected.table(&t.name) {
-            t.options.retain(|k, _| e.options.contains_key(k));
-        }
-    }
+    crate::schema::normalize::keep_requested_options(&mut live, &expected);
     Ok(diff(&live, &expected, &[]))
 }

@@ -42,6 +42,8 @@ pub fn common(schema: &Schema) -> Schema {
             u.name = None;
         }
         t.uniques.sort_by(|a, b| a.columns.cmp(&b.columns));
+        // Two unique constraints on the same columns are one (PostgreSQL merges them).
+        t.uniques.dedup();
         t.foreign_keys
             .sort_by(|a, b| (&a.columns, &a.ref_table).cmp(&(&b.columns, &b.ref_table)));
         t.checks.sort_by(|a, b| a.name.cmp(&b.name));
@@ -66,5 +68,16 @@ pub fn numeric_bool_default(d: &Option<DefaultValue>) -> Option<DefaultValue> {
             Some(DefaultValue::Number(if *b { "1" } else { "0" }.into()))
         }
         other => other.clone(),
+    }
+}
+
+/// Drops from `live` the table options `model` does not set: those are the database's
+/// defaults (MySQL's engine and character set), not differences.
+pub fn keep_requested_options(live: &mut Schema, model: &Schema) {
+    for t in &mut live.tables {
+        match model.table(&t.name) {
+            Some(m) => t.options.retain(|k, _| m.options.contains_key(k)),
+            None => t.options.clear(),
+        }
     }
 }
