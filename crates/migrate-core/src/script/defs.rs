@@ -393,7 +393,7 @@ impl ColumnDef {
     }
 }
 
-fn create_table(def: &CreateTableDef) -> Result<Table, DefError> {
+pub(super) fn create_table(def: &CreateTableDef) -> Result<Table, DefError> {
     let inline_pk: Vec<String> = def
         .columns
         .iter()

@@ -5,10 +5,12 @@
 //! sqlalchemy-migrate did: every version already runs in its own transaction.
 
 mod defs;
+mod model;
 mod portable;
 
 use std::path::{Path, PathBuf};
 
+pub use model::{model_toml, operations_toml, parse_model, table_toml};
 pub use portable::{LocatedOperation, PortableScript};
 
 use crate::dialect::Dialect;
