@@ -48,6 +48,23 @@ pub enum Command {
     /// Print a database's schema (reflected), or a repository's at a version (replayed from its
     /// portable scripts: PATH@VERSION), as JSON or as SQL for a database.
     Schema(SchemaArgs),
+    /// Compare the database with a model file (exit 3 on differences).
+    #[command(name = "compare_model_to_db", alias = "compare-model-to-db")]
+    CompareModelToDb(ModelArgs),
+    /// Print the database's schema as a model file.
+    #[command(name = "create_model", alias = "create-model")]
+    CreateModel(DatabaseArgs),
+    /// Write the next version's portable script: the changes from OLDMODEL to MODEL.
+    #[command(
+        name = "make_update_script_for_model",
+        alias = "make-update-script-for-model"
+    )]
+    MakeUpdateScriptForModel(UpdateScriptArgs),
+    /// Change the database to match a model, and record the repository's latest version.
+    #[command(name = "update_db_from_model", alias = "update-db-from-model")]
+    UpdateDbFromModel(UpdateDbArgs),
+    /// The operations that turn schema A into schema B; each a URL, a model file or PATH@VERSION.
+    Diff(DiffArgs),
     /// Compare the database's schema with the one its repository builds at its version (exit 3 on differences).
     Drift(DatabaseArgs),
     /// Prove every remaining version reversible: upgrade, downgrade, compare the schema, upgrade.
@@ -256,4 +273,57 @@ pub struct SchemaArgs {
     /// For a repository rendered as SQL: the database to write it for (sqlite, postgresql, mysql).
     #[arg(long, default_value = "postgresql")]
     pub dialect: String,
+}
+
+/// `compare_model_to_db URL PATH MODEL`.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// The database URL, the repository's path, then the model file (TOML, one [[table]] per table).
+    #[arg(value_names = ["URL", "REPOSITORY", "MODEL"], num_args = 0..=3)]
+    pub positional: Vec<String>,
+    /// The database URL.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// The repository's path.
+    #[arg(long)]
+    pub repository: Option<String>,
+    /// The model file.
+    #[arg(long)]
+    pub model: Option<String>,
+}
+
+/// `make_update_script_for_model URL PATH OLDMODEL MODEL`.
+#[derive(Debug, Args)]
+pub struct UpdateScriptArgs {
+    /// URL and repository path, then the old and the new model files.
+    #[arg(value_names = ["URL", "REPOSITORY", "OLDMODEL", "MODEL"], num_args = 1..=4)]
+    pub positional: Vec<String>,
+}
+
+/// `update_db_from_model URL PATH MODEL [--allow-drop]`.
+#[derive(Debug, Args)]
+pub struct UpdateDbArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Let it drop tables the model does not have.
+    #[arg(long = "allow-drop")]
+    pub allow_drop: bool,
+}
+
+/// `diff A B`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// A database URL, a model file (.toml) or a repository PATH@VERSION.
+    pub a: String,
+    /// Likewise.
+    pub b: String,
+    /// The database to compare for when neither side is a URL.
+    #[arg(long, default_value = "postgresql")]
+    pub dialect: String,
+    /// A rename hint, old=new (table) or table.old=new (column); repeatable.
+    #[arg(long = "rename")]
+    pub renames: Vec<String>,
+    /// Print the operations as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -3,6 +3,7 @@
 mod create;
 mod database;
 mod manage;
+mod model;
 mod run;
 mod safety;
 mod schema;
@@ -27,6 +28,11 @@ pub fn run(command: Command, out: &mut Output) -> Result<(), CliError> {
         Command::Sync(args) => run::sync(args, out),
         Command::Test(args) => run::test(args, out),
         Command::Drift(args) => run::drift(args, out),
+        Command::CompareModelToDb(args) => model::compare(args, out),
+        Command::CreateModel(args) => model::create(args, out),
+        Command::MakeUpdateScriptForModel(args) => model::make_update_script(args, out),
+        Command::UpdateDbFromModel(args) => model::update_db(args, out),
+        Command::Diff(args) => model::diff(args, out),
         Command::Schema(args) => schema::run(args, out),
         Command::Stamp(args) => safety::stamp(args, out),
         Command::Repair(args) => safety::repair(args, out),

@@ -13,6 +13,7 @@ mod arguments;
 mod errors;
 mod journal;
 mod library;
+mod model;
 mod operations;
 mod repository;
 mod reversibility;

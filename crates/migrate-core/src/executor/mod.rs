@@ -163,6 +163,12 @@ pub enum ExecError {
         /// What differs after up and down.
         differences: String,
     },
+    /// `update_db_from_model` would drop tables.
+    #[error("the model would drop table(s) {tables}")]
+    WouldDrop {
+        /// The tables.
+        tables: String,
+    },
     /// `repair --mark-…` with no dirty step.
     #[error("there is no dirty step to repair")]
     NothingToRepair,
@@ -207,6 +213,7 @@ impl ExecError {
             ExecError::Transaction(_) | ExecError::NothingToRepair | ExecError::NotChanged(_) => {
                 None
             }
+            ExecError::WouldDrop { .. } => Some("pass --allow-drop if their data may go".into()),
             ExecError::Replay { .. } => Some("read the schema from a database instead: migrate schema URL".into()),
             ExecError::NotReversible { .. } => Some(
                 "fix the version's downgrade so it removes what the upgrade added and restores what it removed".into(),

@@ -139,3 +139,64 @@ pub fn drift(conn: &mut dyn Connection, repo: &Repository) -> Result<Vec<Operati
     crate::schema::normalize::keep_requested_options(&mut live, &expected);
     Ok(diff(&live, &expected, &[]))
 }
+
+/// Changes the database to match `model` (sqlalchemy-migrate's `update_db_from_model`) and
+/// records the repository's latest version, under the lock. Tables the model lacks are only
+/// dropped with `allow_drop`; constraint names the database made up are not compared.
+///
+/// # Errors
+/// A drop without `allow_drop`, an operation the database refuses, or the lock.
+///
+/// ```no_run
+/// # fn f(conn: &mut dyn migrate_core::Connection, model: &migrate_core::schema::Schema) -> Result<(), migrate_core::Error> {
+/// let repo = migrate_core::Repository::open("migrate_repo")?;
+/// let applied = migrate_core::ops::update_db_from_model(conn, &repo, model, false, Default::default())?;
+/// # Ok(()) }
+/// ```
+pub fn update_db_from_model(
+    conn: &mut dyn Connection,
+    repo: &Repository,
+    model: &Schema,
+    allow_drop: bool,
+    options: RunOptions,
+) -> Result<Vec<Operation>, Error> {
+    super::locked(
+        conn,
+        repo.config(),
+        options.lock_timeout,
+        &mut Silent,
+        |conn, _| {
+            let dialect = conn.dialect();
+            let table = VersionTable::new(repo.config());
+            let journal = Journal::new(repo.config());
+            let exclude = [table.table().as_str(), journal.table()];
+            let mut live = dialect.normalize(&dialect.reflect(conn, &exclude)?);
+            let wanted = dialect.normalize(model);
+            crate::schema::normalize::keep_requested_options(&mut live, &wanted);
+            let changes = diff(&live, &wanted, &[]);
+            let drops: Vec<String> = changes
+                .iter()
+                .filter_map(|op| match op {
+                    Operation::DropTable { name } => Some(name.clone()),
+                    _ => None,
+                })
+                .collect();
+            if !drops.is_empty() && !allow_drop {
+                return Err(ExecError::WouldDrop {
+                    tables: drops.join(", "),
+                }
+                .into());
+            }
+            let mut session = crate::session::Session::new(conn)?;
+            for op in &changes {
+                session.run(op.clone())?;
+            }
+            drop(session);
+            match table.read(conn)? {
+                Some(_) => table.set(conn, repo.latest())?,
+                None => table.insert(conn, repo.path(), repo.latest())?,
+            }
+            Ok(changes)
+        },
+    )
+}

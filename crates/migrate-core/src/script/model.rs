@@ -28,7 +28,9 @@ pub fn parse_model(text: &str, path: &Path) -> Result<Schema, ScriptError> {
         path: path.to_path_buf(),
         line: e.span().map(|s| line_at(s.start)),
         message: e.message().trim().to_string(),
-        help: Some("a model file is a list of [[table]] entries, each as create_table takes it".into()),
+        help: Some(
+            "a model file is a list of [[table]] entries, each as create_table takes it".into(),
+        ),
     })?;
     let mut schema = Schema::default();
     for t in def.table {
@@ -39,12 +41,14 @@ pub fn parse_model(text: &str, path: &Path) -> Result<Schema, ScriptError> {
             message,
             help,
         })?;
-        schema.apply(&Operation::CreateTable(table)).map_err(|e| ScriptError::Portable {
-            path: path.to_path_buf(),
-            line: Some(line),
-            message: e.to_string(),
-            help: None,
-        })?;
+        schema
+            .apply(&Operation::CreateTable(table))
+            .map_err(|e| ScriptError::Portable {
+                path: path.to_path_buf(),
+                line: Some(line),
+                message: e.to_string(),
+                help: None,
+            })?;
     }
     Ok(schema)
 }
@@ -54,7 +58,10 @@ fn q(s: &str) -> String {
 }
 
 fn list(items: &[String]) -> String {
-    format!("[{}]", items.iter().map(|i| q(i)).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        items.iter().map(|i| q(i)).collect::<Vec<_>>().join(", ")
+    )
 }
 
 fn type_toml(ty: &ColumnType) -> String {
@@ -96,7 +103,13 @@ fn foreign_key_toml(fk: &ForeignKey) -> String {
     if let Some(n) = &fk.name {
         let _ = write!(out, "name = {}, ", q(n));
     }
-    let _ = write!(out, "columns = {}, references = {{ table = {}, columns = {} }}", list(&fk.columns), q(&fk.ref_table), list(&fk.ref_columns));
+    let _ = write!(
+        out,
+        "columns = {}, references = {{ table = {}, columns = {} }}",
+        list(&fk.columns),
+        q(&fk.ref_table),
+        list(&fk.ref_columns)
+    );
     for (key, action) in [("on_delete", fk.on_delete), ("on_update", fk.on_update)] {
         if let Some(a) = action {
             let _ = write!(out, ", {key} = {}", q(a.sql()));
@@ -107,7 +120,9 @@ fn foreign_key_toml(fk: &ForeignKey) -> String {
 }
 
 fn named(name: &Option<String>) -> String {
-    name.as_ref().map(|n| format!("name = {}, ", q(n))).unwrap_or_default()
+    name.as_ref()
+        .map(|n| format!("name = {}, ", q(n)))
+        .unwrap_or_default()
 }
 
 /// A table's keys and values in the form `create_table` and `[[table]]` take.
@@ -120,13 +135,44 @@ fn table_fields(t: &Table) -> Vec<(&'static str, String)> {
     let mut fields = vec![("name", q(&t.name)), ("columns", columns)];
     // Autoincrement is written explicitly, so a primary key never implies it here.
     if let Some(pk) = &t.primary_key {
-        fields.push(("primary_key", format!("{{ {}columns = {} }}", named(&pk.name), list(&pk.columns))));
+        fields.push((
+            "primary_key",
+            format!("{{ {}columns = {} }}", named(&pk.name), list(&pk.columns)),
+        ));
     }
     let lists: [(&'static str, Vec<String>); 4] = [
-        ("foreign_keys", t.foreign_keys.iter().map(foreign_key_toml).collect()),
-        ("indexes", t.indexes.iter().map(|i| format!("{{ name = {}, columns = {}, unique = {} }}", q(&i.name), list(&i.columns), i.unique)).collect()),
-        ("uniques", t.uniques.iter().map(|u| format!("{{ {}columns = {} }}", named(&u.name), list(&u.columns))).collect()),
-        ("checks", t.checks.iter().map(|c| format!("{{ {}expression = {} }}", named(&c.name), q(&c.expression))).collect()),
+        (
+            "foreign_keys",
+            t.foreign_keys.iter().map(foreign_key_toml).collect(),
+        ),
+        (
+            "indexes",
+            t.indexes
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{{ name = {}, columns = {}, unique = {} }}",
+                        q(&i.name),
+                        list(&i.columns),
+                        i.unique
+                    )
+                })
+                .collect(),
+        ),
+        (
+            "uniques",
+            t.uniques
+                .iter()
+                .map(|u| format!("{{ {}columns = {} }}", named(&u.name), list(&u.columns)))
+                .collect(),
+        ),
+        (
+            "checks",
+            t.checks
+                .iter()
+                .map(|c| format!("{{ {}expression = {} }}", named(&c.name), q(&c.expression)))
+                .collect(),
+        ),
     ];
     for (key, items) in lists {
         if !items.is_empty() {
@@ -134,7 +180,11 @@ fn table_fields(t: &Table) -> Vec<(&'static str, String)> {
         }
     }
     if !t.options.is_empty() {
-        let parts: Vec<String> = t.options.iter().map(|(k, v)| format!("{k} = {}", q(v))).collect();
+        let parts: Vec<String> = t
+            .options
+            .iter()
+            .map(|(k, v)| format!("{k} = {}", q(v)))
+            .collect();
         fields.push(("options", format!("{{ {} }}", parts.join(", "))));
     }
     fields
@@ -142,7 +192,10 @@ fn table_fields(t: &Table) -> Vec<(&'static str, String)> {
 
 /// A table in the form `create_table` takes (an inline TOML table).
 pub fn table_toml(t: &Table) -> String {
-    let parts: Vec<String> = table_fields(t).into_iter().map(|(k, v)| format!("{k} = {v}")).collect();
+    let parts: Vec<String> = table_fields(t)
+        .into_iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect();
     format!("{{ {} }}", parts.join(", "))
 }
 
@@ -168,47 +221,122 @@ pub fn operations_toml(ops: &[Operation], section: &str) -> Result<String, Strin
         let step = match op {
             Operation::CreateTable(t) => format!("create_table = {}", table_toml(t)),
             Operation::DropTable { name } => format!("drop_table = {{ name = {} }}", q(name)),
-            Operation::RenameTable { from, to } => format!("rename_table = {{ from = {}, to = {} }}", q(from), q(to)),
-            Operation::AddColumn { table, column } => format!("add_column = {{ table = {}, column = {} }}", q(table), column_toml(column)),
-            Operation::DropColumn { table, column } => format!("drop_column = {{ table = {}, column = {} }}", q(table), q(column)),
-            Operation::AlterColumn { table, column, change } => {
-                let mut parts = vec![format!("table = {}", q(table)), format!("column = {}", q(column))];
-                if let Some(n) = &change.name { parts.push(format!("name = {}", q(n))); }
-                if let Some(t) = &change.ty { parts.push(format!("type = {}", type_toml(t))); }
-                if let Some(n) = change.nullable { parts.push(format!("nullable = {n}")); }
+            Operation::RenameTable { from, to } => {
+                format!("rename_table = {{ from = {}, to = {} }}", q(from), q(to))
+            }
+            Operation::AddColumn { table, column } => format!(
+                "add_column = {{ table = {}, column = {} }}",
+                q(table),
+                column_toml(column)
+            ),
+            Operation::DropColumn { table, column } => format!(
+                "drop_column = {{ table = {}, column = {} }}",
+                q(table),
+                q(column)
+            ),
+            Operation::AlterColumn {
+                table,
+                column,
+                change,
+            } => {
+                let mut parts = vec![
+                    format!("table = {}", q(table)),
+                    format!("column = {}", q(column)),
+                ];
+                if let Some(n) = &change.name {
+                    parts.push(format!("name = {}", q(n)));
+                }
+                if let Some(t) = &change.ty {
+                    parts.push(format!("type = {}", type_toml(t)));
+                }
+                if let Some(n) = change.nullable {
+                    parts.push(format!("nullable = {n}"));
+                }
                 match &change.default {
                     Some(Some(d)) => parts.push(format!("default = {}", value_toml(d))),
                     Some(None) => parts.push("drop_default = true".into()),
                     None => {}
                 }
-                if let Some(a) = change.autoincrement { parts.push(format!("autoincrement = {a}")); }
+                if let Some(a) = change.autoincrement {
+                    parts.push(format!("autoincrement = {a}"));
+                }
                 format!("alter_column = {{ {} }}", parts.join(", "))
             }
             Operation::CreateIndex { table, index } => format!(
                 "create_index = {{ table = {}, name = {}, columns = {}, unique = {} }}",
-                q(table), q(&index.name), list(&index.columns), index.unique
+                q(table),
+                q(&index.name),
+                list(&index.columns),
+                index.unique
             ),
-            Operation::DropIndex { table, name } => format!("drop_index = {{ table = {}, name = {} }}", q(table), q(name)),
-            Operation::RenameIndex { table, from, to } => format!("rename_index = {{ table = {}, from = {}, to = {} }}", q(table), q(from), q(to)),
-            Operation::AddPrimaryKey { table, key } => format!("add_primary_key = {{ table = {}, {}columns = {} }}", q(table), named(&key.name), list(&key.columns)),
-            Operation::DropPrimaryKey { table } => format!("drop_primary_key = {{ table = {} }}", q(table)),
+            Operation::DropIndex { table, name } => format!(
+                "drop_index = {{ table = {}, name = {} }}",
+                q(table),
+                q(name)
+            ),
+            Operation::RenameIndex { table, from, to } => format!(
+                "rename_index = {{ table = {}, from = {}, to = {} }}",
+                q(table),
+                q(from),
+                q(to)
+            ),
+            Operation::AddPrimaryKey { table, key } => format!(
+                "add_primary_key = {{ table = {}, {}columns = {} }}",
+                q(table),
+                named(&key.name),
+                list(&key.columns)
+            ),
+            Operation::DropPrimaryKey { table } => {
+                format!("drop_primary_key = {{ table = {} }}", q(table))
+            }
             Operation::AddForeignKey { table, key } => {
                 let fk = foreign_key_toml(key);
-                format!("add_foreign_key = {{ table = {}, {}", q(table), fk.trim_start_matches("{ "))
+                format!(
+                    "add_foreign_key = {{ table = {}, {}",
+                    q(table),
+                    fk.trim_start_matches("{ ")
+                )
             }
-            Operation::DropForeignKey { table, name } => format!("drop_foreign_key = {{ table = {}, name = {} }}", q(table), q(name)),
+            Operation::DropForeignKey { table, name } => format!(
+                "drop_foreign_key = {{ table = {}, name = {} }}",
+                q(table),
+                q(name)
+            ),
             Operation::AddUnique { table, constraint } => match &constraint.name {
-                Some(n) => format!("add_unique = {{ table = {}, name = {}, columns = {} }}", q(table), q(n), list(&constraint.columns)),
-                None => return Err(format!("{op}: a unique constraint needs a name in a script")),
+                Some(n) => format!(
+                    "add_unique = {{ table = {}, name = {}, columns = {} }}",
+                    q(table),
+                    q(n),
+                    list(&constraint.columns)
+                ),
+                None => {
+                    return Err(format!(
+                        "{op}: a unique constraint needs a name in a script"
+                    ));
+                }
             },
-            Operation::DropUnique { table, name } => format!("drop_unique = {{ table = {}, name = {} }}", q(table), q(name)),
+            Operation::DropUnique { table, name } => format!(
+                "drop_unique = {{ table = {}, name = {} }}",
+                q(table),
+                q(name)
+            ),
             Operation::AddCheck { table, check } => match &check.name {
-                Some(n) => format!("add_check = {{ table = {}, name = {}, expression = {} }}", q(table), q(n), q(&check.expression)),
+                Some(n) => format!(
+                    "add_check = {{ table = {}, name = {}, expression = {} }}",
+                    q(table),
+                    q(n),
+                    q(&check.expression)
+                ),
                 None => return Err(format!("{op}: a check constraint needs a name in a script")),
             },
-            Operation::DropCheck { table, name } => format!("drop_check = {{ table = {}, name = {} }}", q(table), q(name)),
+            Operation::DropCheck { table, name } => format!(
+                "drop_check = {{ table = {}, name = {} }}",
+                q(table),
+                q(name)
+            ),
             Operation::Sql(map) => {
-                let parts: Vec<String> = map.iter().map(|(k, v)| format!("{k} = {}", q(v))).collect();
+                let parts: Vec<String> =
+                    map.iter().map(|(k, v)| format!("{k} = {}", q(v))).collect();
                 format!("sql = {{ {} }}", parts.join(", "))
             }
             Operation::Insert { .. } | Operation::Update { .. } | Operation::Delete { .. } => {
@@ -229,16 +357,26 @@ mod tests {
     #[test]
     fn written_models_and_operations_read_back_the_same() {
         for seed in 0..200u64 {
-            let start = Schema { tables: vec![base_table("p"), base_table("q")], ..Schema::default() };
+            let start = Schema {
+                tables: vec![base_table("p"), base_table("q")],
+                ..Schema::default()
+            };
             let ops = operations(&mut Rng::new(seed), &start, 8);
             let mut schema = start.clone();
             for op in &ops {
                 schema.apply(op).expect("applies");
             }
-            let model = parse_model(&model_toml(&schema), Path::new("m.toml")).expect("model reads back");
-            assert_eq!(normalized(&model), normalized(&schema), "seed {seed}:\\n{}", model_toml(&schema));
+            let model =
+                parse_model(&model_toml(&schema), Path::new("m.toml")).expect("model reads back");
+            assert_eq!(
+                normalized(&model),
+                normalized(&schema),
+                "seed {seed}:\\n{}",
+                model_toml(&schema)
+            );
             let text = operations_toml(&ops, "upgrade").expect("writes");
-            let script = PortableScript::parse(&text, Path::new("s.toml")).expect("script reads back");
+            let script =
+                PortableScript::parse(&text, Path::new("s.toml")).expect("script reads back");
             let back: Vec<Operation> = script.upgrade().iter().map(|l| l.op.clone()).collect();
             assert_eq!(back, ops, "seed {seed}:\\n{text}");
         }

@@ -1,0 +1,191 @@
+//! The model commands: a desired schema in a model file, compared with a database, turned
+//! into the next version's script, or applied; and `diff` between any two schemas.
+
+use std::path::Path;
+
+use migrate_core::dialect::{Dialect, DialectKind};
+use migrate_core::schema::{Schema, diff as schema_diff, normalize};
+use migrate_core::{DatabaseUrl, Repository, Version, ops, script};
+
+use crate::CliError;
+use crate::cli::{DatabaseArgs, DiffArgs, ModelArgs, UpdateDbArgs, UpdateScriptArgs};
+use crate::output::Output;
+
+use super::database::{bind_database, connect};
+
+fn read_model(path: &str) -> Result<Schema, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::Usage(format!("cannot read model '{path}': {e}")))?;
+    Ok(script::parse_model(&text, Path::new(path))?)
+}
+
+fn reflect(conn: &mut dyn migrate_core::Connection) -> Result<Schema, CliError> {
+    let exclude = ["migrate_version", "migrate_version_journal"];
+    Ok(conn.dialect().reflect(conn, &exclude)?)
+}
+
+/// `(reflected, model)` for a database and a model file: bound, connected, read.
+fn database_and_model(
+    args: ModelArgs,
+) -> Result<(Box<dyn migrate_core::Connection>, Repository, Schema), CliError> {
+    let mut positional = args.positional;
+    let model = match args.model {
+        Some(m) => m,
+        None if positional.last().is_some_and(|p| p.ends_with(".toml")) => {
+            positional.pop().unwrap_or_default()
+        }
+        None => {
+            return Err(CliError::Usage(
+                "give the MODEL file (.toml) after URL and REPOSITORY, or --model".into(),
+            ));
+        }
+    };
+    let database = DatabaseArgs {
+        positional,
+        url: args.url,
+        repository: args.repository,
+        lock_timeout: 300,
+    };
+    let bound = bind_database(database)?;
+    bound.url()?;
+    let repo = Repository::open(bound.repository()?)?;
+    let conn = connect(&bound)?;
+    Ok((conn, repo, read_model(&model)?))
+}
+
+fn print_ops(out: &mut Output, ops: &[migrate_core::change::Operation], what: &str) {
+    for op in ops {
+        out.result(&format!("{what} {op}"));
+    }
+}
+
+/// `compare_model_to_db URL PATH MODEL`: exit 3 when they differ.
+pub fn compare(args: ModelArgs, out: &mut Output) -> Result<(), CliError> {
+    let (mut conn, _repo, model) = database_and_model(args)?;
+    let dialect = conn.dialect();
+    let mut live = dialect.normalize(&reflect(conn.as_mut())?);
+    let model = dialect.normalize(&model);
+    normalize::keep_requested_options(&mut live, &model);
+    let ops = schema_diff(&live, &model, &[]);
+    if ops.is_empty() {
+        out.result("the database matches the model");
+        return Ok(());
+    }
+    print_ops(out, &ops, "the model needs");
+    Err(CliError::Differences)
+}
+
+/// `create_model URL PATH`: the database as a model file, on stdout.
+pub fn create(args: DatabaseArgs, out: &mut Output) -> Result<(), CliError> {
+    let bound = bind_database(args)?;
+    let mut conn = connect(&bound)?;
+    out.result(script::model_toml(&reflect(conn.as_mut())?).trim_end());
+    Ok(())
+}
+
+/// `make_update_script_for_model URL PATH OLDMODEL MODEL` (sqlalchemy-migrate's order).
+pub fn make_update_script(args: UpdateScriptArgs, out: &mut Output) -> Result<(), CliError> {
+    let mut p = args.positional;
+    if p.len() < 3 {
+        return Err(CliError::Usage(
+            "give REPOSITORY, OLDMODEL and MODEL (URL first is accepted)".into(),
+        ));
+    }
+    let new = p.pop().unwrap_or_default();
+    let old = p.pop().unwrap_or_default();
+    let repository = p.pop().unwrap_or_default();
+    let ops = schema_diff(&read_model(&old)?, &read_model(&new)?, &[]);
+    if ops.is_empty() {
+        out.status("the models do not differ: no script written");
+        return Ok(());
+    }
+    let steps = script::operations_toml(&ops, "upgrade").map_err(CliError::Usage)?;
+    let repo = Repository::open(&repository)?;
+    let path = repo.create_script("update from model")?;
+    let text = format!("# The changes from {old} to {new}; the downgrade is derived.\n{steps}");
+    std::fs::write(&path, text)
+        .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))?;
+    out.status(&format!("created {}", path.display()));
+    Ok(())
+}
+
+/// `update_db_from_model URL PATH MODEL [--allow-drop]`.
+pub fn update_db(args: UpdateDbArgs, out: &mut Output) -> Result<(), CliError> {
+    let (mut conn, repo, model) = database_and_model(args.model)?;
+    let options = ops::RunOptions::default();
+    let changes =
+        ops::update_db_from_model(conn.as_mut(), &repo, &model, args.allow_drop, options)?;
+    print_ops(out, &changes, "applied");
+    Ok(())
+}
+
+/// One side of `diff`: a URL, a model file, or PATH[@VERSION]; and the dialect it implies.
+fn load(
+    source: &str,
+    fallback: &'static dyn Dialect,
+) -> Result<(Schema, Option<&'static dyn Dialect>), CliError> {
+    if source.contains("://") {
+        let url = DatabaseUrl::parse(source)?;
+        let mut conn = migrate_drivers::connect(&url)?;
+        return Ok((reflect(conn.as_mut())?, Some(url.dialect())));
+    }
+    if source.ends_with(".toml") && Path::new(source).is_file() {
+        return Ok((read_model(source)?, None));
+    }
+    let (path, version) = match source.rsplit_once('@') {
+        Some((p, v)) => (
+            p,
+            Some(
+                v.parse::<Version>()
+                    .map_err(|e| CliError::Usage(e.to_string()))?,
+            ),
+        ),
+        None => (source, None),
+    };
+    let repo = Repository::open(path)?;
+    let version = version.unwrap_or_else(|| repo.latest());
+    Ok((ops::replay(&repo, fallback, version)?, None))
+}
+
+/// `diff A B`.
+pub fn diff(args: DiffArgs, out: &mut Output) -> Result<(), CliError> {
+    let fallback = DialectKind::from_scheme(&args.dialect)
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "'{}' is not a database: use sqlite, postgresql or mysql",
+                args.dialect
+            ))
+        })?
+        .dialect();
+    let (a, da) = load(&args.a, fallback)?;
+    let (b, db) = load(&args.b, fallback)?;
+    let dialect = da.or(db).unwrap_or(fallback);
+    let renames: Vec<(String, String)> = args
+        .renames
+        .iter()
+        .map(|r| {
+            r.split_once('=')
+                .map(|(o, n)| (o.to_string(), n.to_string()))
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(|| CliError::Usage("--rename takes old=new or table.old=new".into()))?;
+    let (mut a, b) = (dialect.normalize(&a), dialect.normalize(&b));
+    normalize::keep_requested_options(&mut a, &b);
+    let ops = schema_diff(&a, &b, &renames);
+    if args.json {
+        let text =
+            serde_json::to_string_pretty(&ops).map_err(|e| CliError::Usage(e.to_string()))?;
+        out.result(&text);
+    } else if ops.is_empty() {
+        out.result("no differences");
+    } else {
+        for op in &ops {
+            out.result(&op.to_string());
+        }
+    }
+    if ops.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Differences)
+    }
+}
