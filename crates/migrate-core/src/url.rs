@@ -17,6 +17,8 @@ pub struct DatabaseUrl {
     kind: DialectKind,
     masked: String,
     target: Target,
+    // The URL as given, password and all: never displayed, only re-parsed.
+    original: String,
 }
 
 /// Where a URL points.
@@ -139,6 +141,7 @@ impl DatabaseUrl {
             kind,
             masked,
             target,
+            original: url.to_string(),
         })
     }
 
@@ -155,6 +158,17 @@ impl DatabaseUrl {
     /// Where the URL points.
     pub fn target(&self) -> &Target {
         &self.target
+    }
+
+    /// The same server and credentials with another database (for a scratch database);
+    /// `None` for SQLite.
+    pub fn with_database(&self, database: &str) -> Option<DatabaseUrl> {
+        if self.kind == DialectKind::Sqlite {
+            return None;
+        }
+        let mut parsed = url::Url::parse(&self.original).ok()?;
+        parsed.set_path(&format!("/{database}"));
+        DatabaseUrl::parse(parsed.as_str()).ok()
     }
 
     /// The URL as given, with any password replaced by `***`.

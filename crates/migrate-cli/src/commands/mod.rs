@@ -7,6 +7,7 @@ mod model;
 mod run;
 mod safety;
 mod schema;
+mod scratch;
 mod script;
 
 use crate::CliError;

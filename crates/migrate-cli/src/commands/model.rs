@@ -123,6 +123,7 @@ pub fn update_db(args: UpdateDbArgs, out: &mut Output) -> Result<(), CliError> {
 fn load(
     source: &str,
     fallback: &'static dyn Dialect,
+    like: Option<&DatabaseUrl>,
 ) -> Result<(Schema, Option<&'static dyn Dialect>), CliError> {
     if source.contains("://") {
         let url = DatabaseUrl::parse(source)?;
@@ -144,7 +145,10 @@ fn load(
     };
     let repo = Repository::open(path)?;
     let version = version.unwrap_or_else(|| repo.latest());
-    Ok((ops::replay(&repo, fallback, version)?, None))
+    Ok((
+        super::scratch::schema_at(&repo, version, like, fallback)?,
+        None,
+    ))
 }
 
 /// `diff A B`.
@@ -157,8 +161,14 @@ pub fn diff(args: DiffArgs, out: &mut Output) -> Result<(), CliError> {
             ))
         })?
         .dialect();
-    let (a, da) = load(&args.a, fallback)?;
-    let (b, db) = load(&args.b, fallback)?;
+    // A repository whose SQL cannot be replayed runs on a scratch database beside the URL's.
+    let like = [&args.a, &args.b]
+        .into_iter()
+        .find(|s| s.contains("://"))
+        .map(|s| DatabaseUrl::parse(s))
+        .transpose()?;
+    let (a, da) = load(&args.a, fallback, like.as_ref())?;
+    let (b, db) = load(&args.b, fallback, like.as_ref())?;
     let dialect = da.or(db).unwrap_or(fallback);
     let renames: Vec<(String, String)> = args
         .renames

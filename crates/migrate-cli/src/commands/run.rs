@@ -148,7 +148,10 @@ pub fn drift(args: crate::cli::DatabaseArgs, out: &mut Output) -> Result<(), Cli
     bound.url()?;
     let repo = Repository::open(bound.repository()?)?;
     let mut conn = super::database::connect(&bound)?;
-    let differences = ops::drift(conn.as_mut(), &repo)?;
+    let version = ops::db_version(conn.as_mut(), repo.config())?;
+    let url = bound.url()?;
+    let expected = super::scratch::schema_at(&repo, version, Some(&url), url.dialect())?;
+    let differences = ops::drift_from(conn.as_mut(), &repo, &expected)?;
     if differences.is_empty() {
         out.result("no drift: the database matches the repository at its version");
         return Ok(());

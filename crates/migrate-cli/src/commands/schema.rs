@@ -3,7 +3,7 @@
 use migrate_core::change::Operation;
 use migrate_core::dialect::{Dialect, DialectKind};
 use migrate_core::schema::Schema;
-use migrate_core::{DatabaseUrl, Repository, Version, ops};
+use migrate_core::{DatabaseUrl, Repository, Version};
 
 use crate::CliError;
 use crate::cli::SchemaArgs;
@@ -38,7 +38,10 @@ pub fn run(args: SchemaArgs, out: &mut Output) -> Result<(), CliError> {
             ))
         })?;
         let version = version.unwrap_or_else(|| repo.latest());
-        (ops::replay(&repo, kind.dialect(), version)?, kind.dialect())
+        (
+            super::scratch::schema_at(&repo, version, None, kind.dialect())?,
+            kind.dialect(),
+        )
     };
     match args.format.as_str() {
         "json" => {

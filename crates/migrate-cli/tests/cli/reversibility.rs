@@ -148,3 +148,26 @@ matrix!(drift_reports_a_hand_made_change, |db| {
         out.stdout
     );
 });
+
+matrix!(
+    drift_of_a_sql_repository_runs_it_on_a_scratch_database,
+    |db| {
+        db.books_repo("repo");
+        db.run(&["version_control", &db.url, "repo"]).success();
+        for v in ["1", "2"] {
+            db.run(&["upgrade", &db.url, "repo", v]).success();
+            let out = db.run(&["drift", &db.url, "repo"]);
+            assert_eq!(out.code, 0, "at {v}: {}{}", out.stdout, out.stderr);
+        }
+        db.execute("ALTER TABLE books ADD COLUMN extra INTEGER");
+        let out = db.run(&["drift", &db.url, "repo"]);
+        assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+        assert!(
+            out.stdout.contains("drop_column on 'books'"),
+            "{}",
+            out.stdout
+        );
+        // The scratch databases are gone.
+        assert_eq!(db.tables(), vec!["books", "migrate_version"]);
+    }
+);

@@ -130,14 +130,64 @@ fn describe(op: &Operation) -> String {
 /// ```
 pub fn drift(conn: &mut dyn Connection, repo: &Repository) -> Result<Vec<Operation>, Error> {
     let version = VersionTable::new(repo.config()).require(conn)?;
+    let expected = super::replay(repo, conn.dialect(), version)?;
+    drift_from(conn, repo, &expected)
+}
+
+/// As [`drift`], against a schema the caller computed (e.g. with [`schema_at`] on a scratch
+/// database, for repositories whose SQL scripts cannot be replayed).
+///
+/// # Errors
+/// The database's error.
+pub fn drift_from(
+    conn: &mut dyn Connection,
+    repo: &Repository,
+    expected: &Schema,
+) -> Result<Vec<Operation>, Error> {
     let dialect = conn.dialect();
-    let expected = dialect.normalize(&super::replay(repo, dialect, version)?);
+    let expected = dialect.normalize(expected);
     let table = VersionTable::new(repo.config());
     let journal = Journal::new(repo.config());
     let exclude = [table.table().as_str(), journal.table()];
     let mut live = dialect.normalize(&dialect.reflect(conn, &exclude)?);
     crate::schema::normalize::keep_requested_options(&mut live, &expected);
     Ok(diff(&live, &expected, &[]))
+}
+
+/// The schema `repo` builds at `version`, by running it on `scratch`, an empty database
+/// (in-memory SQLite, or a temporary database on the server in question): how the schema
+/// at a version is known when SQL scripts cannot be replayed.
+///
+/// # Errors
+/// Any error of running the scripts.
+///
+/// ```no_run
+/// # fn f(scratch: &mut dyn migrate_core::Connection) -> Result<(), migrate_core::Error> {
+/// let repo = migrate_core::Repository::open("migrate_repo")?;
+/// let schema = migrate_core::ops::schema_at(scratch, &repo, migrate_core::Version::new(2))?;
+/// # Ok(()) }
+/// ```
+pub fn schema_at(
+    scratch: &mut dyn Connection,
+    repo: &Repository,
+    version: Version,
+) -> Result<Schema, Error> {
+    super::version_control(scratch, repo, None, RunOptions::default(), &mut Silent)?;
+    upgrade(
+        scratch,
+        repo,
+        Some(version),
+        RunOptions::default(),
+        &mut Silent,
+    )?;
+    reflect_raw(scratch, repo)
+}
+
+fn reflect_raw(conn: &mut dyn Connection, repo: &Repository) -> Result<Schema, Error> {
+    let table = VersionTable::new(repo.config());
+    let journal = Journal::new(repo.config());
+    let exclude = [table.table().as_str(), journal.table()];
+    Ok(conn.dialect().reflect(conn, &exclude)?)
 }
 
 /// Changes the database to match `model` (sqlalchemy-migrate's `update_db_from_model`) and

@@ -490,7 +490,7 @@ mod check;
 mod repair;
 mod sync;
 
-pub use check::{VersionCheck, drift, test, update_db_from_model};
+pub use check::{VersionCheck, drift, drift_from, schema_at, test, update_db_from_model};
 pub use repair::{RepairAction, RepairOutcome, Status, repair, stamp, status};
 pub use sync::{SyncOptions, SyncOutcome, sync};
 
