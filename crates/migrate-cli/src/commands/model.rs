@@ -16,6 +16,9 @@ use super::database::{bind_database, connect};
 fn read_model(path: &str) -> Result<Schema, CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::Usage(format!("cannot read model '{path}': {e}")))?;
+    if path.ends_with(".sql") {
+        return Ok(script::parse_sql_model(&text, Path::new(path))?);
+    }
     Ok(script::parse_model(&text, Path::new(path))?)
 }
 
@@ -31,12 +34,15 @@ fn database_and_model(
     let mut positional = args.positional;
     let model = match args.model {
         Some(m) => m,
-        None if positional.last().is_some_and(|p| p.ends_with(".toml")) => {
+        None if positional
+            .last()
+            .is_some_and(|p| p.ends_with(".toml") || p.ends_with(".sql")) =>
+        {
             positional.pop().unwrap_or_default()
         }
         None => {
             return Err(CliError::Usage(
-                "give the MODEL file (.toml) after URL and REPOSITORY, or --model".into(),
+                "give the MODEL file (.toml or .sql) after URL and REPOSITORY, or --model".into(),
             ));
         }
     };
@@ -130,7 +136,7 @@ fn load(
         let mut conn = migrate_drivers::connect(&url)?;
         return Ok((reflect(conn.as_mut())?, Some(url.dialect())));
     }
-    if source.ends_with(".toml") && Path::new(source).is_file() {
+    if (source.ends_with(".toml") || source.ends_with(".sql")) && Path::new(source).is_file() {
         return Ok((read_model(source)?, None));
     }
     let (path, version) = match source.rsplit_once('@') {

@@ -73,3 +73,46 @@ matrix!(model_commands_round_trip, |db| {
         "3\n"
     );
 });
+
+const SQL_MODEL: &str = "CREATE TABLE authors (
+    id INTEGER NOT NULL,
+    name VARCHAR(100) NOT NULL,
+    born DATE,
+    PRIMARY KEY (id)
+);
+CREATE TABLE titles (
+    id INTEGER NOT NULL,
+    author_id INTEGER NOT NULL,
+    title VARCHAR(200) NOT NULL DEFAULT 'untitled',
+    PRIMARY KEY (id),
+    CONSTRAINT fk_titles_author FOREIGN KEY (author_id) REFERENCES authors (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_titles_title ON titles (title);
+";
+
+matrix!(a_sql_model_file_is_applied_and_compared, |db| {
+    db.run(&["create", "repo", "r"]).success();
+    db.write("model.sql", SQL_MODEL);
+    db.run(&["update_db_from_model", &db.url, "repo", "model.sql"])
+        .success();
+    assert_eq!(db.tables(), vec!["authors", "migrate_version", "titles"]);
+    assert_eq!(
+        db.run(&["compare_model_to_db", &db.url, "repo", "model.sql"])
+            .success()
+            .stdout,
+        "the database matches the model\n"
+    );
+    db.write(
+        "other.sql",
+        &SQL_MODEL.replace("born DATE,", "born DATE,\n    died DATE,"),
+    );
+    let out = db.run(&["compare_model_to_db", &db.url, "repo", "other.sql"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (3, "the model needs add_column on 'authors'\n")
+    );
+    db.run(&["create", "bad", "b"]).success();
+    db.write("bad.sql", "DROP TABLE authors;");
+    db.run(&["compare_model_to_db", &db.url, "repo", "bad.sql"])
+        .failure(1, "a model holds CREATE TABLE and CREATE INDEX only");
+});

@@ -6,11 +6,13 @@
 
 mod defs;
 mod model;
+mod model_sql;
 mod portable;
 
 use std::path::{Path, PathBuf};
 
 pub use model::{model_toml, operations_toml, parse_model, table_toml};
+pub use model_sql::parse_sql_model;
 pub use portable::{LocatedOperation, PortableScript};
 
 use crate::dialect::Dialect;
