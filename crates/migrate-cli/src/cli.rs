@@ -267,7 +267,7 @@ pub struct SyncArgs {
 pub struct SchemaArgs {
     /// A database URL, or a repository path with an optional @VERSION (default: latest).
     pub source: String,
-    /// json or sql.
+    /// json, sql or toml (a model file).
     #[arg(long, default_value = "json")]
     pub format: String,
     /// For a repository rendered as SQL: the database to write it for (sqlite, postgresql, mysql).

@@ -90,6 +90,25 @@ pub fn test(
         upgrade(conn, repo, Some(v), options, &mut Silent)?;
         report.push(VersionCheck::Reversible(v));
     }
+    // Last, the walk's result against the schema the repository says it builds (where it
+    // can be replayed without a database).
+    let latest = table.require(conn)?;
+    if let Ok(expected) = super::replay(repo, conn.dialect(), latest) {
+        // Tables the repository does not know are not its business (a scratch database may
+        // hold others); every other difference is.
+        let mut differences = drift_from(conn, repo, &expected)?;
+        differences.retain(
+            |op| !matches!(op, Operation::DropTable { name } if expected.table(name).is_none()),
+        );
+        if !differences.is_empty() {
+            let words: Vec<String> = differences.iter().map(describe).collect();
+            return Err(ExecError::NotReversible {
+                version: latest,
+                differences: format!("after the walk: {}", words.join("; ")),
+            }
+            .into());
+        }
+    }
     Ok(report)
 }
 
