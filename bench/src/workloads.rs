@@ -291,9 +291,52 @@ pub fn reflect(env: &Env, backend: Backend, tables: usize) -> Line {
         samples.push(start.elapsed());
         assert_eq!(schema.tables.len(), tables);
     }
+    // SQLAlchemy's MetaData.reflect() on the same database, when a virtualenv with it is
+    // given (MIGRATE_BENCH_SQLALCHEMY=/path/to/python): the comparison issue 4 asks for.
+    let sqlalchemy = std::env::var("MIGRATE_BENCH_SQLALCHEMY")
+        .ok()
+        .map(|python| {
+            let url = match backend {
+                Backend::Mysql => db.url.replacen("mysql://", "mysql+pymysql://", 1),
+                Backend::Postgres => db
+                    .url
+                    .replacen("postgresql://", "postgresql+psycopg2://", 1)
+                    .replacen("postgres://", "postgresql+psycopg2://", 1),
+                _ => db.url.clone(),
+            };
+            let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sqlalchemy_reflect.py");
+            let out = Command::new(python)
+                .arg(script)
+                .arg(&url)
+                .arg(env.runs.to_string())
+                .output()
+                .expect("run python");
+            assert!(
+                out.status.success(),
+                "sqlalchemy: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let secs: f64 = String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse()
+                .expect("seconds");
+            let d = Duration::from_secs_f64(secs);
+            Summary {
+                median: d,
+                min: d,
+                max: d,
+            }
+        });
+    let name = match sqlalchemy {
+        Some(_) => format!(
+            "reflect {tables} tables {} (floor: SQLAlchemy)",
+            backend.name()
+        ),
+        None => format!("reflect {tables} tables {}", backend.name()),
+    };
     Line {
-        name: format!("reflect {tables} tables {}", backend.name()),
-        floor: None,
+        name,
+        floor: sqlalchemy,
         ours: summarize(&samples),
         peak_kib: None,
         target: Target::None,
