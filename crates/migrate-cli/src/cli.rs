@@ -298,6 +298,20 @@ pub struct UpdateScriptArgs {
     /// URL and repository path, then the old and the new model files.
     #[arg(value_names = ["URL", "REPOSITORY", "OLDMODEL", "MODEL"], num_args = 1..=4)]
     pub positional: Vec<String>,
+    #[command(flatten)]
+    pub renames: RenameArgs,
+}
+
+/// How a comparison learns that a table or column was renamed rather than dropped and added.
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    /// A rename hint, old=new (table) or table.old=new (column); repeatable.
+    #[arg(long = "rename")]
+    pub hints: Vec<String>,
+    /// Ask, for each table or same-typed column that goes while another appears, whether it
+    /// is a rename (answers `y`/`n` read from standard input).
+    #[arg(long, short = 'i')]
+    pub interactive: bool,
 }
 
 /// `update_db_from_model URL PATH MODEL [--allow-drop]`.
@@ -320,9 +334,8 @@ pub struct DiffArgs {
     /// The database to compare for when neither side is a URL.
     #[arg(long, default_value = "postgresql")]
     pub dialect: String,
-    /// A rename hint, old=new (table) or table.old=new (column); repeatable.
-    #[arg(long = "rename")]
-    pub renames: Vec<String>,
+    #[command(flatten)]
+    pub renames: RenameArgs,
     /// Print the operations as JSON.
     #[arg(long)]
     pub json: bool,

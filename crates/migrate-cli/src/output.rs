@@ -32,6 +32,16 @@ impl Output {
         let _ = writeln!(io::stderr().lock(), "{line}");
     }
 
+    /// Asks a yes/no question on stderr and reads the answer from stdin; no is the default.
+    pub fn confirm(&mut self, question: &str) -> io::Result<bool> {
+        let mut stderr = io::stderr().lock();
+        write!(stderr, "{question} [y/N] ")?;
+        stderr.flush()?;
+        let mut answer = String::new();
+        io::stdin().read_line(&mut answer)?;
+        Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+    }
+
     /// A warning on stderr.
     pub fn warning(&mut self, message: &str) {
         let _ = writeln!(io::stderr().lock(), "warning: {message}");

@@ -4,11 +4,11 @@
 use std::path::Path;
 
 use migrate_core::dialect::{Dialect, DialectKind};
-use migrate_core::schema::{Schema, diff as schema_diff, normalize};
+use migrate_core::schema::{Schema, diff as schema_diff, normalize, rename_candidates};
 use migrate_core::{DatabaseUrl, Repository, Version, ops, script};
 
 use crate::CliError;
-use crate::cli::{DatabaseArgs, DiffArgs, ModelArgs, UpdateDbArgs, UpdateScriptArgs};
+use crate::cli::{DatabaseArgs, DiffArgs, ModelArgs, RenameArgs, UpdateDbArgs, UpdateScriptArgs};
 use crate::output::Output;
 
 use super::database::{bind_database, connect};
@@ -100,7 +100,9 @@ pub fn make_update_script(args: UpdateScriptArgs, out: &mut Output) -> Result<()
     let new = p.pop().unwrap_or_default();
     let old = p.pop().unwrap_or_default();
     let repository = p.pop().unwrap_or_default();
-    let ops = schema_diff(&read_model(&old)?, &read_model(&new)?, &[]);
+    let (from, to) = (read_model(&old)?, read_model(&new)?);
+    let renames = renames(&args.renames, &from, &to, out)?;
+    let ops = schema_diff(&from, &to, &renames);
     if ops.is_empty() {
         out.status("the models do not differ: no script written");
         return Ok(());
@@ -176,17 +178,9 @@ pub fn diff(args: DiffArgs, out: &mut Output) -> Result<(), CliError> {
     let (a, da) = load(&args.a, fallback, like.as_ref())?;
     let (b, db) = load(&args.b, fallback, like.as_ref())?;
     let dialect = da.or(db).unwrap_or(fallback);
-    let renames: Vec<(String, String)> = args
-        .renames
-        .iter()
-        .map(|r| {
-            r.split_once('=')
-                .map(|(o, n)| (o.to_string(), n.to_string()))
-        })
-        .collect::<Option<_>>()
-        .ok_or_else(|| CliError::Usage("--rename takes old=new or table.old=new".into()))?;
     let (mut a, b) = (dialect.normalize(&a), dialect.normalize(&b));
     normalize::keep_requested_options(&mut a, &b);
+    let renames = renames(&args.renames, &a, &b, out)?;
     let ops = schema_diff(&a, &b, &renames);
     if args.json {
         let text =
@@ -204,4 +198,53 @@ pub fn diff(args: DiffArgs, out: &mut Output) -> Result<(), CliError> {
     } else {
         Err(CliError::Differences)
     }
+}
+
+/// The renames the user gave as hints, then confirmed when asked.
+fn renames(
+    args: &RenameArgs,
+    a: &Schema,
+    b: &Schema,
+    out: &mut Output,
+) -> Result<Vec<(String, String)>, CliError> {
+    let mut renames: Vec<(String, String)> = args
+        .hints
+        .iter()
+        .map(|r| {
+            r.split_once('=')
+                .map(|(o, n)| (o.to_string(), n.to_string()))
+                .ok_or_else(|| {
+                    CliError::Usage(format!("--rename {r}: give old=new or table.old=new"))
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    if args.interactive {
+        confirm_renames(a, b, &mut renames, out)?;
+    }
+    Ok(renames)
+}
+
+/// Asks on the terminal about each possible rename, one at a time: confirming a table rename
+/// changes which column renames are possible, so the candidates are recomputed after each.
+fn confirm_renames(
+    a: &Schema,
+    b: &Schema,
+    renames: &mut Vec<(String, String)>,
+    out: &mut Output,
+) -> Result<(), CliError> {
+    let mut asked: Vec<(String, String)> = Vec::new();
+    while let Some(candidate) = rename_candidates(a, b, renames)
+        .into_iter()
+        .find(|c| !asked.contains(c))
+    {
+        let (old, new) = &candidate;
+        let yes = out
+            .confirm(&format!("is {old} renamed to {new}?"))
+            .map_err(|e| CliError::Usage(format!("reading the answer: {e}")))?;
+        if yes {
+            renames.push(candidate.clone());
+        }
+        asked.push(candidate);
+    }
+    Ok(())
 }

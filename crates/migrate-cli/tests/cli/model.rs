@@ -1,5 +1,7 @@
 //! The model commands, sqlalchemy-migrate's experimental ones made dependable.
 
+use crate::support::text;
+
 matrix!(model_commands_round_trip, |db| {
     db.example("books-portable/migrate_repo", "repo");
     db.run(&["version_control", &db.url, "repo"]).success();
@@ -71,6 +73,69 @@ matrix!(model_commands_round_trip, |db| {
     assert_eq!(
         db.run(&["db_version", &db.url, "repo"]).success().stdout,
         "3\n"
+    );
+});
+
+matrix!(renames_confirmed_interactively_keep_the_data, |db| {
+    let old = "[[table]]\nname = \"books\"\ncolumns = [{ name = \"id\", type = \"Integer\", nullable = false }, { name = \"title\", type = \"String(100)\" }]\nprimary_key = { columns = [\"id\"] }\n";
+    db.write("old.toml", old);
+    db.write(
+        "new.toml",
+        &old.replace("books", "volumes").replace("title", "name"),
+    );
+    db.run(&["create", "repo", "library"]).success();
+    db.run(&["version_control", &db.url, "repo"]).success();
+    db.run(&["update_db_from_model", &db.url, "repo", "old.toml"])
+        .success();
+    db.execute("INSERT INTO books (id, title) VALUES (1, 'Dune')");
+    // Without confirmation the difference is a drop and a create: nothing is guessed.
+    let out = db.run_with_input(&["diff", "old.toml", "new.toml", "-i"], "n\nn\n");
+    assert_eq!(
+        out.stdout,
+        "create_table on 'volumes'\ndrop_table on 'books'\n"
+    );
+    assert!(
+        out.stderr.contains("is books renamed to volumes? [y/N]"),
+        "{}",
+        out.stderr
+    );
+    // Confirming the table rename then offers the column rename inside it.
+    let out = db.run_with_input(
+        &[
+            "make_update_script_for_model",
+            &db.url,
+            "repo",
+            "old.toml",
+            "new.toml",
+            "--interactive",
+        ],
+        "y\nyes\n",
+    );
+    out.success();
+    assert!(
+        out.stderr.contains("is books.title renamed to name? [y/N]"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        db.run(&["upgrade", &db.url, "repo"]).success().stdout,
+        "0 -> 1... \ndone\n"
+    );
+    assert_eq!(
+        db.query("SELECT name FROM volumes WHERE id = 1")
+            .iter()
+            .map(|r| text(&r[0]))
+            .collect::<Vec<_>>(),
+        vec!["Dune"]
+    );
+    // And the derived downgrade renames back.
+    db.run(&["downgrade", &db.url, "repo", "0"]).success();
+    assert_eq!(
+        db.query("SELECT title FROM books WHERE id = 1")
+            .iter()
+            .map(|r| text(&r[0]))
+            .collect::<Vec<_>>(),
+        vec!["Dune"]
     );
 });
 

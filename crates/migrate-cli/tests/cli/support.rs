@@ -345,6 +345,31 @@ pub fn migrate(cwd: &Path, args: &[&str]) -> Outcome {
 }
 
 impl TestDb {
+    /// Runs `migrate ARGS` in the test's directory with `input` as its standard input.
+    pub fn run_with_input(&self, args: &[&str], input: &str) -> Outcome {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = migrate_cmd(self.dir.path())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run migrate");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+        let out = child.wait_with_output().expect("wait for migrate");
+        Outcome {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     /// Runs `migrate ARGS` in the test's directory.
     pub fn run(&self, args: &[&str]) -> Outcome {
         migrate(self.dir.path(), args)

@@ -62,6 +62,67 @@ pub fn diff(from: &Schema, to: &Schema, renames: &[(String, String)]) -> Vec<Ope
     ops
 }
 
+/// The renames [`diff`] would otherwise see as a drop and an add, for a person to confirm:
+/// a table that goes while another appears (`old=new`), and within a kept table a column that
+/// goes while another of the same type appears (`table.old=new`). Hints already given are
+/// applied first, so confirming one and asking again never offers it twice.
+pub fn rename_candidates(
+    from: &Schema,
+    to: &Schema,
+    renames: &[(String, String)],
+) -> Vec<(String, String)> {
+    let target = |old: &str| {
+        renames
+            .iter()
+            .find(|(o, _)| o == old)
+            .map_or(old.to_string(), |(_, n)| n.clone())
+    };
+    let kept: Vec<String> = from.tables.iter().map(|t| target(&t.name)).collect();
+    let gone: Vec<&Table> = from
+        .tables
+        .iter()
+        .filter(|t| to.table(&target(&t.name)).is_none())
+        .collect();
+    let added: Vec<&Table> = to
+        .tables
+        .iter()
+        .filter(|t| !kept.contains(&t.name))
+        .collect();
+    let mut out = Vec::new();
+    for old in &gone {
+        for new in &added {
+            out.push((old.name.clone(), new.name.clone()));
+        }
+    }
+    for old in &from.tables {
+        let Some(new) = to.table(&target(&old.name)) else {
+            continue;
+        };
+        let column_target = |c: &str| {
+            let key = format!("{}.{c}", old.name);
+            renames
+                .iter()
+                .find(|(o, _)| *o == key)
+                .map_or(c.to_string(), |(_, n)| n.clone())
+        };
+        let kept: Vec<String> = old.columns.iter().map(|c| column_target(&c.name)).collect();
+        for c in old
+            .columns
+            .iter()
+            .filter(|c| new.column(&column_target(&c.name)).is_none())
+        {
+            for n in new
+                .columns
+                .iter()
+                .filter(|n| !kept.contains(&n.name) && n.ty == c.ty)
+            {
+                out.push((format!("{}.{}", old.name, c.name), n.name.clone()));
+            }
+        }
+    }
+    out
+}
+
 fn diff_table(old: &Table, new: &Table, renames: &[(String, String)], ops: &mut Vec<Operation>) {
     let table = new.name.clone();
     let renamed = |c: &str| {
@@ -220,6 +281,31 @@ mod tests {
             for op in &ops { s.apply(op).expect("applies"); }
             prop_assert_eq!(diff(&s, &s, &[]), Vec::<Operation>::new());
         }
+    }
+
+    #[test]
+    fn rename_candidates_offer_each_drop_and_add_pair_once() {
+        let from = Schema {
+            tables: vec![base_table("p"), base_table("q")],
+            dependents: Vec::new(),
+        };
+        let mut to = from.clone();
+        to.tables[0].name = "r".into();
+        let col = to.tables[1].columns[1].name.clone();
+        to.tables[1].columns[1].name = "renamed".into();
+        let offered = rename_candidates(&from, &to, &[]);
+        assert_eq!(
+            offered,
+            vec![
+                ("p".to_string(), "r".to_string()),
+                (format!("q.{col}"), "renamed".to_string())
+            ]
+        );
+        let confirmed = rename_candidates(&from, &to, &offered[..1]);
+        assert_eq!(confirmed, offered[1..].to_vec());
+        let ops = diff(&from, &to, &offered);
+        assert_eq!(ops.len(), 2, "{ops:?}");
+        assert!(rename_candidates(&from, &to, &offered).is_empty());
     }
 
     #[test]

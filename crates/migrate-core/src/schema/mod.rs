@@ -11,7 +11,7 @@ mod types;
 use std::collections::BTreeMap;
 
 pub use apply::ModelError;
-pub use diff::diff;
+pub use diff::{diff, rename_candidates};
 pub use types::{ColumnType, TypeError};
 
 /// A whole schema: its tables in creation order.
