@@ -167,6 +167,23 @@ impl<'c> Transaction<'c> {
         }
     }
 
+    /// Runs `statements` and commits, all in one batch (one round trip where the protocol
+    /// allows). The statements' row counts are not seen.
+    ///
+    /// # Errors
+    /// The failing statement's index in `statements` and the database's error (the
+    /// transaction is then rolled back).
+    pub fn commit_after(mut self, mut statements: Vec<String>) -> Result<(), BatchError> {
+        statements.push(if self.nested {
+            format!("RELEASE SAVEPOINT {SAVEPOINT}")
+        } else {
+            "COMMIT".to_string()
+        });
+        let result = self.conn.execute_all(&statements);
+        self.done = result.is_ok();
+        result
+    }
+
     /// Rolls back explicitly (dropping does the same, ignoring errors).
     ///
     /// # Errors

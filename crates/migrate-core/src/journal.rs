@@ -279,17 +279,28 @@ impl Journal {
 
     /// The `INSERT` of `entry` as one literal statement, to send in a batch with the step.
     pub fn insert_sql(&self, conn: &dyn Connection, entry: &Entry) -> String {
-        let d = conn.dialect();
-        let literal = |v: Value| match v {
-            Value::Null => "NULL".to_string(),
-            Value::Int(i) => i.to_string(),
-            Value::Text(t) => d.string_literal(&t),
-        };
+        let literal = |v| literal(conn, v);
         let values: Vec<String> = self.values(entry).into_iter().map(literal).collect();
         format!(
             "INSERT INTO {} ({COLUMNS}) VALUES ({})",
             self.quoted(conn),
             values.join(", ")
+        )
+    }
+
+    /// [`Journal::update`] as one literal statement, to send in a batch with the step's end.
+    pub fn update_sql(&self, conn: &dyn Connection, entry: &Entry) -> String {
+        let text = |s: &Option<String>| literal(conn, s.clone().map_or(Value::Null, Value::Text));
+        let int = |i: Option<i64>| literal(conn, i.map_or(Value::Null, Value::Int));
+        format!(
+            "UPDATE {} SET finished_at = {}, duration_ms = {}, outcome = {}, statement_index = {}, message = {} WHERE id = {}",
+            self.quoted(conn),
+            text(&entry.finished_at),
+            int(entry.duration_ms),
+            literal(conn, Value::Text(entry.outcome.as_str().into())),
+            int(entry.statement),
+            text(&entry.message),
+            entry.id
         )
     }
 
@@ -403,6 +414,15 @@ pub fn dirty_in(entries: &[Entry]) -> Option<&Entry> {
         .rev()
         .find(|e| e.outcome != Outcome::AcceptedChange)
         .filter(|e| e.outcome.is_dirty())
+}
+
+/// A value as an SQL literal of `conn`'s dialect.
+fn literal(conn: &dyn Connection, value: Value) -> String {
+    match value {
+        Value::Null => "NULL".to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Text(t) => conn.dialect().string_literal(&t),
+    }
 }
 
 fn row_to_entry(r: &[Value]) -> Entry {

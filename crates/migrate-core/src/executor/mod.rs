@@ -385,7 +385,10 @@ fn run_step(
     };
     let (index, message) = match result {
         Ok(()) => {
-            if !atomic {
+            // A transaction of its own already finished the journal row in its last batch.
+            let journaled = atomic
+                || (!script.outside_transaction && ctx.transactions == StepTransactions::Own);
+            if !journaled {
                 ctx.journal.update(conn, &entry)?;
             }
             observer.step_finished(step);
@@ -477,6 +480,21 @@ fn run_in_transaction(
         operations::run_code(tx.conn(), code).map_err(|m| (1, m))?;
     }
     let last = statements.len().max(1);
+    if !atomic && ctx.transactions == StepTransactions::Own {
+        // Where DDL commits by itself (MySQL) the step's end is the version bump, the journal
+        // row's outcome and the commit: one batch, one round trip. Killed before it, the
+        // step is left running (dirty) in the journal; once sent, all of it commits together.
+        entry.statement = Some(statements.len() as i64);
+        entry.finish(Outcome::Applied, started.elapsed());
+        let conn = tx.conn();
+        let end = vec![
+            ctx.table.update_preview(conn, step.from, step.to),
+            ctx.journal.update_sql(conn, entry),
+        ];
+        return tx
+            .commit_after(end)
+            .map_err(|failure| (last, failure.error.message));
+    }
     ctx.table
         .update(tx.conn(), step.from, step.to)
         .map_err(|e| (last, e.to_string()))?;
