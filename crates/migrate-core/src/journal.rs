@@ -290,18 +290,8 @@ impl Journal {
 
     /// [`Journal::update`] as one literal statement, to send in a batch with the step's end.
     pub fn update_sql(&self, conn: &dyn Connection, entry: &Entry) -> String {
-        let text = |s: &Option<String>| literal(conn, s.clone().map_or(Value::Null, Value::Text));
-        let int = |i: Option<i64>| literal(conn, i.map_or(Value::Null, Value::Int));
-        format!(
-            "UPDATE {} SET finished_at = {}, duration_ms = {}, outcome = {}, statement_index = {}, message = {} WHERE id = {}",
-            self.quoted(conn),
-            text(&entry.finished_at),
-            int(entry.duration_ms),
-            literal(conn, Value::Text(entry.outcome.as_str().into())),
-            int(entry.statement),
-            text(&entry.message),
-            entry.id
-        )
+        let values = self.update_values(entry).map(|v| literal(conn, v));
+        self.update_statement(conn, &values)
     }
 
     /// Rewrites the outcome columns of row `entry.id`.
@@ -310,29 +300,32 @@ impl Journal {
     /// The database's error.
     pub fn update(&self, conn: &mut dyn Connection, entry: &Entry) -> Result<(), DbError> {
         let d = conn.dialect();
-        let sql = format!(
-            "UPDATE {} SET finished_at = {}, duration_ms = {}, outcome = {}, statement_index = {}, message = {} WHERE id = {}",
-            self.quoted(conn),
-            d.placeholder(1),
-            d.placeholder(2),
-            d.placeholder(3),
-            d.placeholder(4),
-            d.placeholder(5),
-            d.placeholder(6)
-        );
-        let text = |s: &Option<String>| s.clone().map_or(Value::Null, Value::Text);
-        conn.execute_with(
-            &sql,
-            &[
-                text(&entry.finished_at),
-                entry.duration_ms.map_or(Value::Null, Value::Int),
-                Value::Text(entry.outcome.as_str().into()),
-                entry.statement.map_or(Value::Null, Value::Int),
-                text(&entry.message),
-                Value::Int(entry.id),
-            ],
-        )?;
+        let placeholders: [String; 6] = std::array::from_fn(|i| d.placeholder(i + 1));
+        let sql = self.update_statement(conn, &placeholders);
+        conn.execute_with(&sql, &self.update_values(entry))?;
         Ok(())
+    }
+
+    /// The `UPDATE` of an entry's outcome columns, with `values` (literals or placeholders)
+    /// in the order [`Journal::update_values`] gives them.
+    fn update_statement(&self, conn: &dyn Connection, values: &[String; 6]) -> String {
+        let [finished, duration, outcome, statement, message, id] = values;
+        format!(
+            "UPDATE {} SET finished_at = {finished}, duration_ms = {duration}, outcome = {outcome}, statement_index = {statement}, message = {message} WHERE id = {id}",
+            self.quoted(conn)
+        )
+    }
+
+    fn update_values(&self, entry: &Entry) -> [Value; 6] {
+        let text = |s: &Option<String>| s.clone().map_or(Value::Null, Value::Text);
+        [
+            text(&entry.finished_at),
+            entry.duration_ms.map_or(Value::Null, Value::Int),
+            Value::Text(entry.outcome.as_str().into()),
+            entry.statement.map_or(Value::Null, Value::Int),
+            text(&entry.message),
+            Value::Int(entry.id),
+        ]
     }
 
     /// Deletes this repository's rows, and the table with them when `drop_table`.

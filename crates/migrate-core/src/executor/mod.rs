@@ -349,6 +349,18 @@ struct StepContext<'a> {
     transactions: StepTransactions,
 }
 
+/// Where and when a step's journal row records how the step went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JournalRow {
+    /// Inserted inside the step's transaction, which DDL does not break: all or nothing.
+    WithStep,
+    /// Inserted `running` first; its outcome is set in the batch that ends the step's
+    /// transaction, with the version bump.
+    InEndBatch,
+    /// Inserted `running` first; its outcome is set after the step.
+    After,
+}
+
 /// Runs one step and journals it. Where DDL is transactional the journal row commits with
 /// the step; elsewhere it is written as `running` first, so a crash leaves it behind.
 fn run_step(
@@ -375,20 +387,24 @@ fn run_step(
     entry.checksum = Some(script.checksum.normalized.clone());
     entry.checksum_raw = Some(script.checksum.raw.clone());
     entry.inverse = sql.inverse.clone();
+    let row = if atomic {
+        JournalRow::WithStep
+    } else if !script.outside_transaction && ctx.transactions == StepTransactions::Own {
+        JournalRow::InEndBatch
+    } else {
+        JournalRow::After
+    };
     if !atomic {
         entry.id = ctx.journal.insert(conn, &entry)?;
     }
     let result = if script.outside_transaction {
         run_autocommit(conn, ctx, step, &sql, &mut entry, started)
     } else {
-        run_in_transaction(conn, ctx, step, &sql, &mut entry, started, atomic)
+        run_in_transaction(conn, ctx, step, &sql, &mut entry, started, row)
     };
     let (index, message) = match result {
         Ok(()) => {
-            // A transaction of its own already finished the journal row in its last batch.
-            let journaled = atomic
-                || (!script.outside_transaction && ctx.transactions == StepTransactions::Own);
-            if !journaled {
+            if row == JournalRow::After {
                 ctx.journal.update(conn, &entry)?;
             }
             observer.step_finished(step);
@@ -446,7 +462,7 @@ fn leftovers_of(conn: &mut dyn Connection, sql: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The step's statements and version bump (and, when `atomic`, its journal row) in one
+/// The step's statements and version bump (and its journal row, as `row` says) in one
 /// transaction. A statement failure comes back as its 1-based index and the message.
 fn run_in_transaction(
     conn: &mut dyn Connection,
@@ -455,8 +471,9 @@ fn run_in_transaction(
     sql: &operations::StepSql,
     entry: &mut Entry,
     started: Instant,
-    atomic: bool,
+    row: JournalRow,
 ) -> Result<(), (usize, String)> {
+    let atomic = row == JournalRow::WithStep;
     // Only where the step is atomic: a MySQL server goes on running a multi-statement batch
     // after its client was killed, racing whoever repairs the dirty step it left.
     let batchable = atomic
@@ -464,7 +481,7 @@ fn run_in_transaction(
         && sql.code.is_none()
         && !sql.statements.iter().any(|s| s.check);
     if batchable {
-        return run_batched(conn, ctx, step, &sql.statements, entry, started, atomic);
+        return run_batched(conn, ctx, step, &sql.statements, entry, started);
     }
     let statements = &sql.statements;
     let as_failure = |index: usize| move |e: DbError| (index, e.message);
@@ -480,7 +497,7 @@ fn run_in_transaction(
         operations::run_code(tx.conn(), code).map_err(|m| (1, m))?;
     }
     let last = statements.len().max(1);
-    if !atomic && ctx.transactions == StepTransactions::Own {
+    if row == JournalRow::InEndBatch {
         // Where DDL commits by itself (MySQL) the step's end is the version bump, the journal
         // row's outcome and the commit: one batch, one round trip. Killed before it, the
         // step is left running (dirty) in the journal; once sent, all of it commits together.
@@ -508,8 +525,8 @@ fn run_in_transaction(
     tx.commit().map_err(as_failure(last))
 }
 
-/// The whole step as one batch: `BEGIN`, its statements, the version bump, (when atomic)
-/// its journal row, `COMMIT`: one round trip where the protocol allows. The version bump's
+/// The whole (atomic) step as one batch: `BEGIN`, its statements, the version bump, its
+/// journal row, `COMMIT`: one round trip where the protocol allows. The version bump's
 /// row count is not seen here; the walk checks the version once at its end, under the lock.
 fn run_batched(
     conn: &mut dyn Connection,
@@ -518,7 +535,6 @@ fn run_batched(
     statements: &[Exec],
     entry: &mut Entry,
     started: Instant,
-    atomic: bool,
 ) -> Result<(), (usize, String)> {
     let n = statements.len();
     let mut batch = Vec::with_capacity(n + 4);
@@ -527,9 +543,7 @@ fn run_batched(
     batch.push(ctx.table.update_preview(conn, step.from, step.to));
     entry.statement = Some(n as i64);
     entry.finish(Outcome::Applied, started.elapsed());
-    if atomic {
-        batch.push(ctx.journal.insert_sql(conn, entry));
-    }
+    batch.push(ctx.journal.insert_sql(conn, entry));
     batch.push("COMMIT".to_string());
     let Err(failure) = conn.execute_all(&batch) else {
         return Ok(());
@@ -540,10 +554,7 @@ fn run_batched(
         Some(i) if (1..=n).contains(&i) => Err((i, failure.error.message)),
         Some(0) => Err((1, failure.error.message)),
         Some(_) => Err((last, failure.error.message)),
-        None if atomic => {
-            Err(locate_failure(conn, statements).unwrap_or((last, failure.error.message)))
-        }
-        None => Err((last, failure.error.message)),
+        None => Err(locate_failure(conn, statements).unwrap_or((last, failure.error.message))),
     }
 }
 

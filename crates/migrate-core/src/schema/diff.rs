@@ -19,15 +19,9 @@ use crate::change::{ColumnChange, Operation};
 /// ```
 pub fn diff(from: &Schema, to: &Schema, renames: &[(String, String)]) -> Vec<Operation> {
     let mut ops = Vec::new();
-    let renamed_table = |old: &str| {
-        renames
-            .iter()
-            .find(|(o, _)| o == old)
-            .map(|(_, n)| n.as_str())
-    };
     let mut matched: Vec<(&Table, &Table)> = Vec::new();
     for old in &from.tables {
-        let target = renamed_table(&old.name).unwrap_or(&old.name);
+        let target = table_target(renames, &old.name);
         if let Some(new) = to.table(target) {
             if target != old.name {
                 ops.push(Operation::RenameTable {
@@ -62,6 +56,22 @@ pub fn diff(from: &Schema, to: &Schema, renames: &[(String, String)]) -> Vec<Ope
     ops
 }
 
+/// The name table `old` has in the other schema: its rename hint's, or its own.
+fn table_target<'a>(renames: &'a [(String, String)], old: &'a str) -> &'a str {
+    renames
+        .iter()
+        .find(|(o, _)| o == old)
+        .map_or(old, |(_, n)| n.as_str())
+}
+
+/// The name column `old` of `table` has in the other schema (hints say `table.old=new`).
+fn column_target<'a>(renames: &'a [(String, String)], table: &str, old: &'a str) -> &'a str {
+    renames
+        .iter()
+        .find(|(o, _)| o.strip_prefix(table).and_then(|r| r.strip_prefix('.')) == Some(old))
+        .map_or(old, |(_, n)| n.as_str())
+}
+
 /// The renames [`diff`] would otherwise see as a drop and an add, for a person to confirm:
 /// a table that goes while another appears (`old=new`), and within a kept table a column that
 /// goes while another of the same type appears (`table.old=new`). Hints already given are
@@ -71,12 +81,7 @@ pub fn rename_candidates(
     to: &Schema,
     renames: &[(String, String)],
 ) -> Vec<(String, String)> {
-    let target = |old: &str| {
-        renames
-            .iter()
-            .find(|(o, _)| o == old)
-            .map_or(old.to_string(), |(_, n)| n.clone())
-    };
+    let target = |old: &str| table_target(renames, old).to_string();
     let kept: Vec<String> = from.tables.iter().map(|t| target(&t.name)).collect();
     let gone: Vec<&Table> = from
         .tables
@@ -98,13 +103,7 @@ pub fn rename_candidates(
         let Some(new) = to.table(&target(&old.name)) else {
             continue;
         };
-        let column_target = |c: &str| {
-            let key = format!("{}.{c}", old.name);
-            renames
-                .iter()
-                .find(|(o, _)| *o == key)
-                .map_or(c.to_string(), |(_, n)| n.clone())
-        };
+        let column_target = |c: &str| column_target(renames, &old.name, c).to_string();
         let kept: Vec<String> = old.columns.iter().map(|c| column_target(&c.name)).collect();
         for c in old
             .columns
@@ -125,13 +124,7 @@ pub fn rename_candidates(
 
 fn diff_table(old: &Table, new: &Table, renames: &[(String, String)], ops: &mut Vec<Operation>) {
     let table = new.name.clone();
-    let renamed = |c: &str| {
-        let key = format!("{}.{c}", old.name);
-        renames
-            .iter()
-            .find(|(o, _)| *o == key)
-            .map(|(_, n)| n.clone())
-    };
+    let renamed = |c: &str| column_target(renames, &old.name, c).to_string();
     // Constraints and indexes that go, first: they may use columns that go.
     for fk in old
         .foreign_keys
@@ -173,7 +166,7 @@ fn diff_table(old: &Table, new: &Table, renames: &[(String, String)], ops: &mut 
         });
     }
     for c in &old.columns {
-        let target = renamed(&c.name).unwrap_or_else(|| c.name.clone());
+        let target = renamed(&c.name);
         match new.column(&target) {
             Some(n) => {
                 let change = column_change(c, n);
@@ -191,11 +184,7 @@ fn diff_table(old: &Table, new: &Table, renames: &[(String, String)], ops: &mut 
             }),
         }
     }
-    let kept: Vec<String> = old
-        .columns
-        .iter()
-        .map(|c| renamed(&c.name).unwrap_or_else(|| c.name.clone()))
-        .collect();
+    let kept: Vec<String> = old.columns.iter().map(|c| renamed(&c.name)).collect();
     for c in new.columns.iter().filter(|c| !kept.contains(&c.name)) {
         ops.push(Operation::AddColumn {
             table: table.clone(),

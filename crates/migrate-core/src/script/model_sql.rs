@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use sqlparser::ast::{
-    ColumnOption, CreateIndex, CreateTable, Expr, IndexColumn, ObjectName, ObjectNamePart,
-    ReferentialAction, Statement, TableConstraint,
+    ColumnOption, CreateIndex, CreateTable, Expr, ForeignKeyConstraint, Ident, IndexColumn,
+    ObjectName, ObjectNamePart, ReferentialAction, Statement, TableConstraint,
 };
 use sqlparser::dialect::{
     Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
@@ -80,6 +80,26 @@ fn index_column(c: &IndexColumn) -> String {
     }
 }
 
+/// A foreign key written inline on a column or as a table constraint: the same clause.
+fn foreign_key(
+    name: Option<&Ident>,
+    columns: Vec<String>,
+    fk: &ForeignKeyConstraint,
+) -> ForeignKey {
+    ForeignKey {
+        name: name.map(|n| n.value.clone()),
+        columns,
+        ref_table: object_name(&fk.foreign_table),
+        ref_columns: fk
+            .referred_columns
+            .iter()
+            .map(|i| i.value.clone())
+            .collect(),
+        on_delete: action(&fk.on_delete),
+        on_update: action(&fk.on_update),
+    }
+}
+
 fn action(a: &Option<ReferentialAction>) -> Option<FkAction> {
     match a {
         Some(ReferentialAction::Cascade) => Some(FkAction::Cascade),
@@ -135,18 +155,11 @@ fn table(t: &CreateTable) -> Table {
                     name: None,
                     columns: vec![column.name.clone()],
                 }),
-                ColumnOption::ForeignKey(fk) => out.foreign_keys.push(ForeignKey {
-                    name: o.name.as_ref().map(|n| n.value.clone()),
-                    columns: vec![column.name.clone()],
-                    ref_table: object_name(&fk.foreign_table),
-                    ref_columns: fk
-                        .referred_columns
-                        .iter()
-                        .map(|i| i.value.clone())
-                        .collect(),
-                    on_delete: action(&fk.on_delete),
-                    on_update: action(&fk.on_update),
-                }),
+                ColumnOption::ForeignKey(fk) => out.foreign_keys.push(foreign_key(
+                    o.name.as_ref(),
+                    vec![column.name.clone()],
+                    fk,
+                )),
                 ColumnOption::Check(ck) => out.checks.push(Check {
                     name: o.name.as_ref().map(|n| n.value.clone()),
                     expression: ck.expr.to_string(),
@@ -184,18 +197,11 @@ fn table(t: &CreateTable) -> Table {
                 name: u.name.as_ref().map(|n| n.value.clone()),
                 columns: u.columns.iter().map(index_column).collect(),
             }),
-            TableConstraint::ForeignKey(fk) => out.foreign_keys.push(ForeignKey {
-                name: fk.name.as_ref().map(|n| n.value.clone()),
-                columns: fk.columns.iter().map(|i| i.value.clone()).collect(),
-                ref_table: object_name(&fk.foreign_table),
-                ref_columns: fk
-                    .referred_columns
-                    .iter()
-                    .map(|i| i.value.clone())
-                    .collect(),
-                on_delete: action(&fk.on_delete),
-                on_update: action(&fk.on_update),
-            }),
+            TableConstraint::ForeignKey(fk) => out.foreign_keys.push(foreign_key(
+                fk.name.as_ref(),
+                fk.columns.iter().map(|i| i.value.clone()).collect(),
+                fk,
+            )),
             TableConstraint::Check(ck) => out.checks.push(Check {
                 name: ck.name.as_ref().map(|n| n.value.clone()),
                 expression: ck.expr.to_string(),
