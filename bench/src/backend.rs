@@ -97,6 +97,14 @@ impl Db {
         cmd
     }
 
+    /// Whether `table` exists: how the harness checks that a contender did the work it timed.
+    pub fn has_table(&self, table: &str) -> bool {
+        let mut conn = migrate::connect(&self.url).expect("connect");
+        let q = conn.dialect().quote_ident(table);
+        conn.execute(&format!("SELECT 1 FROM {q} WHERE 1 = 0"))
+            .is_ok()
+    }
+
     /// The sqlite file (SQLite only).
     pub fn file(&self) -> Option<&Path> {
         self.file.as_deref()

@@ -8,6 +8,7 @@
 
 mod backend;
 mod measure;
+mod peers;
 mod workloads;
 
 use std::path::PathBuf;
@@ -53,43 +54,26 @@ fn main() {
         runs,
     };
     println!("migrate-bench: {runs} runs per contender, interleaved; medians (min–max)");
-    let peers = [
-        ("sqlx", "sqlx-cli"),
-        ("refinery", "refinery_cli"),
-        ("alembic", "Alembic"),
-        ("migrate-py", "sqlalchemy-migrate"),
-    ];
-    let found: Vec<&str> = peers
-        .iter()
-        .filter(|(bin, _)| on_path(bin))
-        .map(|(_, name)| *name)
-        .collect();
-    let missing: Vec<&str> = peers
-        .iter()
-        .filter(|(bin, _)| !on_path(bin))
-        .map(|(_, name)| *name)
-        .collect();
+    let (peers, missing) = peers::discover();
     if !missing.is_empty() {
         println!(
             "peer tools not installed, not compared: {} (see bench/README.md)",
             missing.join(", ")
         );
     }
-    if !found.is_empty() {
-        println!(
-            "peer tools installed but not yet driven by this harness: {}",
-            found.join(", ")
-        );
+    if !peers.is_empty() {
+        let names: Vec<&str> = peers.iter().map(|p| p.name()).collect();
+        println!("peer tools compared: {}", names.join(", "));
     }
     if wanted("walk") {
         for &backend in &backends {
-            for line in workloads::walk(&env, backend, versions) {
+            for line in workloads::walk(&env, backend, versions, &peers) {
                 line.print();
             }
         }
     }
     if wanted("noop") {
-        for line in workloads::noop(&env, versions) {
+        for line in workloads::noop(&env, versions, &peers) {
             line.print();
         }
     }
@@ -104,10 +88,4 @@ fn main() {
     if wanted("rebuild") {
         workloads::rebuild(&env, 1_000_000).print();
     }
-}
-
-/// Whether `program` is on the PATH.
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }

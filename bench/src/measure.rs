@@ -21,19 +21,28 @@ pub fn run(cmd: &mut Command) -> Duration {
     wall
 }
 
-/// Peak resident memory of `program args…` in KiB, from `/usr/bin/time -f %M`.
-pub fn peak_memory_kib(program: &str, args: &[String], env: &[(&str, &str)]) -> Option<u64> {
-    let mut cmd = Command::new("/usr/bin/time");
-    cmd.arg("-f")
+/// Peak resident memory of `cmd` in KiB, from `/usr/bin/time -f %M`.
+pub fn peak_memory_kib(cmd: &mut Command) -> Option<u64> {
+    let mut timed = Command::new("/usr/bin/time");
+    timed
+        .arg("-f")
         .arg("%M")
-        .arg(program)
-        .args(args)
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
+    if let Some(dir) = cmd.get_current_dir() {
+        timed.current_dir(dir);
     }
-    let out = cmd.output().ok()?;
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            timed.env(k, v);
+        }
+    }
+    let out = timed.output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
     String::from_utf8_lossy(&out.stderr)
         .lines()
         .last()?

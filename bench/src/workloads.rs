@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::backend::{Backend, Db};
 use crate::measure::{self, Summary, show, summarize};
+use crate::peers::Peer;
 
 /// Where the runs happen and with what.
 pub struct Env {
@@ -23,9 +24,10 @@ impl Env {
     }
 }
 
-/// A result line: what, the floor (if any), migrate, and the target.
+/// A result line: what, the floor (if any), the contender (migrate or a peer), and the target.
 pub struct Line {
     pub name: String,
+    pub who: String,
     pub floor: Option<Summary>,
     pub ours: Summary,
     pub peak_kib: Option<u64>,
@@ -65,9 +67,10 @@ impl Line {
             _ => String::new(),
         };
         println!(
-            "{:<34} floor {:<28} migrate {:<28} ratio {:<7} peak {:<9} {}",
+            "{:<34} floor {:<28} {:<18} {:<28} ratio {:<7} peak {:<9} {}",
             self.name,
             floor,
+            self.who,
             range(&self.ours),
             ratio
                 .map(|r| format!("{r:.2}×"))
@@ -80,13 +83,13 @@ impl Line {
     }
 }
 
-fn up_sql(v: usize) -> String {
+pub fn up_sql(v: usize) -> String {
     format!(
         "CREATE TABLE t{v} (id INTEGER NOT NULL PRIMARY KEY, a VARCHAR(50), b INTEGER, c VARCHAR(200), d BIGINT);\nCREATE INDEX ix_t{v}_a ON t{v} (a);\n"
     )
 }
 
-fn down_sql(v: usize) -> String {
+pub fn down_sql(v: usize) -> String {
     format!("DROP TABLE t{v};\n")
 }
 
@@ -136,45 +139,87 @@ fn floor_file(dir: &Path, n: usize, up: bool) -> PathBuf {
     path
 }
 
-/// Workload 1: upgrade 0→n and downgrade n→0.
-pub fn walk(env: &Env, backend: Backend, n: usize) -> Vec<Line> {
+/// Workload 1: upgrade 0→n and downgrade n→0, by the floor, migrate and each peer tool
+/// found, interleaved.
+pub fn walk(env: &Env, backend: Backend, n: usize, peers: &[Peer]) -> Vec<Line> {
     let repo = make_repo(&env.dir, n);
     let r = repo.to_string_lossy().to_string();
     let (up, down) = (
         floor_file(&env.dir, n, true),
         floor_file(&env.dir, n, false),
     );
-    let mut samples: [Vec<Duration>; 4] = Default::default();
-    let mut peak = None;
+    let roots: Vec<PathBuf> = peers.iter().map(|p| p.prepare(&env.dir, n)).collect();
+    // Contender 0 is the floor, 1 migrate, 2.. the peers; each has upgrade and downgrade samples.
+    let contenders = 2 + peers.len();
+    let mut ups: Vec<Vec<Duration>> = vec![Vec::new(); contenders];
+    let mut downs: Vec<Vec<Duration>> = vec![Vec::new(); contenders];
+    let mut peaks: Vec<Option<u64>> = vec![None; contenders];
     for run in 0..env.runs {
-        // Upgrade: floor, then migrate, each on a fresh database at version 0.
-        for ours in [false, true] {
+        for c in 0..contenders {
+            let peer = c.checked_sub(2).map(|i| (&peers[i], &roots[i]));
+            // Upgrade, on a fresh database at version 0.
             let db = Db::fresh(backend, &env.dir);
-            measure::run(&mut env.migrate(&["version_control", &db.url, &r]));
-            let wall = if ours {
-                let w = measure::run(&mut env.migrate(&["upgrade", &db.url, &r]));
-                if run == 0 && backend == Backend::Sqlite {
-                    // Peak memory, measured once on a database of its own.
-                    let other = Db::fresh(backend, &env.dir);
-                    measure::run(&mut env.migrate(&["version_control", &other.url, &r]));
-                    let args = vec!["upgrade".to_string(), other.url.clone(), r.clone()];
-                    peak = measure::peak_memory_kib(&env.migrate.to_string_lossy(), &args, &[]);
+            let mut upgrade = match peer {
+                None => {
+                    measure::run(&mut env.migrate(&["version_control", &db.url, &r]));
+                    if c == 0 {
+                        db.client(&up)
+                    } else {
+                        env.migrate(&["upgrade", &db.url, &r])
+                    }
                 }
-                w
-            } else {
-                measure::run(&mut db.client(&up))
+                Some((p, root)) => {
+                    if let Some(mut init) = p.init(root, &db) {
+                        measure::run(&mut init);
+                    }
+                    p.upgrade(root, &db)
+                }
             };
-            samples[usize::from(ours)].push(wall);
-            // Downgrade from n, reached by the floor for both.
+            ups[c].push(measure::run(&mut upgrade));
+            assert!(
+                db.has_table(&format!("t{n}")),
+                "contender {c} did not upgrade"
+            );
+            if run == 0 && c > 0 {
+                // Peak memory, measured once on a database of its own.
+                let other = Db::fresh(backend, &env.dir);
+                let mut cmd = match peer {
+                    None => {
+                        measure::run(&mut env.migrate(&["version_control", &other.url, &r]));
+                        env.migrate(&["upgrade", &other.url, &r])
+                    }
+                    Some((p, root)) => {
+                        if let Some(mut init) = p.init(root, &other) {
+                            measure::run(&mut init);
+                        }
+                        p.upgrade(root, &other)
+                    }
+                };
+                peaks[c] = measure::peak_memory_kib(&mut cmd);
+            }
+            // Downgrade from n, reached by the floor (or the peer's own upgrade, untimed).
             let db = Db::fresh(backend, &env.dir);
-            measure::run(&mut env.migrate(&["version_control", &db.url, &r]));
-            measure::run(&mut db.client(&up));
-            let wall = if ours {
-                measure::run(&mut env.migrate(&["downgrade", &db.url, &r, "0"]))
-            } else {
-                measure::run(&mut db.client(&down))
+            let downgrade = match peer {
+                None => {
+                    measure::run(&mut env.migrate(&["version_control", &db.url, &r]));
+                    measure::run(&mut db.client(&up));
+                    Some(if c == 0 {
+                        db.client(&down)
+                    } else {
+                        env.migrate(&["downgrade", &db.url, &r, "0"])
+                    })
+                }
+                Some((p, root)) => p.downgrade(root, &db).inspect(|_| {
+                    if let Some(mut init) = p.init(root, &db) {
+                        measure::run(&mut init);
+                    }
+                    measure::run(&mut p.upgrade(root, &db));
+                }),
             };
-            samples[2 + usize::from(ours)].push(wall);
+            if let Some(mut cmd) = downgrade {
+                downs[c].push(measure::run(&mut cmd));
+                assert!(!db.has_table("t1"), "contender {c} did not downgrade");
+            }
         }
     }
     let strict = if backend == Backend::Sqlite {
@@ -182,26 +227,43 @@ pub fn walk(env: &Env, backend: Backend, n: usize) -> Vec<Line> {
     } else {
         1.00
     };
-    vec![
-        Line {
+    let floor_up = summarize(&ups[0]);
+    let floor_down = summarize(&downs[0]);
+    let mut lines = Vec::new();
+    for c in 1..contenders {
+        let (who, target) = match c {
+            1 => ("migrate".to_string(), Target::Ratio(strict)),
+            _ => (peers[c - 2].name().to_string(), Target::None),
+        };
+        lines.push(Line {
             name: format!("upgrade 0→{n} {}", backend.name()),
-            floor: Some(summarize(&samples[0])),
-            ours: summarize(&samples[1]),
-            peak_kib: peak,
-            target: Target::Ratio(strict),
-        },
-        Line {
-            name: format!("downgrade {n}→0 {}", backend.name()),
-            floor: Some(summarize(&samples[2])),
-            ours: summarize(&samples[3]),
-            peak_kib: None,
-            target: Target::Ratio(strict),
-        },
-    ]
+            who: who.clone(),
+            floor: Some(floor_up),
+            ours: summarize(&ups[c]),
+            peak_kib: peaks[c],
+            target: if c == 1 {
+                Target::Ratio(strict)
+            } else {
+                Target::None
+            },
+        });
+        if !downs[c].is_empty() {
+            lines.push(Line {
+                name: format!("downgrade {n}→0 {}", backend.name()),
+                who,
+                floor: Some(floor_down),
+                ours: summarize(&downs[c]),
+                peak_kib: None,
+                target,
+            });
+        }
+    }
+    lines
 }
 
-/// Workload 2: no-op `db_version` and `upgrade` on SQLite with n applied versions.
-pub fn noop(env: &Env, n: usize) -> Vec<Line> {
+/// Workload 2: no-op `db_version` and `upgrade` on SQLite with n applied versions, by
+/// migrate and each peer found (its status command and its upgrade on its own database).
+pub fn noop(env: &Env, n: usize, peers: &[Peer]) -> Vec<Line> {
     let repo = make_repo(&env.dir, n);
     let r = repo.to_string_lossy().to_string();
     let db = Db::fresh(Backend::Sqlite, &env.dir);
@@ -213,29 +275,69 @@ pub fn noop(env: &Env, n: usize) -> Vec<Line> {
         "SELECT version FROM migrate_version WHERE repository_id = 'bench';\n",
     )
     .expect("write");
-    let mut samples: [Vec<Duration>; 3] = Default::default();
-    for _ in 0..env.runs * 10 {
-        samples[0].push(measure::run(&mut db.client(&query)));
-        samples[1].push(measure::run(&mut env.migrate(&["db_version", &db.url, &r])));
-        samples[2].push(measure::run(&mut env.migrate(&["upgrade", &db.url, &r])));
+    // Each contender: (who, status command, upgrade command), on its own up-to-date database.
+    let mut contenders: Vec<(String, Option<Command>, Command)> = vec![(
+        "migrate".into(),
+        Some(env.migrate(&["db_version", &db.url, &r])),
+        env.migrate(&["upgrade", &db.url, &r]),
+    )];
+    let mut keep = Vec::new();
+    for p in peers {
+        let root = p.prepare(&env.dir, n);
+        let pdb = Db::fresh(Backend::Sqlite, &env.dir);
+        if let Some(mut init) = p.init(&root, &pdb) {
+            measure::run(&mut init);
+        }
+        measure::run(&mut p.upgrade(&root, &pdb));
+        contenders.push((
+            p.name().into(),
+            p.status(&root, &pdb),
+            p.upgrade(&root, &pdb),
+        ));
+        keep.push(pdb);
     }
-    let target = Target::Absolute(Duration::from_millis(6));
-    vec![
-        Line {
-            name: format!("no-op db_version ({n} applied) sqlite"),
-            floor: Some(summarize(&samples[0])),
-            ours: summarize(&samples[1]),
-            peak_kib: None,
-            target,
-        },
-        Line {
+    let mut floor = Vec::new();
+    let mut status: Vec<Vec<Duration>> = vec![Vec::new(); contenders.len()];
+    let mut upgrade: Vec<Vec<Duration>> = vec![Vec::new(); contenders.len()];
+    for _ in 0..env.runs * 10 {
+        floor.push(measure::run(&mut db.client(&query)));
+        for (i, (_, s, u)) in contenders.iter_mut().enumerate() {
+            if let Some(s) = s {
+                status[i].push(measure::run(s));
+            }
+            upgrade[i].push(measure::run(u));
+        }
+    }
+    let floor = summarize(&floor);
+    let target = |i: usize| {
+        if i == 0 {
+            Target::Absolute(Duration::from_millis(6))
+        } else {
+            Target::None
+        }
+    };
+    let mut lines = Vec::new();
+    for (i, (who, ..)) in contenders.iter().enumerate() {
+        if !status[i].is_empty() {
+            lines.push(Line {
+                name: format!("no-op db_version ({n} applied) sqlite"),
+                who: who.clone(),
+                floor: Some(floor),
+                ours: summarize(&status[i]),
+                peak_kib: None,
+                target: target(i),
+            });
+        }
+        lines.push(Line {
             name: format!("no-op upgrade ({n} applied) sqlite"),
-            floor: Some(summarize(&samples[0])),
-            ours: summarize(&samples[2]),
+            who: who.clone(),
+            floor: Some(floor),
+            ours: summarize(&upgrade[i]),
             peak_kib: None,
-            target: Target::Absolute(Duration::from_millis(6)),
-        },
-    ]
+            target: target(i),
+        });
+    }
+    lines
 }
 
 /// Workload 3: opening and validating an n-version repository (`migrate version`).
@@ -247,6 +349,7 @@ pub fn open(env: &Env, n: usize) -> Line {
         .collect();
     Line {
         name: format!("open a {n}-version repository"),
+        who: "migrate".into(),
         floor: None,
         ours: summarize(&samples),
         peak_kib: None,
@@ -296,14 +399,7 @@ pub fn reflect(env: &Env, backend: Backend, tables: usize) -> Line {
     let sqlalchemy = std::env::var("MIGRATE_BENCH_SQLALCHEMY")
         .ok()
         .map(|python| {
-            let url = match backend {
-                Backend::Mysql => db.url.replacen("mysql://", "mysql+pymysql://", 1),
-                Backend::Postgres => db
-                    .url
-                    .replacen("postgresql://", "postgresql+psycopg2://", 1)
-                    .replacen("postgres://", "postgresql+psycopg2://", 1),
-                _ => db.url.clone(),
-            };
+            let url = crate::peers::sqlalchemy_url(&db);
             let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sqlalchemy_reflect.py");
             let out = Command::new(python)
                 .arg(script)
@@ -336,6 +432,7 @@ pub fn reflect(env: &Env, backend: Backend, tables: usize) -> Line {
     };
     Line {
         name,
+        who: "migrate".into(),
         floor: sqlalchemy,
         ours: summarize(&samples),
         peak_kib: None,
@@ -394,6 +491,7 @@ pub fn rebuild(env: &Env, rows: usize) -> Line {
     }
     Line {
         name: format!("sqlite rebuild of {rows} rows"),
+        who: "migrate".into(),
         floor: Some(summarize(&samples[0])),
         ours: summarize(&samples[1]),
         peak_kib: None,
