@@ -187,8 +187,8 @@ impl Peer {
                     &root.to_string_lossy(),
                 ],
             )),
-            Kind::Sqlx => {
-                // sqlx opens SQLite databases without creating them.
+            Kind::Sqlx | Kind::Refinery => {
+                // sqlx and refinery open SQLite databases without creating them.
                 if let Some(file) = db.file() {
                     fs::write(file, b"").expect("touch");
                 }
@@ -272,7 +272,12 @@ impl Peer {
                 c.env("BENCH_URL", sqlalchemy_url(db));
             }
             Kind::Refinery => {
-                c.env("BENCH_URL", &db.url);
+                // refinery wants the plain form `sqlite://` + path.
+                let url = match db.file() {
+                    Some(file) => format!("sqlite://{}", file.display()),
+                    None => db.url.clone(),
+                };
+                c.env("BENCH_URL", url);
             }
             _ => {}
         }
