@@ -1,6 +1,6 @@
 //! The journal: dirty steps and repair, changed scripts, stamp, status and history.
 
-use crate::support::TestDb;
+use crate::support::{Backend, TestDb};
 
 fn journal_outcomes(db: &TestDb) -> Vec<String> {
     db.query("SELECT outcome FROM migrate_version_journal ORDER BY id")
@@ -154,6 +154,49 @@ matrix!(edited_applied_scripts_are_reported_not_rerun, |db| {
     db.run(&["repair", &db.url, "repo", "--accept-changed", "2"])
         .failure(1, "version 2's script has not changed");
 });
+
+/// Many applied scripts are checked on several threads; a change in any part is still found,
+/// and reported in version order.
+#[test]
+fn edits_are_found_among_many_applied_scripts() {
+    let db = TestDb::new(Backend::Sqlite, "journal::many_applied");
+    db.write(
+        "repo/migrate.cfg",
+        "[db_settings]\nrepository_id=many\nversion_table=migrate_version\n",
+    );
+    for v in 1..=700 {
+        db.write(
+            &format!("repo/versions/{v:03}_t_default_upgrade.sql"),
+            &format!("CREATE TABLE t{v} (id INTEGER);"),
+        );
+    }
+    db.run(&["version_control", &db.url, "repo"]).success();
+    db.run(&["upgrade", &db.url, "repo"]).success();
+    let out = db.run(&["upgrade", &db.url, "repo"]);
+    assert!(
+        !out.success().stderr.contains("changed since"),
+        "{}",
+        out.stderr
+    );
+    for v in [650, 3, 351] {
+        db.write(
+            &format!("repo/versions/{v:03}_t_default_upgrade.sql"),
+            &format!("CREATE TABLE t{v} (id INTEGER, x INTEGER);"),
+        );
+    }
+    let out = db.run(&["upgrade", &db.url, "repo"]);
+    let reported: Vec<usize> = ["003_t", "351_t", "650_t"]
+        .iter()
+        .map(|name| out.success().stderr.find(name).expect(name))
+        .collect();
+    assert!(reported.is_sorted(), "{}", out.stderr);
+    assert_eq!(
+        out.stderr.matches("changed since version").count(),
+        3,
+        "{}",
+        out.stderr
+    );
+}
 
 matrix!(stamp_sets_the_version_without_running_scripts, |db| {
     db.books_repo("repo");

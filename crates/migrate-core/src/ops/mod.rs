@@ -15,8 +15,8 @@ use crate::executor::{self, ExecError, Mode, Observer, RunContext, StepTransacti
 use crate::journal::{Entry, Journal, Outcome};
 use crate::lock::{LockGuard, LockObserver};
 use crate::plan::{self, Plan};
-use crate::repository::Selection;
 use crate::repository::{Config, Repository};
+use crate::repository::{ScriptFile, Selection};
 use crate::script::{self, ScriptWarning};
 use crate::version::{Direction, Version};
 use crate::version_table::VersionTable;
@@ -436,27 +436,52 @@ fn changed_in(
             recorded.insert(entry.to, (sum, raw));
         }
     }
-    let mut changed = Vec::new();
-    for (version, (sum, raw)) in recorded.into_iter().filter(|(v, _)| *v <= current) {
-        let Some(entry) = repo.entry(version) else {
-            continue;
-        };
-        let Selection::Run(file) = entry.select(dialect, Direction::Upgrade) else {
-            continue;
-        };
-        let Some(now) = script::checksum_unless_unchanged(file, dialect, raw)? else {
-            continue;
-        };
-        if now.normalized != sum {
-            changed.push(ChangedScript {
-                version,
-                path: file.path.clone(),
-                recorded: sum.to_string(),
-                current: now.normalized,
-            });
-        }
-    }
-    Ok(changed)
+    let work: Vec<(Version, &str, Option<&str>, &ScriptFile)> = recorded
+        .into_iter()
+        .filter(|(v, _)| *v <= current)
+        .filter_map(|(version, (sum, raw))| {
+            let entry = repo.entry(version)?;
+            match entry.select(dialect, Direction::Upgrade) {
+                Selection::Run(file) => Some((version, sum, raw, file)),
+                _ => None,
+            }
+        })
+        .collect();
+    let check = |(version, sum, raw, file): &(Version, &str, Option<&str>, &ScriptFile)| {
+        let now = script::checksum_unless_unchanged(file, dialect, *raw)?;
+        Ok::<_, Error>(
+            now.filter(|now| now.normalized != *sum)
+                .map(|now| ChangedScript {
+                    version: *version,
+                    path: file.path.clone(),
+                    recorded: sum.to_string(),
+                    current: now.normalized,
+                }),
+        )
+    };
+    // Reading a thousand small files is mostly system calls, which overlap well across
+    // threads; below a few hundred scripts a thread costs more than it saves.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(4)
+        .min(work.len() / 256)
+        .max(1);
+    let results: Vec<Result<Option<ChangedScript>, Error>> = if threads == 1 {
+        work.iter().map(check).collect()
+    } else {
+        let chunk = work.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = work
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(check).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("checksum thread panicked"))
+                .collect()
+        })
+    };
+    results.into_iter().filter_map(Result::transpose).collect()
 }
 
 /// Removes the repository's row from the version table, and the table once no repository

@@ -86,9 +86,18 @@ impl ScriptFile {
     /// # Errors
     /// The file cannot be read.
     pub fn read(&self) -> std::io::Result<String> {
+        use std::io::Read;
         match self.embedded {
             Some(text) => Ok(text.to_string()),
-            None => std::fs::read_to_string(&self.path),
+            None => {
+                // Read through a plain reader with room reserved, so no `statx` sizes the
+                // buffer first: scripts are small, and a no-op upgrade reads every applied one.
+                let mut text = String::with_capacity(4096);
+                std::io::Read::by_ref(&mut std::fs::File::open(&self.path)?)
+                    .take(u64::MAX)
+                    .read_to_string(&mut text)?;
+                Ok(text)
+            }
         }
     }
 
