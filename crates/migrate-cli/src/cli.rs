@@ -197,6 +197,10 @@ pub struct RunArgs {
     /// Print the SQL that would run, and run nothing.
     #[arg(long = "preview-sql", alias = "preview_sql")]
     pub preview_sql: bool,
+    /// Run every version in one transaction: all of them commit at the end, or none
+    /// (PostgreSQL and SQLite; MySQL/MariaDB commit DDL at once).
+    #[arg(long = "single-transaction", alias = "single_transaction")]
+    pub single_transaction: bool,
 }
 
 /// `manage FILE`.

@@ -106,11 +106,48 @@ pub struct BatchError {
 /// back.
 pub struct Transaction<'c> {
     conn: &'c mut dyn Connection,
-    nested: bool,
+    bounds: Bounds,
     done: bool,
 }
 
 const SAVEPOINT: &str = "migrate_step";
+
+/// How a step's transaction opens, commits and rolls back: a transaction of its own, or a
+/// savepoint inside the transaction the run holds (`nested`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bounds {
+    nested: bool,
+}
+
+impl Bounds {
+    pub(crate) fn new(nested: bool) -> Bounds {
+        Bounds { nested }
+    }
+
+    pub(crate) fn begin(self, dialect: &dyn crate::dialect::Dialect) -> String {
+        if self.nested {
+            format!("SAVEPOINT {SAVEPOINT}")
+        } else {
+            dialect.begin_transaction().to_string()
+        }
+    }
+
+    pub(crate) fn commit(self) -> String {
+        if self.nested {
+            format!("RELEASE SAVEPOINT {SAVEPOINT}")
+        } else {
+            "COMMIT".to_string()
+        }
+    }
+
+    pub(crate) fn rollback(self) -> String {
+        if self.nested {
+            format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}; RELEASE SAVEPOINT {SAVEPOINT}")
+        } else {
+            "ROLLBACK".to_string()
+        }
+    }
+}
 
 impl<'c> Transaction<'c> {
     /// Opens a transaction with the dialect's `BEGIN`.
@@ -118,11 +155,14 @@ impl<'c> Transaction<'c> {
     /// # Errors
     /// The database's error.
     pub fn begin(conn: &'c mut dyn Connection) -> Result<Transaction<'c>, DbError> {
-        let begin = conn.dialect().begin_transaction();
-        conn.execute(begin)?;
+        Self::open(conn, Bounds::new(false))
+    }
+
+    fn open(conn: &'c mut dyn Connection, bounds: Bounds) -> Result<Transaction<'c>, DbError> {
+        conn.execute(&bounds.begin(conn.dialect()))?;
         Ok(Transaction {
             conn,
-            nested: false,
+            bounds,
             done: false,
         })
     }
@@ -133,20 +173,7 @@ impl<'c> Transaction<'c> {
     /// # Errors
     /// The database's error.
     pub fn savepoint(conn: &'c mut dyn Connection) -> Result<Transaction<'c>, DbError> {
-        conn.execute(&format!("SAVEPOINT {SAVEPOINT}"))?;
-        Ok(Transaction {
-            conn,
-            nested: true,
-            done: false,
-        })
-    }
-
-    fn rollback_sql(&self) -> String {
-        if self.nested {
-            format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}; RELEASE SAVEPOINT {SAVEPOINT}")
-        } else {
-            "ROLLBACK".to_string()
-        }
+        Self::open(conn, Bounds::new(true))
     }
 
     /// The connection, for statements inside the transaction.
@@ -160,11 +187,7 @@ impl<'c> Transaction<'c> {
     /// The database's error (the transaction is then rolled back).
     pub fn commit(mut self) -> Result<(), DbError> {
         self.done = true;
-        if self.nested {
-            self.conn.execute(&format!("RELEASE SAVEPOINT {SAVEPOINT}"))
-        } else {
-            self.conn.execute("COMMIT")
-        }
+        self.conn.execute(&self.bounds.commit())
     }
 
     /// Runs `statements` and commits, all in one batch (one round trip where the protocol
@@ -174,11 +197,7 @@ impl<'c> Transaction<'c> {
     /// The failing statement's index in `statements` and the database's error (the
     /// transaction is then rolled back).
     pub fn commit_after(mut self, mut statements: Vec<String>) -> Result<(), BatchError> {
-        statements.push(if self.nested {
-            format!("RELEASE SAVEPOINT {SAVEPOINT}")
-        } else {
-            "COMMIT".to_string()
-        });
+        statements.push(self.bounds.commit());
         let result = self.conn.execute_all(&statements);
         self.done = result.is_ok();
         result
@@ -190,8 +209,7 @@ impl<'c> Transaction<'c> {
     /// The database's error.
     pub fn rollback(mut self) -> Result<(), DbError> {
         self.done = true;
-        let sql = self.rollback_sql();
-        self.conn.execute(&sql)
+        self.conn.execute(&self.bounds.rollback())
     }
 }
 
@@ -200,8 +218,7 @@ impl Drop for Transaction<'_> {
         if !self.done {
             // Nothing useful can be done with a failed rollback while unwinding from another
             // error; the connection is about to be closed, which rolls back anyway.
-            let sql = self.rollback_sql();
-            let _ = self.conn.execute(&sql);
+            let _ = self.conn.execute(&self.bounds.rollback());
         }
     }
 }

@@ -60,6 +60,8 @@ pub struct LockGuard<'c> {
     conn: &'c mut dyn Connection,
     name: String,
     kind: HeldKind,
+    /// A transaction opened by [`LockGuard::begin_run`] beside a session lock.
+    run_transaction: bool,
     released: bool,
 }
 
@@ -134,6 +136,7 @@ impl<'c> LockGuard<'c> {
             conn,
             name,
             kind,
+            run_transaction: false,
             released: false,
         })
     }
@@ -149,12 +152,60 @@ impl<'c> LockGuard<'c> {
         matches!(self.kind, HeldKind::WriteTransaction { .. })
     }
 
+    /// Makes the rest of the run one transaction, committed by [`LockGuard::release`] and
+    /// rolled back by [`LockGuard::abort`]. SQLite's lock already is one.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn begin_run(&mut self) -> Result<(), DbError> {
+        if let HeldKind::Session { .. } = self.kind {
+            let begin = self.conn.dialect().begin_transaction();
+            self.conn.execute(begin)?;
+            self.run_transaction = true;
+        }
+        Ok(())
+    }
+
+    /// Rolls back the run's transaction (see [`LockGuard::begin_run`]; for SQLite, all work
+    /// under the lock), then releases the lock.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn abort(mut self) -> Result<(), DbError> {
+        self.finish_aborted()
+    }
+
+    fn finish_aborted(&mut self) -> Result<(), DbError> {
+        self.released = true;
+        let rolled_back = match self.kind {
+            HeldKind::Session { .. } if self.run_transaction => self.conn.execute("ROLLBACK"),
+            HeldKind::Session { .. } => Ok(()),
+            HeldKind::WriteTransaction { restore } => {
+                let rolled_back = self.conn.execute("ROLLBACK");
+                restore_foreign_keys(self.conn, restore);
+                rolled_back
+            }
+        };
+        if let HeldKind::Session { release } = self.kind {
+            self.conn
+                .query(release, &[Value::Text(self.name.clone())])
+                .map(|_| ())?;
+        }
+        rolled_back
+    }
+
     /// Releases the lock, keeping the work done under it.
     ///
     /// # Errors
-    /// The database's error (for SQLite, the commit's).
+    /// The database's error (for SQLite, or a run made one transaction, the commit's).
     pub fn release(mut self) -> Result<(), DbError> {
         self.released = true;
+        if self.run_transaction {
+            if let Err(e) = self.conn.execute("COMMIT") {
+                let _ = self.finish_aborted();
+                return Err(e);
+            }
+        }
         match self.kind {
             HeldKind::Session { release } => self
                 .conn
@@ -183,17 +234,7 @@ impl Drop for LockGuard<'_> {
         }
         // Unwinding from another error: a failed release cannot be reported, and the lock
         // dies with the connection anyway.
-        let _ = match self.kind {
-            HeldKind::Session { release } => self
-                .conn
-                .query(release, &[Value::Text(self.name.clone())])
-                .map(|_| ()),
-            HeldKind::WriteTransaction { restore } => {
-                let rolled_back = self.conn.execute("ROLLBACK");
-                restore_foreign_keys(self.conn, restore);
-                rolled_back
-            }
-        };
+        let _ = self.finish_aborted();
     }
 }
 

@@ -18,6 +18,7 @@ struct Prepared {
 }
 
 fn prepare(args: RunArgs) -> Result<Prepared, CliError> {
+    let single_transaction = args.single_transaction;
     let t = args.target;
     let lock_timeout = t.lock_timeout;
     let explicit = Bound {
@@ -44,6 +45,7 @@ fn prepare(args: RunArgs) -> Result<Prepared, CliError> {
         repo,
         options: RunOptions {
             mode,
+            single_transaction,
             ..super::database::lock_options(lock_timeout)
         },
     })

@@ -420,3 +420,90 @@ fn sqlite_vacuum_runs_outside_the_run_transaction() {
     db.run(&["downgrade", &db.url, "repo", "0"]).success();
     assert_eq!(db.tables(), vec!["migrate_version"]);
 }
+
+matrix!(
+    a_single_transaction_run_commits_all_versions_or_none,
+    |db| {
+        db.run(&["create", "repo", "r"]).success();
+        for v in 1..=2 {
+            db.write(
+                &format!("repo/versions/{v:03}_t_default_upgrade.sql"),
+                &format!("CREATE TABLE t{v} (id INTEGER);\nINSERT INTO t{v} VALUES ({v});\n"),
+            );
+            db.write(
+                &format!("repo/versions/{v:03}_t_default_downgrade.sql"),
+                &format!("DROP TABLE t{v};\n"),
+            );
+        }
+        db.write(
+            "repo/versions/003_bad_default_upgrade.sql",
+            "CREATE TABLE t3 (id INTEGER);\nINSERT INTO missing VALUES (1);\n",
+        );
+        db.write(
+            "repo/versions/003_bad_default_downgrade.sql",
+            "DROP TABLE t3;\n",
+        );
+        db.run(&["version_control", &db.url, "repo"]).success();
+        let before = db.snapshot();
+        if db.backend == Backend::Mysql {
+            db.run(&["upgrade", &db.url, "repo", "--single-transaction"])
+                .failure(1, "commits each DDL statement at once");
+            assert_eq!(db.snapshot(), before);
+            return;
+        }
+        let out = db.run(&["upgrade", &db.url, "repo", "--single-transaction"]);
+        out.failure(1, "003_bad_default_upgrade.sql:2");
+        assert!(
+            out.stderr
+                .contains("nothing of it was applied; the database is still at version 0"),
+            "{}",
+            out.stderr
+        );
+        // Versions 1 and 2 succeeded inside the run, and went with it.
+        assert_eq!(db.snapshot(), before);
+        assert_eq!(
+            db.run(&["db_version", &db.url, "repo"]).success().stdout,
+            "0\n"
+        );
+        // Without the option, the versions before the failure stay (the contrast).
+        db.run(&["upgrade", &db.url, "repo"])
+            .failure(1, "003_bad_default_upgrade.sql:2");
+        assert_eq!(
+            db.run(&["db_version", &db.url, "repo"]).success().stdout,
+            "2\n"
+        );
+        db.run(&["downgrade", &db.url, "repo", "0", "--single-transaction"])
+            .success();
+        assert_eq!(db.snapshot(), before);
+        db.write(
+            "repo/versions/003_bad_default_upgrade.sql",
+            "CREATE TABLE t3 (id INTEGER);\n",
+        );
+        let out = db.run(&["upgrade", &db.url, "repo", "--single-transaction"]);
+        assert_eq!(
+            out.success().stdout,
+            "0 -> 1... \ndone\n1 -> 2... \ndone\n2 -> 3... \ndone\n"
+        );
+        assert_eq!(
+            db.run(&["db_version", &db.url, "repo"]).success().stdout,
+            "3\n"
+        );
+        assert_eq!(text(&db.query("SELECT id FROM t2")[0][0]), "2");
+        // A version that must run outside a transaction is refused before anything runs.
+        db.write(
+            "repo/versions/004_outside_default_upgrade.sql",
+            "-- migrate:no-transaction\nCREATE TABLE t4 (id INTEGER);\n",
+        );
+        db.write(
+            "repo/versions/005_t_default_upgrade.sql",
+            "CREATE TABLE t5 (id INTEGER);\n",
+        );
+        let after = db.snapshot();
+        db.run(&["upgrade", &db.url, "repo", "--single-transaction"])
+            .failure(
+                1,
+                "004_outside_default_upgrade.sql: version 4 must run outside a transaction",
+            );
+        assert_eq!(db.snapshot(), after);
+    }
+);

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use operations::Exec;
 
-use crate::connection::{Connection, DbError, Transaction};
+use crate::connection::{Bounds, Connection, DbError, Transaction};
 use crate::journal::{Entry, Journal, Outcome};
 use crate::lock::LockObserver;
 use crate::plan::{Plan, Step};
@@ -82,12 +82,32 @@ pub enum ExecError {
         version: Version,
         /// Whether earlier statements of the step were rolled back with it.
         rolled_back: bool,
+        /// Whether the run was one transaction, rolled back whole (`version` is where the
+        /// run started).
+        whole_run: bool,
         /// Statements that remove what the failed statement left behind.
         leftovers: Vec<String>,
     },
     /// The version table refused the bump.
     #[error(transparent)]
     VersionTable(#[from] VersionTableError),
+    /// A run cannot be one transaction on this database.
+    #[error("{database} commits each DDL statement at once, so a run cannot be one transaction")]
+    SingleTransactionUnsupported {
+        /// The database's name.
+        database: &'static str,
+    },
+    /// A run made one transaction contains a step that must run outside any transaction.
+    #[error(
+        "{}: version {version} must run outside a transaction, so the run cannot be one transaction",
+        path.display()
+    )]
+    OutsideSingleTransaction {
+        /// The version.
+        version: Version,
+        /// Its script.
+        path: PathBuf,
+    },
     /// `BEGIN` or `COMMIT` failed.
     #[error("{0}")]
     Transaction(#[from] DbError),
@@ -193,6 +213,23 @@ impl ExecError {
             )),
             ExecError::Statement {
                 version,
+                whole_run: true,
+                ..
+            } => Some(format!(
+                "the run was one transaction (--single-transaction): nothing of it was applied; \
+                 the database is still at version {version}"
+            )),
+            ExecError::SingleTransactionUnsupported { .. } => Some(
+                "run without --single-transaction: each version is then a step of its own, \
+                 journaled as it goes"
+                    .into(),
+            ),
+            ExecError::OutsideSingleTransaction { version, .. } => Some(format!(
+                "run without --single-transaction, or stop one version before {version} and run \
+                 the rest without it"
+            )),
+            ExecError::Statement {
+                version,
                 rolled_back: true,
                 ..
             } => Some(format!(
@@ -278,8 +315,20 @@ pub enum StepTransactions {
     /// A transaction per step.
     #[default]
     Own,
-    /// A savepoint per step inside a transaction the caller holds (SQLite's lock).
+    /// A savepoint per step inside a transaction the caller holds (SQLite's lock); a failed
+    /// step rolls back alone and the steps before it stay.
     Savepoints,
+    /// The whole run is one transaction the caller holds (`--single-transaction`): a
+    /// savepoint per step, and a failure rolls back the run. Steps that must run outside a
+    /// transaction are refused before anything runs.
+    Run,
+}
+
+impl StepTransactions {
+    /// Whether steps are savepoints inside the caller's transaction.
+    fn nested(self) -> bool {
+        matches!(self, StepTransactions::Savepoints | StepTransactions::Run)
+    }
 }
 
 /// What a run needs besides the connection and the plan.
@@ -314,6 +363,19 @@ pub fn run(
         .iter()
         .map(|s| script::load(&s.script, dialect, s.direction))
         .collect::<Result<_, _>>()?;
+    if run.transactions == StepTransactions::Run && run.mode == Mode::Execute {
+        if let Some((step, _)) = plan
+            .steps
+            .iter()
+            .zip(&loaded)
+            .find(|(_, script)| script.outside_transaction)
+        {
+            return Err(ExecError::OutsideSingleTransaction {
+                version: step.to.max(step.from),
+                path: step.script.path.clone(),
+            });
+        }
+    }
     let ctx = StepContext {
         repo: run.repo,
         table: run.table,
@@ -329,7 +391,31 @@ pub fn run(
             observer.warning(warning);
         }
         match run.mode {
-            Mode::Execute => run_step(conn, &ctx, step, script, observer)?,
+            Mode::Execute => {
+                run_step(conn, &ctx, step, script, observer).map_err(|e| match e {
+                    // The caller rolls the whole run back.
+                    ExecError::Statement {
+                        path,
+                        line,
+                        sql,
+                        index,
+                        message,
+                        leftovers,
+                        ..
+                    } if run.transactions == StepTransactions::Run => ExecError::Statement {
+                        path,
+                        line,
+                        sql,
+                        index,
+                        message,
+                        version: plan.from,
+                        rolled_back: true,
+                        whole_run: true,
+                        leftovers,
+                    },
+                    e => e,
+                })?;
+            }
             Mode::Preview => {
                 preview_step(conn, &ctx, step, script, &mut preview_schema, observer)
                     .map_err(|e| explain_preview(e, sql_before))?;
@@ -439,6 +525,7 @@ fn run_step(
         message,
         version: step.from,
         rolled_back: atomic,
+        whole_run: false,
         leftovers,
     })
 }
@@ -476,18 +563,16 @@ fn run_in_transaction(
     let atomic = row == JournalRow::WithStep;
     // Only where the step is atomic: a MySQL server goes on running a multi-statement batch
     // after its client was killed, racing whoever repairs the dirty step it left.
-    let batchable = atomic
-        && ctx.transactions == StepTransactions::Own
-        && sql.code.is_none()
-        && !sql.statements.iter().any(|s| s.check);
+    let batchable = atomic && sql.code.is_none() && !sql.statements.iter().any(|s| s.check);
     if batchable {
         return run_batched(conn, ctx, step, &sql.statements, entry, started);
     }
     let statements = &sql.statements;
     let as_failure = |index: usize| move |e: DbError| (index, e.message);
-    let mut tx = match ctx.transactions {
-        StepTransactions::Own => Transaction::begin(conn),
-        StepTransactions::Savepoints => Transaction::savepoint(conn),
+    let mut tx = if ctx.transactions.nested() {
+        Transaction::savepoint(conn)
+    } else {
+        Transaction::begin(conn)
     }
     .map_err(as_failure(1))?;
     for (i, statement) in statements.iter().enumerate() {
@@ -525,9 +610,10 @@ fn run_in_transaction(
     tx.commit().map_err(as_failure(last))
 }
 
-/// The whole (atomic) step as one batch: `BEGIN`, its statements, the version bump, its
-/// journal row, `COMMIT`: one round trip where the protocol allows. The version bump's
-/// row count is not seen here; the walk checks the version once at its end, under the lock.
+/// The whole (atomic) step as one batch: `BEGIN` (or `SAVEPOINT`), its statements, the
+/// version bump, its journal row, `COMMIT` (or `RELEASE`): one round trip where the protocol
+/// allows. The version bump's row count is not seen here; the walk checks the version once
+/// at its end, under the lock.
 fn run_batched(
     conn: &mut dyn Connection,
     ctx: &StepContext<'_>,
@@ -537,37 +623,43 @@ fn run_batched(
     started: Instant,
 ) -> Result<(), (usize, String)> {
     let n = statements.len();
+    let bounds = Bounds::new(ctx.transactions.nested());
     let mut batch = Vec::with_capacity(n + 4);
-    batch.push(conn.dialect().begin_transaction().to_string());
+    batch.push(bounds.begin(conn.dialect()));
     batch.extend(statements.iter().map(|s| s.sql.clone()));
     batch.push(ctx.table.update_preview(conn, step.from, step.to));
     entry.statement = Some(n as i64);
     entry.finish(Outcome::Applied, started.elapsed());
     batch.push(ctx.journal.insert_sql(conn, entry));
-    batch.push("COMMIT".to_string());
+    batch.push(bounds.commit());
     let Err(failure) = conn.execute_all(&batch) else {
         return Ok(());
     };
-    let _ = conn.execute("ROLLBACK");
+    let _ = conn.execute(&bounds.rollback());
     let last = n.max(1);
     match failure.index {
         Some(i) if (1..=n).contains(&i) => Err((i, failure.error.message)),
         Some(0) => Err((1, failure.error.message)),
         Some(_) => Err((last, failure.error.message)),
-        None => Err(locate_failure(conn, statements).unwrap_or((last, failure.error.message))),
+        None => {
+            Err(locate_failure(conn, bounds, statements).unwrap_or((last, failure.error.message)))
+        }
     }
 }
 
 /// Which statement of a failed batch failed: run them again one by one in a transaction
-/// that is then rolled back (only where DDL is transactional, so nothing stays).
-fn locate_failure(conn: &mut dyn Connection, statements: &[Exec]) -> Option<(usize, String)> {
-    let begin = conn.dialect().begin_transaction();
-    conn.execute(begin).ok()?;
+/// (or savepoint) that is then rolled back (only where DDL is transactional, so nothing stays).
+fn locate_failure(
+    conn: &mut dyn Connection,
+    bounds: Bounds,
+    statements: &[Exec],
+) -> Option<(usize, String)> {
+    conn.execute(&bounds.begin(conn.dialect())).ok()?;
     let found = statements
         .iter()
         .enumerate()
         .find_map(|(i, s)| conn.execute(&s.sql).err().map(|e| (i + 1, e.message)));
-    let _ = conn.execute("ROLLBACK");
+    let _ = conn.execute(&bounds.rollback());
     found
 }
 
@@ -584,7 +676,7 @@ fn run_autocommit(
 ) -> Result<(), (usize, String)> {
     let statements = &sql.statements;
     let as_failure = |index: usize| move |e: DbError| (index, e.message);
-    let nested = ctx.transactions == StepTransactions::Savepoints;
+    let nested = ctx.transactions.nested();
     // SQLite's lock is the run's transaction: leave it for these statements and take it
     // again after; the version bump below still checks that nobody moved the version.
     if nested {

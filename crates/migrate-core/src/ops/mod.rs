@@ -31,6 +31,9 @@ pub struct RunOptions {
     pub mode: Mode,
     /// How long to wait for another run holding the migration lock.
     pub lock_timeout: Duration,
+    /// Run every version of an upgrade or downgrade in one transaction, committed at the end
+    /// or rolled back whole (where DDL is transactional: PostgreSQL and SQLite).
+    pub single_transaction: bool,
 }
 
 impl Default for RunOptions {
@@ -38,6 +41,7 @@ impl Default for RunOptions {
         RunOptions {
             mode: Mode::Execute,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            single_transaction: false,
         }
     }
 }
@@ -205,9 +209,18 @@ fn walk(
         executor::run(conn, &run, &plan, observer)?;
         return Ok(plan);
     }
+    if options.single_transaction && !conn.dialect().transactional_ddl() {
+        return Err(ExecError::SingleTransactionUnsupported {
+            database: conn.dialect().name(),
+        }
+        .into());
+    }
     let id = &repo.config().repository_id;
     let mut guard = LockGuard::acquire(conn, id, options.lock_timeout, &mut *observer)?;
-    let transactions = if guard.nests_transactions() {
+    let transactions = if options.single_transaction {
+        guard.begin_run()?;
+        StepTransactions::Run
+    } else if guard.nests_transactions() {
         StepTransactions::Savepoints
     } else {
         StepTransactions::Own
@@ -220,10 +233,23 @@ fn walk(
         transactions,
         observer,
     );
-    let released = guard.release();
-    let plan = result?;
-    released?;
-    Ok(plan)
+    match result {
+        Ok(plan) => {
+            guard.release()?;
+            Ok(plan)
+        }
+        Err(e) if options.single_transaction => {
+            // The run's error matters more than a failed rollback, which the server does
+            // anyway when the connection ends.
+            let _ = guard.abort();
+            Err(e)
+        }
+        Err(e) => {
+            // SQLite commits the versions that completed before the failure.
+            let _ = guard.release();
+            Err(e)
+        }
+    }
 }
 
 /// The walk itself, for a caller that holds the migration lock: refuses a dirty database or
