@@ -70,6 +70,9 @@ fn main() {
             for line in workloads::walk(&env, backend, versions, &peers) {
                 line.print();
             }
+            if let Some(line) = workloads::walk_single(&env, backend, versions) {
+                line.print();
+            }
         }
     }
     if wanted("noop") {

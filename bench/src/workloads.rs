@@ -261,6 +261,54 @@ pub fn walk(env: &Env, backend: Backend, n: usize, peers: &[Peer]) -> Vec<Line> 
     lines
 }
 
+/// Workload 1b: upgrade 0→n as one transaction (`--single-transaction`), against the
+/// floor running the same statements and version updates between one `BEGIN` and `COMMIT`.
+/// Only where DDL is transactional (SQLite, PostgreSQL).
+pub fn walk_single(env: &Env, backend: Backend, n: usize) -> Option<Line> {
+    if backend == Backend::Mysql {
+        return None;
+    }
+    let repo = make_repo(&env.dir, n);
+    let r = repo.to_string_lossy().to_string();
+    let floor = env.dir.join(format!("floor_single_{n}.sql"));
+    let mut sql = String::from("BEGIN;\n");
+    for v in 1..=n {
+        sql.push_str(&up_sql(v));
+        sql.push_str(&format!(
+            "UPDATE migrate_version SET version = {v} WHERE repository_id = 'bench' AND version = {};\n",
+            v - 1
+        ));
+    }
+    sql.push_str("COMMIT;\n");
+    fs::write(&floor, sql).expect("floor file");
+    let mut samples: [Vec<Duration>; 2] = Default::default();
+    for _ in 0..env.runs {
+        for ours in [false, true] {
+            let db = Db::fresh(backend, &env.dir);
+            measure::run(&mut env.migrate(&["version_control", &db.url, &r]));
+            let mut cmd = if ours {
+                env.migrate(&["upgrade", &db.url, &r, "--single-transaction"])
+            } else {
+                db.client(&floor)
+            };
+            samples[usize::from(ours)].push(measure::run(&mut cmd));
+            assert!(db.has_table(&format!("t{n}")), "no upgrade");
+        }
+    }
+    Some(Line {
+        name: format!("upgrade 0→{n} one transaction {}", backend.name()),
+        who: "migrate".into(),
+        floor: Some(summarize(&samples[0])),
+        ours: summarize(&samples[1]),
+        peak_kib: None,
+        target: Target::Ratio(if backend == Backend::Sqlite {
+            1.02
+        } else {
+            1.00
+        }),
+    })
+}
+
 /// Workload 2: no-op `db_version` and `upgrade` on SQLite with n applied versions, by
 /// migrate and each peer found (its status command and its upgrade on its own database).
 pub fn noop(env: &Env, n: usize, peers: &[Peer]) -> Vec<Line> {

@@ -437,7 +437,7 @@ matrix!(
         }
         db.write(
             "repo/versions/003_bad_default_upgrade.sql",
-            "CREATE TABLE t3 (id INTEGER);\nINSERT INTO missing VALUES (1);\n",
+            "CREATE TABLE t3 (id INTEGER);\nINSERT INTO missing VALUES (1);\nCREATE TABLE t3b (id INTEGER);\n",
         );
         db.write(
             "repo/versions/003_bad_default_downgrade.sql",

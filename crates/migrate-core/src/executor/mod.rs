@@ -381,6 +381,7 @@ pub fn run(
         table: run.table,
         journal: run.journal,
         transactions: run.transactions,
+        run_so_far: std::cell::RefCell::default(),
     };
     // In a preview the schema is reflected once and folded forward through the portable
     // steps; when running, each portable step reflects the database as it then is.
@@ -433,6 +434,9 @@ struct StepContext<'a> {
     table: &'a VersionTable,
     journal: &'a Journal,
     transactions: StepTransactions,
+    /// In a run made one transaction, the script statements it has sent so far (to find a
+    /// failing statement).
+    run_so_far: std::cell::RefCell<Vec<String>>,
 }
 
 /// Where and when a step's journal row records how the step went.
@@ -623,28 +627,69 @@ fn run_batched(
     started: Instant,
 ) -> Result<(), (usize, String)> {
     let n = statements.len();
+    // In a run made one transaction a failure rolls back the whole run, so steps need no
+    // savepoints, which PostgreSQL makes costly by the thousand (subtransactions).
+    let whole_run = ctx.transactions == StepTransactions::Run;
     let bounds = Bounds::new(ctx.transactions.nested());
     let mut batch = Vec::with_capacity(n + 4);
-    batch.push(bounds.begin(conn.dialect()));
+    if !whole_run {
+        batch.push(bounds.begin(conn.dialect()));
+    }
+    let first = batch.len();
     batch.extend(statements.iter().map(|s| s.sql.clone()));
     batch.push(ctx.table.update_preview(conn, step.from, step.to));
     entry.statement = Some(n as i64);
     entry.finish(Outcome::Applied, started.elapsed());
     batch.push(ctx.journal.insert_sql(conn, entry));
-    batch.push(bounds.commit());
+    if !whole_run {
+        batch.push(bounds.commit());
+    }
     let Err(failure) = conn.execute_all(&batch) else {
+        if whole_run {
+            // The scripts' statements only: the journal may have been created in this run.
+            let sent = &batch[first..first + n];
+            ctx.run_so_far.borrow_mut().extend_from_slice(sent);
+        }
         return Ok(());
     };
-    let _ = conn.execute(&bounds.rollback());
+    if !whole_run {
+        let _ = conn.execute(&bounds.rollback());
+    }
     let last = n.max(1);
     match failure.index {
-        Some(i) if (1..=n).contains(&i) => Err((i, failure.error.message)),
-        Some(0) => Err((1, failure.error.message)),
+        Some(i) if (first..first + n).contains(&i) => Err((i + 1 - first, failure.error.message)),
+        Some(i) if i < first => Err((1, failure.error.message)),
         Some(_) => Err((last, failure.error.message)),
+        None if whole_run => Err(locate_in_run(conn, &ctx.run_so_far.borrow(), statements)
+            .unwrap_or((last, failure.error.message))),
         None => {
             Err(locate_failure(conn, bounds, statements).unwrap_or((last, failure.error.message)))
         }
     }
+}
+
+/// [`locate_failure`] for a run made one transaction, which the failure aborted: the run is
+/// replayed up to the failed step in a new transaction, then the step's statements one by one;
+/// all of it is rolled back, and a transaction is left open for the caller to roll back.
+fn locate_in_run(
+    conn: &mut dyn Connection,
+    run_so_far: &[String],
+    statements: &[Exec],
+) -> Option<(usize, String)> {
+    let begin = conn.dialect().begin_transaction();
+    conn.execute("ROLLBACK").ok()?;
+    conn.execute(begin).ok()?;
+    let found = if run_so_far.is_empty() || conn.execute_all(run_so_far).is_ok() {
+        statements
+            .iter()
+            .enumerate()
+            .find_map(|(i, s)| conn.execute(&s.sql).err().map(|e| (i + 1, e.message)))
+    } else {
+        None
+    };
+    let _ = conn.execute("ROLLBACK");
+    let _ = conn.execute(begin);
+    found
 }
 
 /// Which statement of a failed batch failed: run them again one by one in a transaction
