@@ -21,6 +21,13 @@ pub enum Kind {
     SqlalchemyMigrate,
 }
 
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Upgrade,
+    Downgrade,
+    Status,
+}
+
 /// A peer tool found on this machine.
 #[derive(Debug, Clone)]
 pub struct Peer {
@@ -199,69 +206,73 @@ impl Peer {
     }
 
     pub fn upgrade(&self, root: &Path, db: &Db) -> Command {
-        let versions = root.join("versions");
-        let v = versions.to_string_lossy();
-        let r = root.to_string_lossy();
-        match self.kind {
-            Kind::Sqlx => self.command(
-                root,
-                db,
-                &["migrate", "run", "--source", &v, "--database-url", &db.url],
-            ),
-            Kind::Refinery => self.command(root, db, &["migrate", "-e", "BENCH_URL", "-p", &v]),
-            Kind::Alembic => self.command(root, db, &["-c", &alembic_ini(root), "upgrade", "head"]),
-            Kind::SqlalchemyMigrate => {
-                self.command(root, db, &["upgrade", &sqlalchemy_url(db), &r])
-            }
-        }
+        self.action(Action::Upgrade, root, db)
+            .expect("every peer upgrades")
     }
 
+    /// refinery has no down migrations.
     pub fn downgrade(&self, root: &Path, db: &Db) -> Option<Command> {
-        let versions = root.join("versions");
-        let v = versions.to_string_lossy();
-        let r = root.to_string_lossy();
-        Some(match self.kind {
-            Kind::Sqlx => self.command(
-                root,
-                db,
-                &[
-                    "migrate",
-                    "revert",
-                    "--source",
-                    &v,
-                    "--database-url",
-                    &db.url,
-                    "--target-version",
-                    "0",
-                ],
-            ),
-            Kind::Refinery => return None,
-            Kind::Alembic => {
-                self.command(root, db, &["-c", &alembic_ini(root), "downgrade", "base"])
-            }
-            Kind::SqlalchemyMigrate => {
-                self.command(root, db, &["downgrade", &sqlalchemy_url(db), &r, "0"])
-            }
-        })
+        self.action(Action::Downgrade, root, db)
     }
 
     /// The peer's "which version is this database at" (refinery has none).
     pub fn status(&self, root: &Path, db: &Db) -> Option<Command> {
-        let versions = root.join("versions");
-        let v = versions.to_string_lossy();
-        let r = root.to_string_lossy();
-        Some(match self.kind {
-            Kind::Sqlx => self.command(
-                root,
-                db,
-                &["migrate", "info", "--source", &v, "--database-url", &db.url],
-            ),
-            Kind::Refinery => return None,
-            Kind::Alembic => self.command(root, db, &["-c", &alembic_ini(root), "current"]),
-            Kind::SqlalchemyMigrate => {
-                self.command(root, db, &["db_version", &sqlalchemy_url(db), &r])
+        self.action(Action::Status, root, db)
+    }
+
+    /// The peer's command line for `action`, if it has one.
+    fn action(&self, action: Action, root: &Path, db: &Db) -> Option<Command> {
+        let v = root.join("versions").to_string_lossy().into_owned();
+        let r = root.to_string_lossy().into_owned();
+        let ini = root.join("alembic.ini").to_string_lossy().into_owned();
+        let url = sqlalchemy_url(db);
+        let sqlx = |verb: &str| {
+            vec!["migrate", verb, "--source", &v, "--database-url", &db.url]
+                .into_iter()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        };
+        let args: Vec<String> = match (self.kind, action) {
+            (Kind::Sqlx, Action::Upgrade) => sqlx("run"),
+            (Kind::Sqlx, Action::Downgrade) => {
+                let mut a = sqlx("revert");
+                a.extend(["--target-version".into(), "0".into()]);
+                a
             }
-        })
+            (Kind::Sqlx, Action::Status) => sqlx("info"),
+            (Kind::Refinery, Action::Upgrade) => {
+                vec![
+                    "migrate".into(),
+                    "-e".into(),
+                    "BENCH_URL".into(),
+                    "-p".into(),
+                    v,
+                ]
+            }
+            (Kind::Refinery, _) => return None,
+            (Kind::Alembic, action) => {
+                let verb = match action {
+                    Action::Upgrade => ["upgrade", "head"].as_slice(),
+                    Action::Downgrade => &["downgrade", "base"],
+                    Action::Status => &["current"],
+                };
+                ["-c", ini.as_str()]
+                    .iter()
+                    .chain(verb)
+                    .map(|a| a.to_string())
+                    .collect()
+            }
+            (Kind::SqlalchemyMigrate, action) => {
+                let verb = match action {
+                    Action::Upgrade => vec!["upgrade", &url, &r],
+                    Action::Downgrade => vec!["downgrade", &url, &r, "0"],
+                    Action::Status => vec!["db_version", &url, &r],
+                };
+                verb.into_iter().map(String::from).collect()
+            }
+        };
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        Some(self.command(root, db, &refs))
     }
 
     fn command(&self, root: &Path, db: &Db, args: &[&str]) -> Command {
@@ -283,10 +294,6 @@ impl Peer {
         }
         c
     }
-}
-
-fn alembic_ini(root: &Path) -> String {
-    root.join("alembic.ini").to_string_lossy().into_owned()
 }
 
 /// The URL with the Python driver SQLAlchemy is to use.
