@@ -76,6 +76,13 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     /// Whether DDL statements take part in transactions (so a failed version rolls back whole).
     fn transactional_ddl(&self) -> bool;
 
+    /// Whether `sql` commits the open transaction by itself (MySQL's implicit commit before
+    /// and after DDL), so that what follows it runs in autocommit mode. Never where DDL is
+    /// transactional.
+    fn ends_transaction(&self, _sql: &str) -> bool {
+        false
+    }
+
     /// The statement that opens a version's transaction.
     fn begin_transaction(&self) -> &'static str {
         "BEGIN"

@@ -589,14 +589,21 @@ fn run_in_transaction(
     if row == JournalRow::InEndBatch {
         // Where DDL commits by itself (MySQL) the step's end is the version bump, the journal
         // row's outcome and the commit: one batch, one round trip. Killed before it, the
-        // step is left running (dirty) in the journal; once sent, all of it commits together.
+        // step is left running (dirty) in the journal; once sent, all of it commits together:
+        // DDL has ended the step's transaction, so the batch opens another (else each row
+        // would autocommit: two durable commits where one does).
         entry.statement = Some(statements.len() as i64);
         entry.finish(Outcome::Applied, started.elapsed());
         let conn = tx.conn();
-        let end = vec![
-            ctx.table.update_preview(conn, step.from, step.to),
-            ctx.journal.update_sql(conn, entry),
-        ];
+        let dialect = conn.dialect();
+        let ended =
+            sql.code.is_some() || statements.iter().any(|s| dialect.ends_transaction(&s.sql));
+        let mut end = Vec::with_capacity(3);
+        if ended {
+            end.push(dialect.begin_transaction().to_string());
+        }
+        end.push(ctx.table.update_preview(conn, step.from, step.to));
+        end.push(ctx.journal.update_sql(conn, entry));
         return tx
             .commit_after(end)
             .map_err(|failure| (last, failure.error.message));

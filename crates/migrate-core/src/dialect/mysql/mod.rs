@@ -120,6 +120,31 @@ impl Dialect for Mysql {
         false
     }
 
+    fn ends_transaction(&self, sql: &str) -> bool {
+        // Data statements keep the transaction; anything else is taken to end it (DDL, LOCK,
+        // GRANT…; see "Statements That Cause an Implicit Commit"). A data statement taken
+        // for DDL only costs an early commit; DDL taken for data leaves the step's end to
+        // autocommit, as a crash would.
+        let first = sql
+            .trim_start_matches(|c: char| c.is_whitespace() || c == '(')
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        !matches!(
+            first.as_str(),
+            "INSERT"
+                | "UPDATE"
+                | "DELETE"
+                | "REPLACE"
+                | "SELECT"
+                | "WITH"
+                | "SET"
+                | "DO"
+                | "VALUES"
+        )
+    }
+
     fn begin_transaction(&self) -> &'static str {
         "START TRANSACTION"
     }
@@ -158,5 +183,32 @@ impl Dialect for Mysql {
 
     fn integer_max(&self) -> Option<u64> {
         Some(i32::MAX as u64)
+    }
+}
+
+#[cfg(test)]
+mod transaction_tests {
+    use crate::dialect::{Dialect, MYSQL};
+
+    #[test]
+    fn ddl_ends_the_transaction_and_data_statements_do_not() {
+        for ddl in [
+            "CREATE TABLE t (id INT)",
+            "  alter table t add x int",
+            "DROP INDEX ix ON t",
+            "RENAME TABLE a TO b",
+            "TRUNCATE t",
+        ] {
+            assert!(MYSQL.ends_transaction(ddl), "{ddl}");
+        }
+        for dml in [
+            "INSERT INTO t VALUES (1)",
+            "update t set x = 1",
+            "DELETE FROM t",
+            "(SELECT 1)",
+            "WITH a AS (SELECT 1) SELECT * FROM a",
+        ] {
+            assert!(!MYSQL.ends_transaction(dml), "{dml}");
+        }
     }
 }
