@@ -260,10 +260,19 @@ impl Journal {
             marks.join(", ")
         );
         conn.execute_with(&sql, &self.values(entry))?;
+        self.newest_id(conn)
+    }
+
+    /// The id of the row this connection inserted last: from the driver, or, since the
+    /// migration lock is held, the newest row of this repository.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn newest_id(&self, conn: &mut dyn Connection) -> Result<i64, DbError> {
         if let Some(id) = conn.last_insert_id() {
             return Ok(id);
         }
-        // The migration lock is held, so the newest row of this repository is ours.
+        let d = conn.dialect();
         let sql = format!(
             "SELECT MAX(id) FROM {} WHERE repository_id = {}",
             self.quoted(conn),

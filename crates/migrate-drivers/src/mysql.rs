@@ -16,6 +16,9 @@ use crate::{unknown_option, unreachable_help};
 /// A connection to a MySQL or MariaDB server.
 pub struct MysqlConnection {
     conn: Conn,
+    /// The id the last `INSERT` of the last batch generated (the driver only keeps the last
+    /// statement's, which is the batch's `COMMIT`).
+    batch_insert_id: Option<u64>,
 }
 
 const OPTIONS: &str = "charset, unix_socket, connect_timeout";
@@ -60,12 +63,15 @@ impl MysqlConnection {
             }
         }
         let conn = Conn::new(opts.init(init)).map_err(|e| connect_failure(&e, &host, port))?;
-        Ok(MysqlConnection { conn })
+        Ok(MysqlConnection::from_conn(conn))
     }
 
     /// Wraps a connection the application already has.
     pub fn from_conn(conn: Conn) -> MysqlConnection {
-        MysqlConnection { conn }
+        MysqlConnection {
+            conn,
+            batch_insert_id: None,
+        }
     }
 }
 
@@ -127,6 +133,7 @@ impl Connection for MysqlConnection {
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        self.batch_insert_id = None;
         self.conn.query_drop(sql).map_err(|e| db_error(&e))
     }
 
@@ -137,27 +144,32 @@ impl Connection for MysqlConnection {
             index: Some(index),
             error: db_error(e),
         };
+        self.batch_insert_id = None;
+        let mut inserted = None;
         let mut result = self
             .conn
             .query_iter(statements.join(";\n"))
             .map_err(|e| fail(0, &e))?;
         let mut index = 0;
         while let Some(set) = result.iter() {
+            inserted = set.last_insert_id().filter(|id| *id > 0).or(inserted);
             for row in set {
                 row.map_err(|e| fail(index, &e))?;
             }
             index += 1;
         }
+        drop(result);
+        self.batch_insert_id = inserted;
         Ok(())
     }
 
     fn last_insert_id(&self) -> Option<i64> {
-        i64::try_from(self.conn.last_insert_id())
-            .ok()
-            .filter(|id| *id > 0)
+        let id = self.batch_insert_id.unwrap_or(self.conn.last_insert_id());
+        i64::try_from(id).ok().filter(|id| *id > 0)
     }
 
     fn execute_with(&mut self, sql: &str, values: &[Value]) -> Result<u64, DbError> {
+        self.batch_insert_id = None;
         self.conn
             .exec_drop(sql, params(values))
             .map_err(|e| db_error(&e))?;
@@ -165,6 +177,7 @@ impl Connection for MysqlConnection {
     }
 
     fn query(&mut self, sql: &str, values: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {
+        self.batch_insert_id = None;
         let rows: Vec<mysql::Row> = self
             .conn
             .exec(sql, params(values))

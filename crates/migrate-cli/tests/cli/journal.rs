@@ -1,6 +1,6 @@
 //! The journal: dirty steps and repair, changed scripts, stamp, status and history.
 
-use crate::support::{Backend, TestDb};
+use crate::support::{Backend, TestDb, text};
 
 fn journal_outcomes(db: &TestDb) -> Vec<String> {
     db.query("SELECT outcome FROM migrate_version_journal ORDER BY id")
@@ -197,6 +197,67 @@ fn edits_are_found_among_many_applied_scripts() {
         out.stderr
     );
 }
+
+// Every step of a walk leaves exactly one journal row with its outcome (on MySQL the next
+// step's `running` row is written in the previous step's end batch: it must be the one the
+// step then finishes, also when the step fails).
+matrix!(each_step_of_a_walk_has_one_journal_row, |db| {
+    db.run(&["create", "repo", "r"]).success();
+    for v in 1..=3 {
+        db.write(
+            &format!("repo/versions/{v:03}_t_default_upgrade.sql"),
+            &format!("CREATE TABLE t{v} (id INTEGER);\n"),
+        );
+        db.write(
+            &format!("repo/versions/{v:03}_t_default_downgrade.sql"),
+            &format!("DROP TABLE t{v};\n"),
+        );
+    }
+    db.write(
+        "repo/versions/004_data_default_upgrade.sql",
+        "INSERT INTO t3 VALUES (3);\n",
+    );
+    db.write(
+        "repo/versions/004_data_default_downgrade.sql",
+        "DELETE FROM t3;\n",
+    );
+    db.write(
+        "repo/versions/005_bad_default_upgrade.sql",
+        "INSERT INTO missing VALUES (1);\n",
+    );
+    db.run(&["version_control", &db.url, "repo"]).success();
+    db.run(&["upgrade", &db.url, "repo"])
+        .failure(1, "005_bad_default_upgrade.sql:1");
+    assert_eq!(
+        journal_outcomes(&db),
+        ["applied", "applied", "applied", "applied", "failed"]
+    );
+    db.run(&["downgrade", &db.url, "repo", "1"]).success();
+    assert_eq!(journal_outcomes(&db).len(), 8);
+    assert!(journal_outcomes(&db)[5..].iter().all(|o| o == "applied"));
+    let rows = db.query("SELECT version_from, version_to FROM migrate_version_journal ORDER BY id");
+    let steps: Vec<(String, String)> = rows.iter().map(|r| (text(&r[0]), text(&r[1]))).collect();
+    let expected: Vec<(String, String)> = [
+        (0, 1),
+        (1, 2),
+        (2, 3),
+        (3, 4),
+        (4, 5),
+        (4, 3),
+        (3, 2),
+        (2, 1),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(steps, expected);
+    assert!(
+        db.run(&["status", &db.url, "repo"])
+            .success()
+            .stdout
+            .contains("dirty: no")
+    );
+});
 
 matrix!(stamp_sets_the_version_without_running_scripts, |db| {
     db.books_repo("repo");

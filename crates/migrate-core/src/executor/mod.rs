@@ -14,6 +14,7 @@ use std::time::Instant;
 use operations::Exec;
 
 use crate::connection::{Bounds, Connection, DbError, Transaction};
+use crate::dialect::Dialect;
 use crate::journal::{Entry, Journal, Outcome};
 use crate::lock::LockObserver;
 use crate::plan::{Plan, Step};
@@ -381,19 +382,22 @@ pub fn run(
         table: run.table,
         journal: run.journal,
         transactions: run.transactions,
+        write_ahead: std::cell::RefCell::default(),
+        written_ahead: std::cell::Cell::default(),
         run_so_far: std::cell::RefCell::default(),
     };
     // In a preview the schema is reflected once and folded forward through the portable
     // steps; when running, each portable step reflects the database as it then is.
     let mut preview_schema = None;
     let mut sql_before: Option<Version> = None;
-    for (step, script) in plan.steps.iter().zip(&loaded) {
+    for (i, (step, script)) in plan.steps.iter().zip(&loaded).enumerate() {
+        let next = plan.steps.get(i + 1).zip(loaded.get(i + 1));
         for warning in &script.warnings {
             observer.warning(warning);
         }
         match run.mode {
             Mode::Execute => {
-                run_step(conn, &ctx, step, script, observer).map_err(|e| match e {
+                run_step(conn, &ctx, step, script, next, observer).map_err(|e| match e {
                     // The caller rolls the whole run back.
                     ExecError::Statement {
                         path,
@@ -434,6 +438,10 @@ struct StepContext<'a> {
     table: &'a VersionTable,
     journal: &'a Journal,
     transactions: StepTransactions,
+    /// The next step's `running` row, to write in this step's end batch.
+    write_ahead: std::cell::RefCell<Option<Entry>>,
+    /// A journal row already written as `running` for the step (from, to) about to run.
+    written_ahead: std::cell::Cell<Option<(Version, Version, i64)>>,
     /// In a run made one transaction, the script statements it has sent so far (to find a
     /// failing statement).
     run_so_far: std::cell::RefCell<Vec<String>>,
@@ -458,6 +466,7 @@ fn run_step(
     ctx: &StepContext<'_>,
     step: &Step,
     script: &LoadedScript,
+    next: Option<(&Step, &LoadedScript)>,
     observer: &mut dyn Observer,
 ) -> Result<(), ExecError> {
     observer.step_started(step);
@@ -467,29 +476,31 @@ fn run_step(
     // Atomic: the statements, the version bump and the journal row commit together. Otherwise
     // the journal row is written first, so that an interruption leaves it behind.
     let atomic = dialect.transactional_ddl() && !script.outside_transaction;
-    let mut entry = Entry::now(
-        step.from,
-        step.to,
-        step.direction.as_str(),
-        Outcome::Running,
-    );
-    entry.script = Some(step.script.file_name());
-    entry.checksum = Some(script.checksum.normalized.clone());
-    entry.checksum_raw = Some(script.checksum.raw.clone());
-    entry.inverse = sql.inverse.clone();
-    let row = if atomic {
-        JournalRow::WithStep
-    } else if !script.outside_transaction && ctx.transactions == StepTransactions::Own {
-        JournalRow::InEndBatch
-    } else {
-        JournalRow::After
-    };
+    let mut entry = running_entry(step, script, sql.inverse.clone());
+    let row = journal_row(dialect, ctx, script);
     if !atomic {
-        entry.id = ctx.journal.insert(conn, &entry)?;
+        entry.id = match ctx.written_ahead.take() {
+            Some((from, to, id)) if (from, to) == (step.from, step.to) => id,
+            _ => ctx.journal.insert(conn, &entry)?,
+        };
     }
+    // The next step's `running` row can go in this step's end batch, saving it a durable
+    // commit of its own, when nothing about that step waits on this one: a plain SQL script
+    // (no operations rendered against the schema then, no inverse to record, no code).
+    let ahead = next
+        .filter(|(_, s)| {
+            row == JournalRow::InEndBatch
+                && journal_row(dialect, ctx, s) == JournalRow::InEndBatch
+                && s.operations.is_empty()
+                && !s.invert
+                && !s.store_inverse
+                && s.code.is_none()
+        })
+        .map(|(next, s)| running_entry(next, s, None));
     let result = if script.outside_transaction {
         run_autocommit(conn, ctx, step, &sql, &mut entry, started)
     } else {
+        ctx.write_ahead.replace(ahead);
         run_in_transaction(conn, ctx, step, &sql, &mut entry, started, row)
     };
     let (index, message) = match result {
@@ -534,6 +545,32 @@ fn run_step(
     })
 }
 
+/// The journal row of `step` before it runs.
+fn running_entry(step: &Step, script: &LoadedScript, inverse: Option<String>) -> Entry {
+    let mut entry = Entry::now(
+        step.from,
+        step.to,
+        step.direction.as_str(),
+        Outcome::Running,
+    );
+    entry.script = Some(step.script.file_name());
+    entry.checksum = Some(script.checksum.normalized.clone());
+    entry.checksum_raw = Some(script.checksum.raw.clone());
+    entry.inverse = inverse;
+    entry
+}
+
+/// Where `script`'s journal row is finished.
+fn journal_row(dialect: &dyn Dialect, ctx: &StepContext<'_>, script: &LoadedScript) -> JournalRow {
+    if dialect.transactional_ddl() && !script.outside_transaction {
+        JournalRow::WithStep
+    } else if !script.outside_transaction && ctx.transactions == StepTransactions::Own {
+        JournalRow::InEndBatch
+    } else {
+        JournalRow::After
+    }
+}
+
 /// What a failed statement may have left behind that must be removed by hand (an INVALID
 /// index after `CREATE INDEX CONCURRENTLY` on PostgreSQL), as the statements that remove it.
 fn leftovers_of(conn: &mut dyn Connection, sql: &str) -> Vec<String> {
@@ -564,6 +601,7 @@ fn run_in_transaction(
     started: Instant,
     row: JournalRow,
 ) -> Result<(), (usize, String)> {
+    let ahead = ctx.write_ahead.take();
     let atomic = row == JournalRow::WithStep;
     // Only where the step is atomic: a MySQL server goes on running a multi-statement batch
     // after its client was killed, racing whoever repairs the dirty step it left.
@@ -594,19 +632,29 @@ fn run_in_transaction(
         // would autocommit: two durable commits where one does).
         entry.statement = Some(statements.len() as i64);
         entry.finish(Outcome::Applied, started.elapsed());
-        let conn = tx.conn();
-        let dialect = conn.dialect();
+        let c = tx.conn();
+        let dialect = c.dialect();
         let ended =
             sql.code.is_some() || statements.iter().any(|s| dialect.ends_transaction(&s.sql));
-        let mut end = Vec::with_capacity(3);
+        let mut end = Vec::with_capacity(4);
         if ended {
             end.push(dialect.begin_transaction().to_string());
         }
-        end.push(ctx.table.update_preview(conn, step.from, step.to));
-        end.push(ctx.journal.update_sql(conn, entry));
-        return tx
-            .commit_after(end)
-            .map_err(|failure| (last, failure.error.message));
+        end.push(ctx.table.update_preview(c, step.from, step.to));
+        end.push(ctx.journal.update_sql(c, entry));
+        if let Some(next) = &ahead {
+            end.push(ctx.journal.insert_sql(c, next));
+        }
+        tx.commit_after(end)
+            .map_err(|failure| (last, failure.error.message))?;
+        if let Some(next) = ahead {
+            // Unreadable only on a failing connection: the next step then fails to start,
+            // and the row written ahead shows it dirty, as an interruption would.
+            if let Ok(id) = ctx.journal.newest_id(conn) {
+                ctx.written_ahead.set(Some((next.from, next.to, id)));
+            }
+        }
+        return Ok(());
     }
     ctx.table
         .update(tx.conn(), step.from, step.to)
