@@ -167,6 +167,16 @@ impl<'c> Transaction<'c> {
         })
     }
 
+    /// A transaction that the first statement will end anyway (MySQL DDL commits what is
+    /// open before it runs): no `BEGIN` is sent, the rest behaves as [`Transaction::begin`].
+    pub fn ended_by_first_statement(conn: &'c mut dyn Connection) -> Transaction<'c> {
+        Transaction {
+            conn,
+            bounds: Bounds::new(false),
+            done: false,
+        }
+    }
+
     /// Opens a savepoint inside the transaction already open on `conn`; it commits and
     /// rolls back like a transaction of its own.
     ///

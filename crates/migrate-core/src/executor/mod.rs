@@ -611,8 +611,16 @@ fn run_in_transaction(
     }
     let statements = &sql.statements;
     let as_failure = |index: usize| move |e: DbError| (index, e.message);
+    let dialect = conn.dialect();
+    let first_ends = statements
+        .first()
+        .is_some_and(|s| sql.code.is_none() && dialect.ends_transaction(&s.sql));
     let mut tx = if ctx.transactions.nested() {
         Transaction::savepoint(conn)
+    } else if first_ends {
+        // A `BEGIN` would be committed by the first statement before it runs: one round
+        // trip a version saved.
+        Ok(Transaction::ended_by_first_statement(conn))
     } else {
         Transaction::begin(conn)
     }
