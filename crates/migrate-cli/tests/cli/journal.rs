@@ -203,16 +203,7 @@ fn edits_are_found_among_many_applied_scripts() {
 // step then finishes, also when the step fails).
 matrix!(each_step_of_a_walk_has_one_journal_row, |db| {
     db.run(&["create", "repo", "r"]).success();
-    for v in 1..=3 {
-        db.write(
-            &format!("repo/versions/{v:03}_t_default_upgrade.sql"),
-            &format!("CREATE TABLE t{v} (id INTEGER);\n"),
-        );
-        db.write(
-            &format!("repo/versions/{v:03}_t_default_downgrade.sql"),
-            &format!("DROP TABLE t{v};\n"),
-        );
-    }
+    db.table_versions(3, |v| format!("CREATE TABLE t{v} (id INTEGER);\n"));
     db.write(
         "repo/versions/004_data_default_upgrade.sql",
         "INSERT INTO t3 VALUES (3);\n",

@@ -425,16 +425,9 @@ matrix!(
     a_single_transaction_run_commits_all_versions_or_none,
     |db| {
         db.run(&["create", "repo", "r"]).success();
-        for v in 1..=2 {
-            db.write(
-                &format!("repo/versions/{v:03}_t_default_upgrade.sql"),
-                &format!("CREATE TABLE t{v} (id INTEGER);\nINSERT INTO t{v} VALUES ({v});\n"),
-            );
-            db.write(
-                &format!("repo/versions/{v:03}_t_default_downgrade.sql"),
-                &format!("DROP TABLE t{v};\n"),
-            );
-        }
+        db.table_versions(2, |v| {
+            format!("CREATE TABLE t{v} (id INTEGER);\nINSERT INTO t{v} VALUES ({v});\n")
+        });
         db.write(
             "repo/versions/003_bad_default_upgrade.sql",
             "CREATE TABLE t3 (id INTEGER);\nINSERT INTO missing VALUES (1);\nCREATE TABLE t3b (id INTEGER);\n",

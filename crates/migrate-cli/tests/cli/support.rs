@@ -381,6 +381,20 @@ impl TestDb {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, text).expect("write");
     }
+
+    /// Versions 1..=n of `repo`, each an upgrade script `up(v)` and a downgrade dropping `t{v}`.
+    pub fn table_versions(&self, n: usize, up: impl Fn(usize) -> String) {
+        for v in 1..=n {
+            self.write(
+                &format!("repo/versions/{v:03}_t_default_upgrade.sql"),
+                &up(v),
+            );
+            self.write(
+                &format!("repo/versions/{v:03}_t_default_downgrade.sql"),
+                &format!("DROP TABLE t{v};\n"),
+            );
+        }
+    }
 }
 
 /// The example repository of the seed tutorial (books, then isbn).
