@@ -175,6 +175,12 @@ impl<'c> LockGuard<'c> {
         self.finish_aborted()
     }
 
+    fn release_session(&mut self, release: &str) -> Result<(), DbError> {
+        self.conn
+            .query(release, &[Value::Text(self.name.clone())])
+            .map(|_| ())
+    }
+
     fn finish_aborted(&mut self) -> Result<(), DbError> {
         self.released = true;
         let rolled_back = match self.kind {
@@ -187,9 +193,7 @@ impl<'c> LockGuard<'c> {
             }
         };
         if let HeldKind::Session { release } = self.kind {
-            self.conn
-                .query(release, &[Value::Text(self.name.clone())])
-                .map(|_| ())?;
+            self.release_session(release)?;
         }
         rolled_back
     }
@@ -207,10 +211,7 @@ impl<'c> LockGuard<'c> {
             }
         }
         match self.kind {
-            HeldKind::Session { release } => self
-                .conn
-                .query(release, &[Value::Text(self.name.clone())])
-                .map(|_| ()),
+            HeldKind::Session { release } => self.release_session(release),
             HeldKind::WriteTransaction { restore } => {
                 let committed = self.conn.execute("COMMIT");
                 restore_foreign_keys(self.conn, restore);

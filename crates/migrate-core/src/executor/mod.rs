@@ -382,7 +382,6 @@ pub fn run(
         table: run.table,
         journal: run.journal,
         transactions: run.transactions,
-        write_ahead: std::cell::RefCell::default(),
         written_ahead: std::cell::Cell::default(),
         run_so_far: std::cell::RefCell::default(),
     };
@@ -397,28 +396,20 @@ pub fn run(
         }
         match run.mode {
             Mode::Execute => {
-                run_step(conn, &ctx, step, script, next, observer).map_err(|e| match e {
-                    // The caller rolls the whole run back.
-                    ExecError::Statement {
-                        path,
-                        line,
-                        sql,
-                        index,
-                        message,
-                        leftovers,
+                run_step(conn, &ctx, step, script, next, observer).map_err(|mut e| {
+                    if let ExecError::Statement {
+                        version,
+                        rolled_back,
+                        whole_run,
                         ..
-                    } if run.transactions == StepTransactions::Run => ExecError::Statement {
-                        path,
-                        line,
-                        sql,
-                        index,
-                        message,
-                        version: plan.from,
-                        rolled_back: true,
-                        whole_run: true,
-                        leftovers,
-                    },
-                    e => e,
+                    } = &mut e
+                    {
+                        if run.transactions == StepTransactions::Run {
+                            // The caller rolls the whole run back.
+                            (*version, *rolled_back, *whole_run) = (plan.from, true, true);
+                        }
+                    }
+                    e
                 })?;
             }
             Mode::Preview => {
@@ -438,8 +429,6 @@ struct StepContext<'a> {
     table: &'a VersionTable,
     journal: &'a Journal,
     transactions: StepTransactions,
-    /// The next step's `running` row, to write in this step's end batch.
-    write_ahead: std::cell::RefCell<Option<Entry>>,
     /// A journal row already written as `running` for the step (from, to) about to run.
     written_ahead: std::cell::Cell<Option<(Version, Version, i64)>>,
     /// In a run made one transaction, the script statements it has sent so far (to find a
@@ -473,11 +462,11 @@ fn run_step(
     let started = Instant::now();
     let sql = operations::statements(conn, ctx, step, script, &mut None)?;
     let dialect = conn.dialect();
-    // Atomic: the statements, the version bump and the journal row commit together. Otherwise
-    // the journal row is written first, so that an interruption leaves it behind.
-    let atomic = dialect.transactional_ddl() && !script.outside_transaction;
     let mut entry = running_entry(step, script, sql.inverse.clone());
     let row = journal_row(dialect, ctx, script);
+    // Atomic: the statements, the version bump and the journal row commit together. Otherwise
+    // the journal row is written first, so that an interruption leaves it behind.
+    let atomic = row == JournalRow::WithStep;
     if !atomic {
         entry.id = match ctx.written_ahead.take() {
             Some((from, to, id)) if (from, to) == (step.from, step.to) => id,
@@ -500,8 +489,15 @@ fn run_step(
     let result = if script.outside_transaction {
         run_autocommit(conn, ctx, step, &sql, &mut entry, started)
     } else {
-        ctx.write_ahead.replace(ahead);
-        run_in_transaction(conn, ctx, step, &sql, &mut entry, started, row)
+        run_in_transaction(
+            conn,
+            ctx,
+            step,
+            &sql,
+            &mut entry,
+            started,
+            Finish { row, ahead },
+        )
     };
     let (index, message) = match result {
         Ok(()) => {
@@ -543,6 +539,13 @@ fn run_step(
         whole_run: false,
         leftovers,
     })
+}
+
+/// How a step in a transaction ends: where its journal row is finished, and the next
+/// step's `running` row to write in the same commit, if any.
+struct Finish {
+    row: JournalRow,
+    ahead: Option<Entry>,
 }
 
 /// The journal row of `step` before it runs.
@@ -599,9 +602,9 @@ fn run_in_transaction(
     sql: &operations::StepSql,
     entry: &mut Entry,
     started: Instant,
-    row: JournalRow,
+    finish: Finish,
 ) -> Result<(), (usize, String)> {
-    let ahead = ctx.write_ahead.take();
+    let Finish { row, ahead } = finish;
     let atomic = row == JournalRow::WithStep;
     // Only where the step is atomic: a MySQL server goes on running a multi-statement batch
     // after its client was killed, racing whoever repairs the dirty step it left.

@@ -184,20 +184,9 @@ fn walk(
 ) -> Result<Plan, Error> {
     let table = VersionTable::new(repo.config());
     let journal = Journal::new(repo.config());
-    let plan_from = |conn: &mut dyn Connection| -> Result<Plan, Error> {
-        let current = table.require(conn)?;
-        Ok(match direction {
-            Direction::Upgrade => Plan::upgrade(repo, conn.dialect(), current, target)?,
-            Direction::Downgrade => Plan::downgrade(
-                repo,
-                conn.dialect(),
-                current,
-                target.unwrap_or(Version::ZERO),
-            )?,
-        })
-    };
     if options.mode == Mode::Preview {
-        let plan = plan_from(conn)?;
+        let current = table.require(conn)?;
+        let plan = plan_for(repo, conn.dialect(), direction, current, target)?;
         let (mode, tx) = (Mode::Preview, StepTransactions::Own);
         let run = RunContext {
             repo,
@@ -266,15 +255,7 @@ pub(crate) fn walk_locked(
     let journal = Journal::new(repo.config());
     let current = table.require(conn)?;
     let entries = check_clean(conn, &journal)?;
-    let plan = match direction {
-        Direction::Upgrade => Plan::upgrade(repo, conn.dialect(), current, target)?,
-        Direction::Downgrade => Plan::downgrade(
-            repo,
-            conn.dialect(),
-            current,
-            target.unwrap_or(Version::ZERO),
-        )?,
-    };
+    let plan = plan_for(repo, conn.dialect(), direction, current, target)?;
     if direction == Direction::Upgrade {
         check_order(&entries, repo, plan.from)?;
     }
@@ -297,6 +278,22 @@ pub(crate) fn walk_locked(
         .into());
     }
     Ok(plan)
+}
+
+/// The plan from `current` towards `target` (for a downgrade, version 0 when none is given).
+fn plan_for(
+    repo: &Repository,
+    dialect: &dyn crate::dialect::Dialect,
+    direction: Direction,
+    current: Version,
+    target: Option<Version>,
+) -> Result<Plan, Error> {
+    Ok(match direction {
+        Direction::Upgrade => Plan::upgrade(repo, dialect, current, target)?,
+        Direction::Downgrade => {
+            Plan::downgrade(repo, dialect, current, target.unwrap_or(Version::ZERO))?
+        }
+    })
 }
 
 /// Creates the journal if needed, reads it once, and refuses to go on from a dirty step.

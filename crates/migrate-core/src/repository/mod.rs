@@ -246,19 +246,15 @@ impl Repository {
             match scripts::parse_name(name) {
                 NameParse::Ignored => {}
                 NameParse::Invalid(reason) => return Err(RepoError::BadFileName { path, reason }),
-                NameParse::Script(version, kind) => versions
-                    .entry(version)
-                    .or_insert_with(|| VersionEntry {
-                        version,
-                        files: Vec::new(),
-                    })
-                    .files
-                    .push(ScriptFile {
+                NameParse::Script(version, kind) => add_script(
+                    &mut versions,
+                    ScriptFile {
                         path,
                         version,
                         kind,
                         embedded: Some(text),
-                    }),
+                    },
+                ),
             }
         }
         let versions = validate(&dir, versions, config.use_timestamp_numbering)?;
@@ -461,6 +457,19 @@ pub fn read_config(path: &Path) -> Result<Config, RepoError> {
     Config::parse(&text, &cfg)
 }
 
+/// Files `file` under its version, creating the version's entry on its first file.
+fn add_script(versions: &mut BTreeMap<Version, VersionEntry>, file: ScriptFile) {
+    let version = file.version;
+    versions
+        .entry(version)
+        .or_insert_with(|| VersionEntry {
+            version,
+            files: Vec::new(),
+        })
+        .files
+        .push(file);
+}
+
 fn scan_versions(
     dir: &Path,
     timestamps: bool,
@@ -488,19 +497,15 @@ fn scan_versions(
                             .into(),
                 });
             }
-            NameParse::Script(version, kind) => versions
-                .entry(version)
-                .or_insert_with(|| VersionEntry {
-                    version,
-                    files: Vec::new(),
-                })
-                .files
-                .push(ScriptFile {
+            NameParse::Script(version, kind) => add_script(
+                &mut versions,
+                ScriptFile {
                     path,
                     version,
                     kind,
                     embedded: None,
-                }),
+                },
+            ),
         }
     }
     validate(dir, versions, timestamps)
