@@ -290,6 +290,8 @@ matrix!(killed_runs_leave_a_consistent_database, |db| {
         std::thread::sleep(delay);
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
+        // The server may still be finishing what the killed client sent; inspect after.
+        db.wait_for_other_sessions();
         let version = db_version(&db);
         if db.backend == Backend::Mysql {
             repair_after_kill(&db, version, &context);

@@ -148,6 +148,29 @@ impl TestDb {
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
+    /// Waits until no other session is connected to the database: a killed client's server
+    /// session may still be finishing (and committing) what it was sent.
+    pub fn wait_for_other_sessions(&self) {
+        let sql = match self.backend {
+            Backend::Sqlite => return,
+            Backend::Postgres => {
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            }
+            Backend::Mysql => {
+                "SELECT count(*) FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID()"
+            }
+        };
+        let start = std::time::Instant::now();
+        while self.query(sql)[0][0].as_int() != Some(0) {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(30),
+                "another session stays connected to {}",
+                self.name
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     /// The tables of the database, sorted, without migrate's journal (see `journal`).
     pub fn tables(&self) -> Vec<String> {
         let mut names = self.all_tables();
