@@ -211,24 +211,26 @@ impl Journal {
             .is_empty())
     }
 
-    /// Creates the table when it is missing.
+    /// Creates the table when it is missing. Only commands that write a row call it, so a
+    /// refused or no-op command leaves the database as it was. `in_transaction`: whether the
+    /// caller holds a transaction open (see [`crate::dialect::Dialect::create_shared_table`]).
     ///
     /// # Errors
     /// The database's error.
-    pub fn ensure(&self, conn: &mut dyn Connection) -> Result<(), DbError> {
+    pub fn ensure(&self, conn: &mut dyn Connection, in_transaction: bool) -> Result<(), DbError> {
         if self.exists(conn)? {
             return Ok(());
         }
         let id = conn.dialect().identity_column();
-        conn.execute(&format!(
-            "CREATE TABLE {} (\n\tid {id},\n\trepository_id VARCHAR(250) NOT NULL,\n\
+        let definition = format!(
+            "(\n\tid {id},\n\trepository_id VARCHAR(250) NOT NULL,\n\
              \tversion_from BIGINT NOT NULL,\n\tversion_to BIGINT NOT NULL,\n\taction VARCHAR(16) NOT NULL,\n\
              \tscript VARCHAR(1000),\n\tchecksum VARCHAR(64),\n\tchecksum_raw VARCHAR(64),\n\
              \tstarted_at VARCHAR(40) NOT NULL,\n\tfinished_at VARCHAR(40),\n\tduration_ms BIGINT,\n\
              \toutcome VARCHAR(32) NOT NULL,\n\tstatement_index BIGINT,\n\tmessage TEXT,\n\
-             \tactor VARCHAR(250) NOT NULL,\n\ttool_version VARCHAR(32) NOT NULL,\n\tinverse TEXT\n)",
-            self.quoted(conn)
-        ))
+             \tactor VARCHAR(250) NOT NULL,\n\ttool_version VARCHAR(32) NOT NULL,\n\tinverse TEXT\n)"
+        );
+        crate::version_table::create_shared(conn, &self.table, &definition, in_transaction)
     }
 
     fn values(&self, e: &Entry) -> Vec<Value> {
@@ -307,6 +309,15 @@ impl Journal {
     pub fn update_sql(&self, conn: &dyn Connection, entry: &Entry) -> String {
         let values = self.update_values(entry).map(|v| literal(conn, v));
         self.update_statement(conn, &values)
+    }
+
+    /// The `UPDATE` recording that row `id`'s step has reached its `statement`th (1-based)
+    /// statement, as one literal statement to send in a batch with that statement.
+    pub fn progress_sql(&self, conn: &dyn Connection, id: i64, statement: i64) -> String {
+        format!(
+            "UPDATE {} SET statement_index = {statement} WHERE id = {id}",
+            self.quoted(conn)
+        )
     }
 
     /// Rewrites the outcome columns of row `entry.id`.

@@ -180,6 +180,8 @@ impl VersionTable {
     }
 
     /// Creates the table if needed and inserts this repository's row at `version`.
+    /// `in_transaction`: whether the caller holds a transaction open (see
+    /// [`crate::dialect::Dialect::create_shared_table`]).
     ///
     /// # Errors
     /// [`VersionTableError::AlreadyControlled`], or the database's error.
@@ -188,6 +190,7 @@ impl VersionTable {
         conn: &mut dyn Connection,
         path: &Path,
         version: Version,
+        in_transaction: bool,
     ) -> Result<(), VersionTableError> {
         if let Some(current) = self.read(conn)? {
             return Err(VersionTableError::AlreadyControlled {
@@ -198,10 +201,10 @@ impl VersionTable {
         let value = self.value(conn, version)?;
         if !self.exists(conn)? {
             let column = if self.wide { "BIGINT" } else { "INTEGER" };
-            conn.execute(&format!(
-                "CREATE TABLE {} (\n\trepository_id VARCHAR(250) NOT NULL, \n\trepository_path TEXT, \n\tversion {column}, \n\tPRIMARY KEY (repository_id)\n)",
-                self.quoted(conn)
-            ))?;
+            let definition = format!(
+                "(\n\trepository_id VARCHAR(250) NOT NULL, \n\trepository_path TEXT, \n\tversion {column}, \n\tPRIMARY KEY (repository_id)\n)"
+            );
+            create_shared(conn, self.table.as_str(), &definition, in_transaction)?;
         }
         let d = conn.dialect();
         let sql = format!(
@@ -326,12 +329,38 @@ impl VersionTable {
 }
 
 impl VersionTable {
-    /// The version bump as literal SQL, for `--preview-sql`.
+    /// The version bump as literal SQL, for `--preview-sql` and for batches.
     pub fn update_preview(&self, conn: &dyn Connection, from: Version, to: Version) -> String {
         format!(
-            "UPDATE {} SET version = {to} WHERE repository_id = '{}' AND version = {from}",
+            "UPDATE {} SET version = {to} WHERE repository_id = {} AND version = {from}",
             self.quoted(conn),
-            self.repository_id.as_str().replace('\'', "''")
+            conn.dialect().string_literal(self.repository_id.as_str())
         )
     }
+}
+
+/// Creates `table` with the column list `definition` unless it exists, safely against
+/// sessions (of other repositories sharing it) doing the same at the same moment.
+///
+/// # Errors
+/// The database's error.
+pub(crate) fn create_shared(
+    conn: &mut dyn Connection,
+    table: &str,
+    definition: &str,
+    in_transaction: bool,
+) -> Result<(), DbError> {
+    let d = conn.dialect();
+    let create = format!(
+        "CREATE TABLE IF NOT EXISTS {} {definition}",
+        d.quote_ident(table)
+    );
+    let statements = d.create_shared_table(table, &create, in_transaction);
+    conn.execute_all(&statements).map_err(|failure| {
+        if !in_transaction {
+            // A transaction the statements opened must not outlive their failure.
+            let _ = conn.execute("ROLLBACK");
+        }
+        failure.error
+    })
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use migrate_core::connection::BatchError;
-use migrate_core::dialect::{Dialect, MYSQL};
+use migrate_core::dialect::{Dialect, MYSQL, MYSQL_NO_BACKSLASH_ESCAPES};
 use migrate_core::url::ServerTarget;
 use migrate_core::{Connection, DbError, Value};
 use mysql::prelude::Queryable;
@@ -128,8 +128,14 @@ fn from_mysql(value: MyValue) -> Value {
 }
 
 impl Connection for MysqlConnection {
+    // The server reports NO_BACKSLASH_ESCAPES in every reply's status flags, so literals
+    // follow the session's sql_mode even when a script changes it.
     fn dialect(&self) -> &'static dyn Dialect {
-        &MYSQL
+        if self.conn.no_backslash_escape() {
+            &MYSQL_NO_BACKSLASH_ESCAPES
+        } else {
+            &MYSQL
+        }
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {

@@ -1,15 +1,21 @@
 //! Scratch databases: where a repository whose SQL scripts cannot be replayed is run to learn
 //! its schema at a version. In-memory SQLite, or a temporary database on the server in
 //! question (same credentials), dropped afterwards.
+//!
+//! A killed process cannot drop its scratch database, so names carry this host and the
+//! process id (`migrate_scratch_<host>_<pid>_<n>`): every later run on the same host drops
+//! those whose process is gone.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use migrate_core::schema::Schema;
-use migrate_core::{Connection, DatabaseUrl, Error, Repository, Version, ops};
+use migrate_core::{Connection, DatabaseUrl, Error, Repository, Version, Value, ops};
 
 use crate::CliError;
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+const PREFIX: &str = "migrate_scratch_";
 
 /// The schema `repo` builds at `version`: replayed when its scripts are portable, otherwise
 /// run on a scratch database like `like` (in-memory SQLite when `None`).
@@ -35,7 +41,8 @@ fn run_on_scratch(
 ) -> Result<Schema, CliError> {
     let Some((url, name)) = like.and_then(|u| {
         let name = format!(
-            "migrate_scratch_{}_{}",
+            "{}{}_{}",
+            host_prefix(),
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::SeqCst)
         );
@@ -46,6 +53,7 @@ fn run_on_scratch(
     };
     let (scratch_url, name) = name;
     let mut admin = migrate_drivers::connect(url)?;
+    drop_stale(admin.as_mut());
     let quoted = admin.dialect().quote_ident(&name);
     admin
         .execute(&format!("CREATE DATABASE {quoted}"))
@@ -55,11 +63,46 @@ fn run_on_scratch(
         .and_then(|mut scratch: Box<dyn Connection>| {
             ops::schema_at(scratch.as_mut(), repo, version)
         });
-    let force = if admin.dialect().name() == "postgresql" {
-        " WITH (FORCE)"
-    } else {
-        ""
-    };
-    let _ = admin.execute(&format!("DROP DATABASE IF EXISTS {quoted}{force}"));
+    let _ = admin.execute(&admin.dialect().drop_database(&name));
     Ok(result?)
+}
+
+/// `migrate_scratch_<host>_`: this host's scratch databases, `<host>` a short hash of its
+/// name (a pid means nothing on another host).
+fn host_prefix() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .unwrap_or_default();
+    // FNV-1a: stable across builds and platforms, unlike std's hasher.
+    let hash = host.trim().bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    format!("{PREFIX}{hash:08x}_")
+}
+
+/// Drops this host's scratch databases whose process is no longer running (it was killed
+/// before it could). Best effort: a failure here must not stop the command.
+fn drop_stale(admin: &mut dyn Connection) {
+    let Some(query) = admin.dialect().databases_query() else {
+        return;
+    };
+    let prefix = host_prefix();
+    let names = admin.query(query, &[]).unwrap_or_default();
+    for name in names.into_iter().filter_map(|r| r.into_iter().next()) {
+        let Value::Text(name) = name else { continue };
+        let pid = name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !process_alive(pid)) {
+            let _ = admin.execute(&admin.dialect().drop_database(&name));
+        }
+    }
+}
+
+/// Whether process `pid` runs on this host. Where that cannot be told (no `/proc`), it is
+/// taken to run, so nothing is dropped that might be in use.
+fn process_alive(pid: u32) -> bool {
+    let proc = std::path::Path::new("/proc");
+    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
 }

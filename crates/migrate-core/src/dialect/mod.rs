@@ -16,7 +16,7 @@ use crate::change::Operation;
 use crate::schema::{Column, Schema, Table};
 use crate::sql::LexerOptions;
 
-pub use mysql::MYSQL;
+pub use mysql::{MYSQL, MYSQL_NO_BACKSLASH_ESCAPES};
 pub use postgres::POSTGRES;
 pub use sqlite::SQLITE;
 
@@ -170,6 +170,24 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     /// sqlalchemy-migrate's table uses `INTEGER`, which is 32-bit on PostgreSQL and MySQL: too
     /// small for timestamp numbering, so repositories using it get a `BIGINT` column instead.
     fn integer_max(&self) -> Option<u64>;
+
+    /// The statements that run `create` (a `CREATE TABLE IF NOT EXISTS` of a table that runs
+    /// of several repositories share: the version table, the journal) so that sessions doing
+    /// it at the same moment all succeed. `in_transaction` says whether a transaction is open
+    /// (one the caller commits) or each statement commits by itself.
+    fn create_shared_table(&self, _table: &str, create: &str, _in_transaction: bool) -> Vec<String> {
+        vec![create.to_string()]
+    }
+
+    /// A query listing the server's databases (one text column), where a server has several.
+    fn databases_query(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The statement that drops database `name`, if it exists, even with sessions still in it.
+    fn drop_database(&self, name: &str) -> String {
+        format!("DROP DATABASE IF EXISTS {}", self.quote_ident(name))
+    }
 }
 
 /// One rendered statement.

@@ -327,7 +327,7 @@ pub enum StepTransactions {
 
 impl StepTransactions {
     /// Whether steps are savepoints inside the caller's transaction.
-    fn nested(self) -> bool {
+    pub(crate) fn nested(self) -> bool {
         matches!(self, StepTransactions::Savepoints | StepTransactions::Run)
     }
 }
@@ -376,6 +376,10 @@ pub fn run(
                 path: step.script.path.clone(),
             });
         }
+    }
+    if run.mode == Mode::Execute && !plan.steps.is_empty() {
+        // Only now that a step will run: a refused or no-op command creates nothing.
+        run.journal.ensure(conn, run.transactions.nested())?;
     }
     let ctx = StepContext {
         repo: run.repo,
@@ -629,7 +633,16 @@ fn run_in_transaction(
     }
     .map_err(as_failure(1))?;
     for (i, statement) in statements.iter().enumerate() {
-        execute(tx.conn(), statement).map_err(|m| (i + 1, m))?;
+        let progress = (row == JournalRow::InEndBatch)
+            .then(|| progress_sql(tx.conn(), ctx, entry, statements, i))
+            .flatten();
+        match progress {
+            Some(progress) => tx
+                .conn()
+                .execute_all(&[progress, statement.sql.clone()])
+                .map_err(|failure| (i + 1, failure.error.message))?,
+            None => execute(tx.conn(), statement).map_err(|m| (i + 1, m))?,
+        }
     }
     if let Some(code) = &sql.code {
         operations::run_code(tx.conn(), code).map_err(|m| (1, m))?;
@@ -678,6 +691,25 @@ fn run_in_transaction(
             .map_err(as_failure(last))?;
     }
     tx.commit().map_err(as_failure(last))
+}
+
+/// Before statement `i` (0-based) of a step whose journal row is written ahead (MySQL): the
+/// journal update recording that the step reached it, sent in one batch with the statement so
+/// that a killed run names where it stopped. Only after a statement that committed by itself
+/// (DDL): the update then commits by itself too, while the step's DDL has already made the
+/// round trip's cost; inside a transaction it would only be rolled back with the rest.
+fn progress_sql(
+    conn: &dyn Connection,
+    ctx: &StepContext<'_>,
+    entry: &Entry,
+    statements: &[Exec],
+    i: usize,
+) -> Option<String> {
+    let previous = statements.get(i.checked_sub(1)?)?;
+    let dialect = conn.dialect();
+    let committed = dialect.ends_transaction(&previous.sql) && !previous.check;
+    (committed && !statements[i].check)
+        .then(|| ctx.journal.progress_sql(conn, entry.id, i as i64 + 1))
 }
 
 /// The whole (atomic) step as one batch: `BEGIN` (or `SAVEPOINT`), its statements, the

@@ -234,7 +234,7 @@ pub fn update_db_from_model(
         repo.config(),
         options.lock_timeout,
         &mut Silent,
-        |conn, _| {
+        |conn, tx| {
             let dialect = conn.dialect();
             let table = VersionTable::new(repo.config());
             let journal = Journal::new(repo.config());
@@ -263,7 +263,7 @@ pub fn update_db_from_model(
             drop(session);
             match table.read(conn)? {
                 Some(_) => table.set(conn, repo.latest())?,
-                None => table.insert(conn, repo.path(), repo.latest())?,
+                None => table.insert(conn, repo.path(), repo.latest(), tx.nested())?,
             }
             Ok(changes)
         },

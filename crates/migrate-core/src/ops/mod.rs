@@ -97,7 +97,10 @@ pub fn version_control(
         repo.config(),
         options.lock_timeout,
         observer,
-        |conn, _| Ok(VersionTable::new(repo.config()).insert(conn, repo.path(), version)?),
+        |conn, tx| {
+            let table = VersionTable::new(repo.config());
+            Ok(table.insert(conn, repo.path(), version, tx.nested())?)
+        },
     )
 }
 
@@ -296,9 +299,9 @@ fn plan_for(
     })
 }
 
-/// Creates the journal if needed, reads it once, and refuses to go on from a dirty step.
+/// Reads the journal once (none yet reads as empty: it is created when a step first runs),
+/// and refuses to go on from a dirty step.
 fn check_clean(conn: &mut dyn Connection, journal: &Journal) -> Result<Vec<Entry>, Error> {
-    journal.ensure(conn)?;
     let entries = journal.entries(conn)?;
     match crate::journal::dirty_in(&entries) {
         Some(entry) => Err(ExecError::Dirty(Box::new(entry.clone())).into()),

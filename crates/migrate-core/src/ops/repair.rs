@@ -39,17 +39,17 @@ pub fn stamp(
         repo.config(),
         options.lock_timeout,
         observer,
-        |conn, _| {
+        |conn, tx| {
             let table = VersionTable::new(repo.config());
             let journal = Journal::new(repo.config());
-            journal.ensure(conn)?;
+            journal.ensure(conn, tx.nested())?;
             let previous = match table.read(conn)? {
                 Some(current) => {
                     table.set(conn, version)?;
                     current
                 }
                 None => {
-                    table.insert(conn, repo.path(), version)?;
+                    table.insert(conn, repo.path(), version, tx.nested())?;
                     Version::ZERO
                 }
             };
@@ -112,14 +112,16 @@ pub fn repair(
         repo.config(),
         options.lock_timeout,
         observer,
-        |conn, _| {
+        |conn, tx| {
             let table = VersionTable::new(repo.config());
             let journal = Journal::new(repo.config());
-            journal.ensure(conn)?;
             let mut version = table.require(conn)?;
             let dirty = journal.dirty(conn)?;
+            // Only a decision recorded creates the journal: `repair` that shows or refuses
+            // changes nothing.
             let record = |conn: &mut dyn Connection, mut entry: Entry, outcome: Outcome| {
                 entry.finish(outcome, std::time::Duration::ZERO);
+                journal.ensure(conn, tx.nested())?;
                 journal.insert(conn, &entry).map(|_| ())
             };
             match (action, &dirty) {

@@ -108,7 +108,7 @@ fn sync_locked(
                 }
             };
             plan::check_target(repo, start)?;
-            table.insert(conn, repo.path(), start)?;
+            table.insert(conn, repo.path(), start, transactions.nested())?;
             true
         }
     };

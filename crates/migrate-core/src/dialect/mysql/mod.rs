@@ -9,12 +9,23 @@ use crate::connection::{Connection, DbError};
 use crate::schema::{Column, Schema, Table};
 use crate::sql::LexerOptions;
 
-/// The MySQL/MariaDB dialect.
+/// The MySQL/MariaDB dialect, for a session whose `sql_mode` lacks or has
+/// `NO_BACKSLASH_ESCAPES` (which decides what a backslash in a string literal means).
 #[derive(Debug)]
-pub struct Mysql;
+pub struct Mysql {
+    backslash_escapes: bool,
+}
 
-/// The one MySQL/MariaDB dialect value.
-pub static MYSQL: Mysql = Mysql;
+/// MySQL/MariaDB with the default `sql_mode`: a backslash in a string literal escapes.
+pub static MYSQL: Mysql = Mysql {
+    backslash_escapes: true,
+};
+
+/// MySQL/MariaDB whose session `sql_mode` has `NO_BACKSLASH_ESCAPES`: a backslash is a
+/// backslash. Drivers pick it from the server's status flags.
+pub static MYSQL_NO_BACKSLASH_ESCAPES: Mysql = Mysql {
+    backslash_escapes: false,
+};
 
 impl Dialect for Mysql {
     fn kind(&self) -> DialectKind {
@@ -49,9 +60,17 @@ impl Dialect for Mysql {
         }
     }
 
-    // With the default sql_mode a backslash escapes in MySQL strings, so it is doubled too.
+    // With the default sql_mode a backslash escapes in MySQL strings, so it is doubled too;
+    // under NO_BACKSLASH_ESCAPES doubling it would store two. No spelling means the same in
+    // both modes (and MariaDB rejects a hex `_utf8mb4 X'…'` DEFAULT holding a backslash), so
+    // the driver says which mode the session is in.
     fn string_literal(&self, s: &str) -> String {
-        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+        let quoted = s.replace('\'', "''");
+        if self.backslash_escapes {
+            format!("'{}'", quoted.replace('\\', "\\\\"))
+        } else {
+            format!("'{quoted}'")
+        }
     }
 
     fn bool_literal(&self, b: bool) -> &'static str {
@@ -153,7 +172,7 @@ impl Dialect for Mysql {
         LexerOptions {
             backtick_identifiers: true,
             hash_comments: true,
-            backslash_escapes: true,
+            backslash_escapes: self.backslash_escapes,
             delimiter_command: true,
             ..LexerOptions::default()
         }
@@ -179,6 +198,10 @@ impl Dialect for Mysql {
 
     fn identity_column(&self) -> &'static str {
         "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY"
+    }
+
+    fn databases_query(&self) -> Option<&'static str> {
+        Some("SELECT schema_name FROM information_schema.schemata")
     }
 
     fn integer_max(&self) -> Option<u64> {

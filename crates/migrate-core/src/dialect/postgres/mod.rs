@@ -146,4 +146,49 @@ impl Dialect for Postgres {
     fn integer_max(&self) -> Option<u64> {
         Some(i32::MAX as u64)
     }
+
+    // With standard_conforming_strings off (a server, database or session setting) a
+    // backslash in '…' escapes: 'C:\temp' would store a tab, and \' would end the literal.
+    // E'…' means the same under both settings, so a text holding a backslash is written so.
+    // See: https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-STRINGS-ESCAPE
+    fn string_literal(&self, s: &str) -> String {
+        let quoted = s.replace('\'', "''");
+        if s.contains('\\') {
+            format!("E'{}'", quoted.replace('\\', "\\\\"))
+        } else {
+            format!("'{quoted}'")
+        }
+    }
+
+    fn databases_query(&self) -> Option<&'static str> {
+        Some("SELECT datname::text FROM pg_catalog.pg_database")
+    }
+
+    // FORCE ends the sessions still connected (PostgreSQL 13+), e.g. a killed client's.
+    fn drop_database(&self, name: &str) -> String {
+        format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.quote_ident(name)
+        )
+    }
+
+    // CREATE TABLE IF NOT EXISTS is not safe against a concurrent CREATE of the same name
+    // (both pass the check; one fails on pg_type's unique index), so creators queue on a
+    // transaction-scoped advisory lock, held until the table they made is committed.
+    fn create_shared_table(&self, table: &str, create: &str, in_transaction: bool) -> Vec<String> {
+        let lock = format!(
+            "SELECT pg_advisory_xact_lock(hashtextextended({}, 0))",
+            self.string_literal(&format!("migrate create table {table}"))
+        );
+        if in_transaction {
+            vec![lock, create.to_string()]
+        } else {
+            vec![
+                "BEGIN".to_string(),
+                lock,
+                create.to_string(),
+                "COMMIT".to_string(),
+            ]
+        }
+    }
 }
