@@ -141,15 +141,13 @@ impl VersionTable {
         );
         // Querying first and checking the catalog only on failure keeps a no-op
         // `db_version` at one round trip.
-        let rows = match conn.query(&sql, &[Value::Text(self.repository_id.as_str().into())]) {
+        let params = [Value::Text(self.repository_id.as_str().into())];
+        let rows = match conn.query(&sql, &params) {
             Ok(rows) => rows,
-            Err(e) => {
-                return if self.exists(conn)? {
-                    Err(e.into())
-                } else {
-                    Ok(None)
-                };
-            }
+            // Another repository's run may have created the table since the query failed:
+            // then the query is asked again, and its answer (or error) stands.
+            Err(_) if self.exists(conn)? => conn.query(&sql, &params)?,
+            Err(_) => return Ok(None),
         };
         let Some(value) = rows.into_iter().next().and_then(|r| r.into_iter().next()) else {
             return Ok(None);
