@@ -322,6 +322,18 @@ mod tests {
     }
 
     #[test]
+    fn string_literals_mean_the_same_under_every_escaping_setting() {
+        // PostgreSQL: E'…' reads the same whatever standard_conforming_strings says.
+        assert_eq!(POSTGRES.string_literal("it's"), "'it''s'");
+        assert_eq!(POSTGRES.string_literal(r"C:\t'x"), r"E'C:\\t''x'");
+        // MySQL: a backslash is doubled only where the session treats it as an escape.
+        assert_eq!(MYSQL.string_literal(r"a\'b"), r"'a\\''b'");
+        assert_eq!(MYSQL_NO_BACKSLASH_ESCAPES.string_literal(r"a\'b"), r"'a\''b'");
+        assert!(!MYSQL_NO_BACKSLASH_ESCAPES.lexer().backslash_escapes);
+        assert_eq!(SQLITE.string_literal(r"a\'b"), r"'a\''b'");
+    }
+
+    #[test]
     fn schemes_map_to_families() {
         assert_eq!(
             DialectKind::from_scheme("postgres"),
