@@ -112,6 +112,10 @@ matrix!(backslashes_and_quotes_in_values_are_stored_verbatim, |db| {
     db.run(&["version_control", &db.url, "repo"]).success();
     db.run(&["upgrade", &db.url, "repo"]).success();
     assert_literals_stored(db.conn().as_mut(), "default settings");
+    // Defaults read back from the catalog as written.
+    let schema = db.schema();
+    let body = schema.table("notes").and_then(|t| t.column("body")).expect("body");
+    assert_eq!(body.default, Some(migrate_core::schema::DefaultValue::Text(PATH.into())));
     db.run(&["downgrade", &db.url, "repo", "0"]).success();
     assert_eq!(db.tables(), vec!["migrate_version"]);
 });
@@ -136,8 +140,24 @@ fn postgres_without_standard_conforming_strings_stores_values_verbatim() {
     db.run(&["version_control", &url, "repo"]).success();
     let preview = db.run(&["upgrade", &url, "repo", "--preview-sql"]);
     preview.success();
+    // The preview prints the statements that run: the escape-string form, and the
+    // repository id as a literal that means the same under this setting.
+    assert!(
+        preview.stdout.contains(r"VALUES (E'C:\\temp\\new', 1)")
+            && preview.stdout.contains(r"repository_id = E'C:\\repo\\new'"),
+        "{}",
+        preview.stdout
+    );
     db.run(&["upgrade", &url, "repo"]).success();
     assert_literals_stored(conn.as_mut(), "standard_conforming_strings=off");
+    let d = conn.dialect();
+    let schema = d.reflect(conn.as_mut(), &[]).expect("reflect");
+    let body = schema.table("notes").and_then(|t| t.column("body")).expect("body");
+    assert_eq!(
+        body.default,
+        Some(migrate_core::schema::DefaultValue::Text(PATH.into())),
+        "the default reads back as written with standard_conforming_strings=off"
+    );
     db.run(&["downgrade", &url, "repo", "0"]).success();
     assert_eq!(db.tables(), vec!["migrate_version"]);
 }
