@@ -255,13 +255,13 @@ fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
     }
 }
 
-#[test]
-fn a_killed_mysql_step_names_the_statement_it_reached() {
+/// A MySQL step killed in its third statement (`header` starts its script).
+fn killed_mysql_step_names_the_statement_it_reached(header: &str) {
     let db = TestDb::new(Backend::Mysql, "defects_exec::killed_mysql_step");
     db.run(&["create", "repo", "r"]).success();
     db.write(
         "repo/versions/001_slow_default_upgrade.sql",
-        "CREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\nSELECT SLEEP(60) AS migrate_test_sleep;\nCREATE TABLE c (id INTEGER);\n",
+        &format!("{header}CREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\nSELECT SLEEP(60) AS migrate_test_sleep;\nCREATE TABLE c (id INTEGER);\n"),
     );
     db.write(
         "repo/versions/001_slow_default_downgrade.sql",
@@ -294,6 +294,16 @@ fn a_killed_mysql_step_names_the_statement_it_reached() {
     );
     db.run(&["upgrade", &db.url, "repo"])
         .failure(1, "(001_slow_default_upgrade.sql) stopped at statement 3");
+}
+
+#[test]
+fn a_killed_mysql_step_names_the_statement_it_reached() {
+    killed_mysql_step_names_the_statement_it_reached("");
+}
+
+#[test]
+fn a_killed_mysql_step_outside_a_transaction_names_the_statement_it_reached() {
+    killed_mysql_step_names_the_statement_it_reached("-- migrate:no-transaction\n");
 }
 
 /// The server's databases whose name says the scratch database of process `pid`.

@@ -634,7 +634,7 @@ fn run_in_transaction(
     .map_err(as_failure(1))?;
     for (i, statement) in statements.iter().enumerate() {
         let progress = (row == JournalRow::InEndBatch)
-            .then(|| progress_sql(tx.conn(), ctx, entry, statements, i))
+            .then(|| progress_sql(tx.conn(), ctx, entry, statements, i, false))
             .flatten();
         match progress {
             Some(progress) => tx
@@ -696,18 +696,20 @@ fn run_in_transaction(
 /// Before statement `i` (0-based) of a step whose journal row is written ahead (MySQL): the
 /// journal update recording that the step reached it, sent in one batch with the statement so
 /// that a killed run names where it stopped. Only after a statement that committed by itself
-/// (DDL): the update then commits by itself too, while the step's DDL has already made the
-/// round trip's cost; inside a transaction it would only be rolled back with the rest.
+/// (DDL, or any statement in `autocommit` mode): the update then commits by itself too, while
+/// the step's DDL has already made the round trip's cost; inside a transaction it would only
+/// be rolled back with the rest.
 fn progress_sql(
     conn: &dyn Connection,
     ctx: &StepContext<'_>,
     entry: &Entry,
     statements: &[Exec],
     i: usize,
+    autocommit: bool,
 ) -> Option<String> {
     let previous = statements.get(i.checked_sub(1)?)?;
     let dialect = conn.dialect();
-    let committed = dialect.ends_transaction(&previous.sql) && !previous.check;
+    let committed = (autocommit || dialect.ends_transaction(&previous.sql)) && !previous.check;
     (committed && !statements[i].check)
         .then(|| ctx.journal.progress_sql(conn, entry.id, i as i64 + 1))
 }
@@ -830,7 +832,16 @@ fn run_autocommit(
         operations::run_code(conn, code).map_err(|m| (1, m))?;
     }
     for (i, statement) in statements.iter().enumerate() {
-        execute(conn, statement).map_err(|m| (i + 1, m))?;
+        // Where each statement is not journaled after it (MySQL), the one it reaches is.
+        let progress = (!journal_each)
+            .then(|| progress_sql(conn, ctx, entry, statements, i, true))
+            .flatten();
+        match progress {
+            Some(progress) => conn
+                .execute_all(&[progress, statement.sql.clone()])
+                .map_err(|failure| (i + 1, failure.error.message))?,
+            None => execute(conn, statement).map_err(|m| (i + 1, m))?,
+        }
         if journal_each {
             entry.statement = Some(i as i64 + 1);
             ctx.journal.update(conn, entry).map_err(as_failure(i + 1))?;
