@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use migrate_core::schema::Schema;
-use migrate_core::{Connection, DatabaseUrl, Error, Repository, Version, Value, ops};
+use migrate_core::{Connection, DatabaseUrl, Error, Repository, Value, Version, ops};
 
 use crate::CliError;
 

@@ -114,8 +114,14 @@ matrix!(backslashes_and_quotes_in_values_are_stored_verbatim, |db| {
     assert_literals_stored(db.conn().as_mut(), "default settings");
     // Defaults read back from the catalog as written.
     let schema = db.schema();
-    let body = schema.table("notes").and_then(|t| t.column("body")).expect("body");
-    assert_eq!(body.default, Some(migrate_core::schema::DefaultValue::Text(PATH.into())));
+    let body = schema
+        .table("notes")
+        .and_then(|t| t.column("body"))
+        .expect("body");
+    assert_eq!(
+        body.default,
+        Some(migrate_core::schema::DefaultValue::Text(PATH.into()))
+    );
     db.run(&["downgrade", &db.url, "repo", "0"]).success();
     assert_eq!(db.tables(), vec!["migrate_version"]);
 });
@@ -127,10 +133,7 @@ fn postgres_without_standard_conforming_strings_stores_values_verbatim() {
         "defects_exec::postgres_without_standard_conforming_strings",
     );
     literal_repo(&db);
-    let url = format!(
-        "{}?options=-c%20standard_conforming_strings%3Doff",
-        db.url
-    );
+    let url = format!("{}?options=-c%20standard_conforming_strings%3Doff", db.url);
     let mut conn =
         migrate_drivers::connect(&DatabaseUrl::parse(&url).expect("url")).expect("connect");
     let setting = conn
@@ -152,7 +155,10 @@ fn postgres_without_standard_conforming_strings_stores_values_verbatim() {
     assert_literals_stored(conn.as_mut(), "standard_conforming_strings=off");
     let d = conn.dialect();
     let schema = d.reflect(conn.as_mut(), &[]).expect("reflect");
-    let body = schema.table("notes").and_then(|t| t.column("body")).expect("body");
+    let body = schema
+        .table("notes")
+        .and_then(|t| t.column("body"))
+        .expect("body");
     assert_eq!(
         body.default,
         Some(migrate_core::schema::DefaultValue::Text(PATH.into())),
@@ -179,8 +185,7 @@ fn mysql_with_no_backslash_escapes_stores_values_verbatim() {
     let mut silent = migrate_core::executor::Silent;
     migrate_core::ops::version_control(conn.as_mut(), &repo, None, options, &mut silent)
         .expect("version_control");
-    migrate_core::ops::upgrade(conn.as_mut(), &repo, None, options, &mut silent)
-        .expect("upgrade");
+    migrate_core::ops::upgrade(conn.as_mut(), &repo, None, options, &mut silent).expect("upgrade");
     assert_literals_stored(conn.as_mut(), "NO_BACKSLASH_ESCAPES");
     // Read back in a session with the default mode too: the same text.
     assert_literals_stored(db.conn().as_mut(), "NO_BACKSLASH_ESCAPES, read back");
@@ -211,7 +216,9 @@ matrix!(repositories_sharing_a_fresh_database_set_up_at_once, |db| {
         let fresh = TestDb::new(db.backend, &format!("defects_exec::shared_tables_{round}"));
         for r in 0..REPOS {
             let path = format!("repo{r}");
-            fresh.run(&["create", &path, &format!("repository {r}")]).success();
+            fresh
+                .run(&["create", &path, &format!("repository {r}")])
+                .success();
             fresh.write(
                 &format!("{path}/versions/001_t_default_upgrade.sql"),
                 &format!("CREATE TABLE r{r}_t1 (id INTEGER);\n"),
@@ -224,7 +231,11 @@ matrix!(repositories_sharing_a_fresh_database_set_up_at_once, |db| {
         let start = Arc::new(Barrier::new(REPOS));
         let threads: Vec<_> = (0..REPOS)
             .map(|r| {
-                let (dir, url, start) = (fresh.dir.path().to_path_buf(), fresh.url.clone(), start.clone());
+                let (dir, url, start) = (
+                    fresh.dir.path().to_path_buf(),
+                    fresh.url.clone(),
+                    start.clone(),
+                );
                 std::thread::spawn(move || {
                     let repo = format!("repo{r}");
                     start.wait();
@@ -236,7 +247,11 @@ matrix!(repositories_sharing_a_fresh_database_set_up_at_once, |db| {
             .collect();
         for (r, t) in threads.into_iter().enumerate() {
             let (vc, up) = t.join().expect("thread");
-            assert_eq!(vc.code, 0, "round {round}, repo{r}: version_control: {}", vc.stderr);
+            assert_eq!(
+                vc.code, 0,
+                "round {round}, repo{r}: version_control: {}",
+                vc.stderr
+            );
             assert_eq!(up.code, 0, "round {round}, repo{r}: upgrade: {}", up.stderr);
         }
         let rows = fresh.version_rows("migrate_version");
@@ -250,7 +265,10 @@ matrix!(repositories_sharing_a_fresh_database_set_up_at_once, |db| {
 fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
     let start = Instant::now();
     while !ready() {
-        assert!(start.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -288,7 +306,9 @@ fn killed_mysql_step_names_the_statement_it_reached(header: &str) {
     db.wait_for_other_sessions();
     let rows = db.query("SELECT outcome, statement_index FROM migrate_version_journal");
     assert_eq!(
-        rows.iter().map(|r| (text(&r[0]), r[1].as_int())).collect::<Vec<_>>(),
+        rows.iter()
+            .map(|r| (text(&r[0]), r[1].as_int()))
+            .collect::<Vec<_>>(),
         vec![("running".to_string(), Some(3))],
         "the journal says the step reached its third statement"
     );
@@ -327,7 +347,10 @@ fn killed_drift_leaves_no_scratch_database(db: TestDb) {
     db.run(&["create", "repo", "r"]).success();
     let script = "repo/versions/001_t_default_upgrade.sql";
     db.write(script, &format!("CREATE TABLE t1 (id INTEGER);\n{slow};\n"));
-    db.write("repo/versions/001_t_default_downgrade.sql", "DROP TABLE t1;\n");
+    db.write(
+        "repo/versions/001_t_default_downgrade.sql",
+        "DROP TABLE t1;\n",
+    );
     db.run(&["version_control", &db.url, "repo"]).success();
     // At version 1 without running the script: `drift` runs it on a scratch database.
     db.run(&["stamp", &db.url, "repo", "1"]).success();
@@ -338,11 +361,16 @@ fn killed_drift_leaves_no_scratch_database(db: TestDb) {
         .spawn()
         .expect("spawn");
     let pid = child.id();
-    wait_until("the scratch database", || !scratch_databases_of(&db, pid).is_empty());
+    wait_until("the scratch database", || {
+        !scratch_databases_of(&db, pid).is_empty()
+    });
     std::thread::sleep(Duration::from_millis(200));
     let _ = child.kill(); // SIGKILL
     let _ = child.wait();
-    assert!(!scratch_databases_of(&db, pid).is_empty(), "the killed drift left its scratch database");
+    assert!(
+        !scratch_databases_of(&db, pid).is_empty(),
+        "the killed drift left its scratch database"
+    );
     // The next run that needs a scratch database drops the dead process's.
     db.write(script, "CREATE TABLE t1 (id INTEGER);\n");
     let out = db.run(&["drift", &db.url, "repo"]);
@@ -350,7 +378,11 @@ fn killed_drift_leaves_no_scratch_database(db: TestDb) {
     let left = scratch_databases_of(&db, pid);
     // Drop it here whatever happened, so a failing run leaves no database behind.
     let mut admin = db.conn();
-    let force = if db.backend == Backend::Postgres { " WITH (FORCE)" } else { "" };
+    let force = if db.backend == Backend::Postgres {
+        " WITH (FORCE)"
+    } else {
+        ""
+    };
     for name in &left {
         let quoted = admin.dialect().quote_ident(name);
         let _ = admin.execute(&format!("DROP DATABASE IF EXISTS {quoted}{force}"));
@@ -393,15 +425,34 @@ fn every_table(db: &TestDb) -> Vec<String> {
 matrix!(refused_and_noop_walks_change_nothing, |db| {
     let sql = |path: &str, v: u32, up: &str, down: &str| {
         db.write(&format!("{path}/versions/{v:03}_t_default_upgrade.sql"), up);
-        db.write(&format!("{path}/versions/{v:03}_t_default_downgrade.sql"), down);
+        db.write(
+            &format!("{path}/versions/{v:03}_t_default_downgrade.sql"),
+            down,
+        );
     };
     db.run(&["create", "ok", "ok"]).success();
-    sql("ok", 1, "CREATE TABLE t1 (id INTEGER);\n", "DROP TABLE t1;\n");
+    sql(
+        "ok",
+        1,
+        "CREATE TABLE t1 (id INTEGER);\n",
+        "DROP TABLE t1;\n",
+    );
     db.run(&["create", "py", "py"]).success();
-    db.write("py/versions/001_t.py", "def upgrade(migrate_engine):\n    pass\n");
+    db.write(
+        "py/versions/001_t.py",
+        "def upgrade(migrate_engine):\n    pass\n",
+    );
     db.run(&["create", "broken", "broken"]).success();
-    sql("broken", 1, "CREATE TABLE b1 (id INTEGER);\n", "DROP TABLE b1;\n");
-    db.write("broken/versions/002_bad.toml", "[[upgrade]]\ncreate_table = {\n");
+    sql(
+        "broken",
+        1,
+        "CREATE TABLE b1 (id INTEGER);\n",
+        "DROP TABLE b1;\n",
+    );
+    db.write(
+        "broken/versions/002_bad.toml",
+        "[[upgrade]]\ncreate_table = {\n",
+    );
     db.run(&["create", "notx", "notx"]).success();
     sql(
         "notx",
@@ -443,5 +494,8 @@ matrix!(refused_and_noop_walks_change_nothing, |db| {
     }
     // A step that runs creates the journal.
     db.run(&["upgrade", url, "ok"]).success();
-    assert!(db.all_tables().contains(&"migrate_version_journal".to_string()));
+    assert!(
+        db.all_tables()
+            .contains(&"migrate_version_journal".to_string())
+    );
 });

@@ -175,7 +175,12 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     /// of several repositories share: the version table, the journal) so that sessions doing
     /// it at the same moment all succeed. `in_transaction` says whether a transaction is open
     /// (one the caller commits) or each statement commits by itself.
-    fn create_shared_table(&self, _table: &str, create: &str, _in_transaction: bool) -> Vec<String> {
+    fn create_shared_table(
+        &self,
+        _table: &str,
+        create: &str,
+        _in_transaction: bool,
+    ) -> Vec<String> {
         vec![create.to_string()]
     }
 
@@ -328,7 +333,10 @@ mod tests {
         assert_eq!(POSTGRES.string_literal(r"C:\t'x"), r"E'C:\\t''x'");
         // MySQL: a backslash is doubled only where the session treats it as an escape.
         assert_eq!(MYSQL.string_literal(r"a\'b"), r"'a\\''b'");
-        assert_eq!(MYSQL_NO_BACKSLASH_ESCAPES.string_literal(r"a\'b"), r"'a\''b'");
+        assert_eq!(
+            MYSQL_NO_BACKSLASH_ESCAPES.string_literal(r"a\'b"),
+            r"'a\''b'"
+        );
         assert!(!MYSQL_NO_BACKSLASH_ESCAPES.lexer().backslash_escapes);
         assert_eq!(SQLITE.string_literal(r"a\'b"), r"'a\''b'");
     }
