@@ -632,17 +632,10 @@ fn run_in_transaction(
         Transaction::begin(conn)
     }
     .map_err(as_failure(1))?;
-    for (i, statement) in statements.iter().enumerate() {
-        let progress = (row == JournalRow::InEndBatch)
-            .then(|| progress_sql(tx.conn(), ctx, entry, statements, i, false))
-            .flatten();
-        match progress {
-            Some(progress) => tx
-                .conn()
-                .execute_all(&[progress, statement.sql.clone()])
-                .map_err(|failure| (i + 1, failure.error.message))?,
-            None => execute(tx.conn(), statement).map_err(|m| (i + 1, m))?,
-        }
+    for i in 0..statements.len() {
+        let journaled = row == JournalRow::InEndBatch;
+        let progress = journaled.then_some(Progress::AfterDdl);
+        execute_reaching(tx.conn(), ctx, entry, statements, i, progress)?;
     }
     if let Some(code) = &sql.code {
         operations::run_code(tx.conn(), code).map_err(|m| (1, m))?;
@@ -693,25 +686,45 @@ fn run_in_transaction(
     tx.commit().map_err(as_failure(last))
 }
 
-/// Before statement `i` (0-based) of a step whose journal row is written ahead (MySQL): the
-/// journal update recording that the step reached it, sent in one batch with the statement so
-/// that a killed run names where it stopped. Only after a statement that committed by itself
-/// (DDL, or any statement in `autocommit` mode): the update then commits by itself too, while
-/// the step's DDL has already made the round trip's cost; inside a transaction it would only
-/// be rolled back with the rest.
-fn progress_sql(
-    conn: &dyn Connection,
+/// When the journal row of a step written ahead (MySQL) records the statement it reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Progress {
+    /// After a statement that committed by itself (DDL).
+    AfterDdl,
+    /// After every statement: each commits by itself (the step runs outside a transaction).
+    Always,
+}
+
+/// Runs statement `i` (0-based) of a step; with `progress`, in one batch after the journal
+/// update recording that the step reached it, so that a killed run names where it stopped.
+/// Only after a statement that committed by itself: the update then commits by itself too,
+/// in the round trip the statement makes anyway (inside a transaction it would only be
+/// rolled back with the rest). A failure comes back as its 1-based index and the message.
+fn execute_reaching(
+    conn: &mut dyn Connection,
     ctx: &StepContext<'_>,
     entry: &Entry,
     statements: &[Exec],
     i: usize,
-    autocommit: bool,
-) -> Option<String> {
-    let previous = statements.get(i.checked_sub(1)?)?;
-    let dialect = conn.dialect();
-    let committed = (autocommit || dialect.ends_transaction(&previous.sql)) && !previous.check;
-    (committed && !statements[i].check)
-        .then(|| ctx.journal.progress_sql(conn, entry.id, i as i64 + 1))
+    progress: Option<Progress>,
+) -> Result<(), (usize, String)> {
+    let statement = &statements[i];
+    let committed = |previous: &Exec| {
+        !previous.check
+            && (progress == Some(Progress::Always)
+                || conn.dialect().ends_transaction(&previous.sql))
+    };
+    let record = progress.is_some()
+        && !statement.check
+        && i.checked_sub(1)
+            .and_then(|p| statements.get(p))
+            .is_some_and(committed);
+    if !record {
+        return execute(conn, statement).map_err(|m| (i + 1, m));
+    }
+    let update = ctx.journal.progress_sql(conn, entry.id, i as i64 + 1);
+    conn.execute_all(&[update, statement.sql.clone()])
+        .map_err(|failure| (i + 1, failure.error.message))
 }
 
 /// The whole (atomic) step as one batch: `BEGIN` (or `SAVEPOINT`), its statements, the
@@ -831,17 +844,10 @@ fn run_autocommit(
     if let Some(code) = &sql.code {
         operations::run_code(conn, code).map_err(|m| (1, m))?;
     }
-    for (i, statement) in statements.iter().enumerate() {
+    for i in 0..statements.len() {
         // Where each statement is not journaled after it (MySQL), the one it reaches is.
-        let progress = (!journal_each)
-            .then(|| progress_sql(conn, ctx, entry, statements, i, true))
-            .flatten();
-        match progress {
-            Some(progress) => conn
-                .execute_all(&[progress, statement.sql.clone()])
-                .map_err(|failure| (i + 1, failure.error.message))?,
-            None => execute(conn, statement).map_err(|m| (i + 1, m))?,
-        }
+        let progress = (!journal_each).then_some(Progress::Always);
+        execute_reaching(conn, ctx, entry, statements, i, progress)?;
         if journal_each {
             entry.statement = Some(i as i64 + 1);
             ctx.journal.update(conn, entry).map_err(as_failure(i + 1))?;
