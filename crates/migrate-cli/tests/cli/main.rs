@@ -21,4 +21,5 @@ mod safety;
 mod scripts;
 mod seeds;
 mod sync;
+mod takeover;
 mod tutorial;
