@@ -84,6 +84,11 @@ pub fn bind(slots: &[Slot], positionals: Vec<String>, explicit: Bound) -> Result
         .collect();
     let mut rest = Vec::new();
     for arg in positionals {
+        if free.contains(&Slot::Url) && looks_like_database_file(&arg) {
+            return Err(CliError::Usage(format!(
+                "'{arg}' is not a database URL (did you mean sqlite:///{arg}?)"
+            )));
+        }
         if free.contains(&Slot::Url) && looks_like_url(&arg) {
             bound.url = Some(arg);
             free.retain(|s| *s != Slot::Url);
@@ -146,4 +151,25 @@ fn looks_like_url(arg: &str) -> bool {
     arg.split_once(':')
         .map(|(scheme, _)| scheme.split('+').next().unwrap_or_default())
         .is_some_and(|scheme| DialectKind::from_scheme(scheme).is_some())
+}
+
+/// A SQLite database file given where the URL belongs: a name with a database file's
+/// extension, or a file that starts with SQLite's header.
+fn looks_like_database_file(arg: &str) -> bool {
+    use std::io::Read;
+    if arg.contains(':') {
+        return false;
+    }
+    let path = std::path::Path::new(arg);
+    let by_name = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e, "db" | "sqlite" | "sqlite3" | "db3"));
+    let mut header = [0u8; 16];
+    let by_content = path.is_file()
+        && std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut header))
+            .is_ok()
+        && &header == b"SQLite format 3\0";
+    by_name || by_content
 }

@@ -11,6 +11,7 @@ mod support;
 mod adopt;
 mod arguments;
 mod errors;
+mod flags;
 mod journal;
 mod library;
 mod model;

@@ -157,8 +157,8 @@ matrix!(
     }
 );
 
-/// The state the Python tool left: every table of the last version and its row in
-/// `migrate_version` written by sqlalchemy-migrate itself.
+// The state the Python tool left: every table of the last version and its row in
+// `migrate_version` written by sqlalchemy-migrate itself.
 matrix!(
     a_database_the_python_tool_left_at_the_last_version_is_adopted_as_is,
     |db| {
