@@ -3,8 +3,9 @@
 //!
 //! sqlalchemy-migrate filled positional slots in order, skipping those given as `--option`.
 //! We do the same, with one rule added so defaults from the environment never shift the
-//! others: a positional argument that looks like a database URL is the URL. Then
-//! `MIGRATE_URL=… migrate upgrade repo 3` and `migrate upgrade sqlite:///x.db repo 3` both work.
+//! others: a positional argument that looks like a database URL is the URL, and one that is a
+//! directory holding `migrate.cfg` is the repository. Then `MIGRATE_URL=… migrate upgrade repo
+//! 3` and `migrate upgrade sqlite:///x.db repo 3` both work.
 
 use migrate_core::dialect::DialectKind;
 use migrate_core::{DatabaseUrl, Version};
@@ -92,6 +93,11 @@ pub fn bind(slots: &[Slot], positionals: Vec<String>, explicit: Bound) -> Result
         if free.contains(&Slot::Url) && looks_like_url(&arg) {
             bound.url = Some(arg);
             free.retain(|s| *s != Slot::Url);
+        } else if free.contains(&Slot::Repository) && is_repository(&arg) {
+            // Likewise a directory holding migrate.cfg is the repository, so a launcher's
+            // default (`python manage.py upgrade URL /path/to/repo`) never shifts it.
+            bound.repository = Some(arg);
+            free.retain(|s| *s != Slot::Repository);
         } else {
             rest.push(arg);
         }
@@ -140,6 +146,12 @@ fn env_url() -> Option<String> {
     ["MIGRATE_URL", "DATABASE_URL"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+}
+
+fn is_repository(arg: &str) -> bool {
+    std::path::Path::new(arg)
+        .join(migrate_core::repository::CONFIG_FILE)
+        .is_file()
 }
 
 /// A database URL has `://`, or at least a known scheme and a colon (a malformed URL should

@@ -183,3 +183,65 @@ matrix!(
         );
     }
 );
+
+/// Runs `python manage.py ARGS` in `dir`, as seed 004 does.
+fn manage_py(dir: &std::path::Path, args: &[&str]) -> crate::support::Outcome {
+    let mut cmd = std::process::Command::new("python");
+    cmd.current_dir(dir).arg("manage.py").args(args);
+    for var in [
+        "MIGRATE_URL",
+        "DATABASE_URL",
+        "MIGRATE_REPOSITORY",
+        "MIGRATE_BIN",
+    ] {
+        cmd.env_remove(var);
+    }
+    crate::support::outcome(&mut cmd)
+}
+
+// Seed 004 §1.2–1.4 and on: `migrate create`, then `cd migrate_repo` and `python manage.py …`
+// with the seed's own arguments (an absolute repository path), then without it.
+matrix!(the_seed_tutorials_manage_py_lines_run_as_printed, |db| {
+    db.run(&["create", "migrate_repo", "sample"]).success();
+    for file in [
+        "README",
+        "__init__.py",
+        "manage.py",
+        "migrate.cfg",
+        "versions/__init__.py",
+    ] {
+        assert!(
+            db.path("migrate_repo").join(file).is_file(),
+            "{file} missing"
+        );
+    }
+    let readme = std::fs::read_to_string(db.path("migrate_repo/README")).unwrap();
+    assert!(!readme.contains("example.invalid"), "{readme}");
+    let repo = db.path("migrate_repo");
+    let abs = repo.canonicalize().unwrap();
+    let abs = abs.to_str().unwrap();
+    manage_py(&repo, &["version_control", &db.url, abs]).success();
+    manage_py(&repo, &["script", "add books table", abs]).success();
+    db.write(
+        "migrate_repo/versions/001_add_books_table.toml",
+        r#"
+[[upgrade]]
+create_table = { name = "books", columns = [
+    { name = "id", type = "Integer", primary_key = true },
+    { name = "title", type = "Text", nullable = false },
+] }
+"#,
+    );
+    let out = manage_py(&repo, &["upgrade", &db.url, abs]);
+    assert_eq!(out.success().stdout, "0 -> 1... \ndone\n");
+    // The repository is the default: the URL alone is enough.
+    assert_eq!(manage_py(&repo, &["version"]).success().stdout, "1\n");
+    assert_eq!(
+        manage_py(&repo, &["db_version", &db.url]).success().stdout,
+        "1\n"
+    );
+    let out = manage_py(&repo, &["downgrade", &db.url, abs, "0"]);
+    assert_eq!(out.success().stdout, "1 -> 0... \ndone\n");
+    manage_py(&repo, &["drop_version_control", &db.url, abs]).success();
+    assert_eq!(db.all_tables(), Vec::<String>::new());
+});

@@ -140,6 +140,9 @@ pub struct CreateOptions {
     pub required_dbs: Vec<String>,
     /// `use_timestamp_numbering`.
     pub use_timestamp_numbering: bool,
+    /// The `migrate` binary the repository's `manage.py` runs when `MIGRATE_BIN` is unset
+    /// (`migrate` on the PATH when `None` or gone).
+    pub migrate_bin: Option<PathBuf>,
 }
 
 /// An opened, validated repository.
@@ -210,6 +213,18 @@ impl Repository {
         fs::create_dir_all(&versions).map_err(io_err("create", &versions))?;
         write_new(&path.join(CONFIG_FILE), &config.render())?;
         write_new(&path.join("README"), &templates::readme(name))?;
+        // sqlalchemy-migrate's layout: both folders are Python packages, and manage.py runs
+        // the tool with this repository as its default (seed 004 §1.3–1.4).
+        write_new(&path.join("__init__.py"), "")?;
+        write_new(&versions.join("__init__.py"), "")?;
+        let bin = options
+            .migrate_bin
+            .as_deref()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "migrate".into());
+        let manage = path.join("manage.py");
+        write_new(&manage, &templates::manage_py(&bin))?;
+        make_executable(&manage)?;
         Repository::open(path)
     }
 
@@ -447,6 +462,23 @@ fn write_new(path: &Path, text: &str) -> Result<(), RepoError> {
         .map_err(io_err("create", path))?;
     file.write_all(text.as_bytes())
         .map_err(io_err("write", path))
+}
+
+/// Lets the owner run `manage.py` directly, within the umask the file was created with.
+fn make_executable(path: &Path) -> Result<(), RepoError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(path)
+            .map_err(io_err("read", path))?
+            .permissions()
+            .mode();
+        // Execute wherever read is granted: what the umask allowed for reading.
+        let exec = (mode & 0o444) >> 2;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode | exec))
+            .map_err(io_err("write", path))?;
+    }
+    Ok(())
 }
 
 /// Reads only `migrate.cfg`: what a command needs when it does not look at scripts.
