@@ -140,6 +140,9 @@ pub struct ScriptSqlArgs {
     pub description: String,
     #[command(flatten)]
     pub repository: RepositoryArgs,
+    /// Add this database's pair to existing version N instead of making the next version.
+    #[arg(long, value_name = "N")]
+    pub version: Option<String>,
 }
 
 /// Commands that need only a repository.

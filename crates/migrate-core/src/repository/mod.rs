@@ -91,6 +91,14 @@ pub enum RepoError {
         /// Which role ("for sqlite upgrade"…).
         what: String,
     },
+    /// `script_sql --version N` for a version the repository does not have.
+    #[error("version {version} is not in the repository (its latest is {latest})")]
+    NoSuchVersion {
+        /// The version asked for.
+        version: Version,
+        /// The latest version.
+        latest: Version,
+    },
     /// An unknown `<dbms>` for `script_sql`.
     #[error("'{0}' is not a database: use sqlite, postgresql, mysql or default")]
     UnknownDbms(String),
@@ -109,6 +117,9 @@ impl RepoError {
                     .into(),
             ),
             RepoError::AlreadyExists { .. } => Some("choose a path that does not exist yet".into()),
+            RepoError::NoSuchVersion { .. } => {
+                Some("leave out --version to write the next version's scripts".into())
+            }
             RepoError::Conflict { .. } => Some("remove or renumber one of the two files".into()),
             RepoError::BadFileName { .. } => Some(
                 "name scripts NNN_<description>.toml or NNN_<description>_<dbms>_<upgrade|downgrade>.sql, \
@@ -411,14 +422,18 @@ impl Repository {
         Ok(path)
     }
 
-    /// Writes the next version's SQL upgrade/downgrade pair for `dbms`, returning both paths.
+    /// Writes an SQL upgrade/downgrade pair for `dbms`, returning both paths: for the next
+    /// version, or, given `version`, added to that existing version (its script for another
+    /// database, as the seed's per-database pairs are).
     ///
     /// # Errors
-    /// An unknown database or empty description, or an I/O error naming the file.
+    /// An unknown database or empty description, a version that does not exist or already
+    /// has such a script (or a portable one), or an I/O error naming the file.
     pub fn create_sql_scripts(
         &self,
         dbms: &str,
         description: &str,
+        version: Option<Version>,
     ) -> Result<[PathBuf; 2], RepoError> {
         let dbms = match Dbms::parse(dbms) {
             Some(d @ Dbms::Default) => d,
@@ -427,13 +442,33 @@ impl Repository {
             }
             _ => return Err(RepoError::UnknownDbms(dbms.to_string())),
         };
-        let version = self.format_version(self.next_version());
+        let existing = match version {
+            Some(v) => Some(self.versions.get(&v).ok_or(RepoError::NoSuchVersion {
+                version: v,
+                latest: self.latest(),
+            })?),
+            None => None,
+        };
+        let number = version.unwrap_or_else(|| self.next_version());
+        let formatted = self.format_version(number);
         let part = file_part(description)?;
         let dir = self.path.join(VERSIONS_DIR);
         let mut paths = Vec::with_capacity(2);
         for direction in [Direction::Upgrade, Direction::Downgrade] {
-            let name = format!("{version}_{part}_{}_{direction}.sql", dbms.as_str());
+            let name = format!("{formatted}_{part}_{}_{direction}.sql", dbms.as_str());
             let path = scripts::script_path(&dir, &name);
+            let kind = ScriptKind::Sql {
+                dbms: dbms.clone(),
+                direction,
+            };
+            if let Some((file, what)) = existing.and_then(|e| e.clash_with(&kind)) {
+                return Err(RepoError::Conflict {
+                    version: number,
+                    first: file.path.clone(),
+                    second: path,
+                    what,
+                });
+            }
             write_new(&path, &templates::sql_script(description, &dbms, direction))?;
             paths.push(path);
         }
