@@ -3,8 +3,9 @@
 //!
 //! sqlalchemy-migrate filled positional slots in order, skipping those given as `--option`.
 //! We do the same, with one rule added so defaults from the environment never shift the
-//! others: a positional argument that looks like a database URL is the URL. Then
-//! `MIGRATE_URL=… migrate upgrade repo 3` and `migrate upgrade sqlite:///x.db repo 3` both work.
+//! others: a positional argument that looks like a database URL is the URL, and one that is a
+//! directory holding `migrate.cfg` is the repository. Then `MIGRATE_URL=… migrate upgrade repo
+//! 3` and `migrate upgrade sqlite:///x.db repo 3` both work.
 
 use migrate_core::dialect::DialectKind;
 use migrate_core::{DatabaseUrl, Version};
@@ -84,9 +85,19 @@ pub fn bind(slots: &[Slot], positionals: Vec<String>, explicit: Bound) -> Result
         .collect();
     let mut rest = Vec::new();
     for arg in positionals {
+        if free.contains(&Slot::Url) && looks_like_database_file(&arg) {
+            return Err(CliError::Usage(format!(
+                "'{arg}' is not a database URL (did you mean sqlite:///{arg}?)"
+            )));
+        }
         if free.contains(&Slot::Url) && looks_like_url(&arg) {
             bound.url = Some(arg);
             free.retain(|s| *s != Slot::Url);
+        } else if free.contains(&Slot::Repository) && is_repository(&arg) {
+            // Likewise a directory holding migrate.cfg is the repository, so a launcher's
+            // default (`python manage.py upgrade URL /path/to/repo`) never shifts it.
+            bound.repository = Some(arg);
+            free.retain(|s| *s != Slot::Repository);
         } else {
             rest.push(arg);
         }
@@ -137,6 +148,12 @@ fn env_url() -> Option<String> {
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
 }
 
+fn is_repository(arg: &str) -> bool {
+    std::path::Path::new(arg)
+        .join(migrate_core::repository::CONFIG_FILE)
+        .is_file()
+}
+
 /// A database URL has `://`, or at least a known scheme and a colon (a malformed URL should
 /// be reported as a URL, not taken for a path).
 fn looks_like_url(arg: &str) -> bool {
@@ -146,4 +163,25 @@ fn looks_like_url(arg: &str) -> bool {
     arg.split_once(':')
         .map(|(scheme, _)| scheme.split('+').next().unwrap_or_default())
         .is_some_and(|scheme| DialectKind::from_scheme(scheme).is_some())
+}
+
+/// A SQLite database file given where the URL belongs: a name with a database file's
+/// extension, or a file that starts with SQLite's header.
+fn looks_like_database_file(arg: &str) -> bool {
+    use std::io::Read;
+    if arg.contains(':') {
+        return false;
+    }
+    let path = std::path::Path::new(arg);
+    let by_name = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e, "db" | "sqlite" | "sqlite3" | "db3"));
+    let mut header = [0u8; 16];
+    let by_content = path.is_file()
+        && std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut header))
+            .is_ok()
+        && &header == b"SQLite format 3\0";
+    by_name || by_content
 }

@@ -13,6 +13,18 @@ MIGRATE_URL or DATABASE_URL, and MIGRATE_REPOSITORY.\nA positional argument cont
 '://' is always the database URL."
 )]
 pub struct Cli {
+    /// Print nothing but errors (sqlalchemy-migrate's --disable_logging).
+    #[arg(
+        short = 'q',
+        long = "disable_logging",
+        alias = "disable-logging",
+        alias = "quiet",
+        global = true
+    )]
+    pub quiet: bool,
+    /// Print each statement as it is sent (sqlalchemy-migrate's --engine_arg_echo=True).
+    #[arg(long, global = true, hide = true)]
+    pub echo: bool,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
@@ -128,6 +140,9 @@ pub struct ScriptSqlArgs {
     pub description: String,
     #[command(flatten)]
     pub repository: RepositoryArgs,
+    /// Add this database's pair to existing version N instead of making the next version.
+    #[arg(long, value_name = "N")]
+    pub version: Option<String>,
 }
 
 /// Commands that need only a repository.
@@ -197,6 +212,7 @@ pub struct RunArgs {
     /// Print the SQL that would run, and run nothing.
     #[arg(long = "preview-sql", alias = "preview_sql")]
     pub preview_sql: bool,
+
     /// Run every version in one transaction: all of them commit at the end, or none
     /// (PostgreSQL and SQLite; MySQL/MariaDB commit DDL at once).
     #[arg(long = "single-transaction", alias = "single_transaction")]

@@ -5,11 +5,12 @@
 mod args;
 mod cli;
 mod commands;
+mod engine_args;
 mod output;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::output::Output;
 
@@ -31,15 +32,27 @@ impl<E: Into<migrate_core::Error>> From<E> for CliError {
 }
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let engine = engine_args::extract(std::env::args_os().collect());
+    let cli = match cli::Cli::try_parse_from(&engine.args) {
         Ok(cli) => cli,
+        // A bare `migrate` prints the help on stdout and succeeds, as sqlalchemy-migrate did.
+        Err(_) if engine.args.len() <= 1 => {
+            let _ = cli::Cli::command().print_help();
+            return ExitCode::SUCCESS;
+        }
         Err(e) => {
             // clap prints help and version itself, to stdout with exit 0, and errors to stderr.
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let mut out = Output::new();
+    let mut out = Output::new(cli.quiet);
+    out.echo = cli.echo || engine.echo;
+    for ignored in &engine.ignored {
+        out.warning(&format!(
+            "{ignored} has no effect: migrate makes its own connections"
+        ));
+    }
     match commands::run(cli.command, &mut out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Usage(message)) => {
@@ -52,7 +65,19 @@ fn main() -> ExitCode {
         Err(CliError::Differences) => ExitCode::from(3),
         Err(CliError::Failed(e)) => {
             out.error(&e.to_string(), e.help().as_deref());
-            ExitCode::from(1)
+            ExitCode::from(if is_usage(&e) { 2 } else { 1 })
         }
     }
+}
+
+/// Refusals sqlalchemy-migrate reported as usage errors (its `KnownError`/`UsageError`, exit 2):
+/// a walk in the wrong direction, `create` onto an existing path.
+fn is_usage(e: &migrate_core::Error) -> bool {
+    use migrate_core::plan::PlanError;
+    use migrate_core::repository::RepoError;
+    matches!(
+        e,
+        migrate_core::Error::Plan(PlanError::WrongDirection { .. })
+            | migrate_core::Error::Repository(RepoError::AlreadyExists { .. })
+    )
 }

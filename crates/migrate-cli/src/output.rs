@@ -11,17 +11,26 @@ use migrate_core::plan::Step;
 use migrate_core::script::ScriptWarning;
 
 /// The one place that writes to the terminal.
-#[derive(Debug, Default)]
-pub struct Output;
+#[derive(Debug, Default, Clone)]
+pub struct Output {
+    /// `-q`/`--disable_logging`: print nothing but errors. sqlalchemy-migrate logged its
+    /// results and step lines, so disabling logging silenced them too.
+    quiet: bool,
+    /// `--engine_arg_echo=True`: commands that run scripts print each statement sent.
+    pub echo: bool,
+}
 
 impl Output {
-    /// A new output on the process's stdout and stderr.
-    pub fn new() -> Output {
-        Output
+    /// A new output on the process's stdout and stderr; `quiet` prints nothing but errors.
+    pub fn new(quiet: bool) -> Output {
+        Output { quiet, echo: false }
     }
 
     /// A result line on stdout.
     pub fn result(&mut self, line: &str) {
+        if self.quiet {
+            return;
+        }
         let mut stdout = io::stdout().lock();
         let _ = writeln!(stdout, "{line}");
         let _ = stdout.flush();
@@ -29,6 +38,9 @@ impl Output {
 
     /// A status line ("created …") on stderr.
     pub fn status(&mut self, line: &str) {
+        if self.quiet {
+            return;
+        }
         let _ = writeln!(io::stderr().lock(), "{line}");
     }
 
@@ -44,6 +56,9 @@ impl Output {
 
     /// A warning on stderr.
     pub fn warning(&mut self, message: &str) {
+        if self.quiet {
+            return;
+        }
         let _ = writeln!(io::stderr().lock(), "warning: {message}");
     }
 

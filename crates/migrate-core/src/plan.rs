@@ -84,6 +84,25 @@ pub enum PlanError {
         /// The files the version does have.
         found: Vec<String>,
     },
+    /// The walk would cross versions the repository does not have (sequential numbering):
+    /// below a squashed history's first version, or a hole in the middle.
+    #[error(
+        "cannot {direction} from version {from}: {} not in this repository{}",
+        missing_range(*.missing_first, *.missing_last),
+        history_start(*.missing_first, *.first)
+    )]
+    Gap {
+        /// Up or down.
+        direction: Direction,
+        /// Where the walk starts.
+        from: Version,
+        /// The first missing version.
+        missing_first: Version,
+        /// The last missing version.
+        missing_last: Version,
+        /// The repository's first version.
+        first: Version,
+    },
     /// Only a Python script exists for a step.
     #[error(
         "version {version} has only a Python script, '{file}', and migrate does not execute Python"
@@ -104,6 +123,22 @@ fn found_list(found: &[String]) -> String {
     }
 }
 
+fn missing_range(first: Version, last: Version) -> String {
+    if first == last {
+        format!("version {first} is")
+    } else {
+        format!("versions {first} to {last} are")
+    }
+}
+
+fn history_start(missing_first: Version, first: Version) -> String {
+    if missing_first < first {
+        format!(" (its history starts at {first})")
+    } else {
+        String::new()
+    }
+}
+
 impl PlanError {
     /// The remedy to show beside the error.
     pub fn help(&self) -> Option<String> {
@@ -120,6 +155,21 @@ impl PlanError {
             PlanError::PythonOnly { .. } => Some(
                 "rewrite it as SQL scripts (`migrate script_sql`) or a portable .toml script (`migrate script`)"
                     .into(),
+            ),
+            PlanError::Gap {
+                missing_first,
+                first,
+                ..
+            } if missing_first < first => {
+                let start = first.get() - 1;
+                Some(format!(
+                    "a squashed history begins where its first version left off: put an empty \
+                     database under version control at {start} (`migrate version_control URL PATH \
+                     {start}`, or `migrate sync URL PATH --init-version {start}`)"
+                ))
+            }
+            PlanError::Gap { .. } => Some(
+                "restore the missing scripts, or renumber the versions so none is skipped".into(),
             ),
             PlanError::UnknownCurrent { .. } => {
                 Some("is this the repository that database was migrated with?".into())
@@ -155,6 +205,7 @@ impl Plan {
             .versions()
             .filter(|e| e.version > current && e.version <= target)
         {
+            check_adjacent(repo, Direction::Upgrade, current, from, entry.version)?;
             let script = select(
                 entry.version,
                 entry.select(dialect, Direction::Upgrade),
@@ -169,6 +220,15 @@ impl Plan {
                 script,
             });
             from = entry.version;
+        }
+        if from != target {
+            check_adjacent(
+                repo,
+                Direction::Upgrade,
+                current,
+                from,
+                Version::new(target.get() + 1),
+            )?;
         }
         Ok(Plan {
             direction: Direction::Upgrade,
@@ -197,11 +257,20 @@ impl Plan {
             });
         }
         let mut steps = Vec::new();
+        let mut at = current;
         for entry in repo
             .versions()
             .rev()
             .filter(|e| e.version > target && e.version <= current)
         {
+            // Going down, the hole lies between the entry and where the walk is.
+            check_adjacent(
+                repo,
+                Direction::Downgrade,
+                current,
+                entry.version,
+                Version::new(at.get() + 1),
+            )?;
             let script = select(
                 entry.version,
                 entry.select(dialect, Direction::Downgrade),
@@ -216,6 +285,16 @@ impl Plan {
                 direction: Direction::Downgrade,
                 script,
             });
+            at = to;
+        }
+        if at != target {
+            check_adjacent(
+                repo,
+                Direction::Downgrade,
+                current,
+                target,
+                Version::new(at.get() + 1),
+            )?;
         }
         Ok(Plan {
             direction: Direction::Downgrade,
@@ -260,6 +339,27 @@ pub fn check_target(repo: &Repository, target: Version) -> Result<(), PlanError>
         return Err(PlanError::NoSuchVersion { version: target });
     }
     Ok(())
+}
+
+/// With sequential numbering a step moves by exactly one version: refuses the walk when
+/// versions between `below` and `above` (exclusive) are missing.
+fn check_adjacent(
+    repo: &Repository,
+    direction: Direction,
+    from: Version,
+    below: Version,
+    above: Version,
+) -> Result<(), PlanError> {
+    if !repo.is_sequential() || above.get() <= below.get() + 1 {
+        return Ok(());
+    }
+    Err(PlanError::Gap {
+        direction,
+        from,
+        missing_first: Version::new(below.get() + 1),
+        missing_last: Version::new(above.get() - 1),
+        first: repo.first(),
+    })
 }
 
 fn select(

@@ -37,6 +37,7 @@ pub fn run(args: CreateArgs, out: &mut Output) -> Result<(), CliError> {
         version_table: args.version_table,
         required_dbs,
         use_timestamp_numbering,
+        migrate_bin: std::env::current_exe().ok(),
     };
     let repo = Repository::create(&args.path, &args.name, &options)?;
     out.status(&format!(

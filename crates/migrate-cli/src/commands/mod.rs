@@ -2,6 +2,7 @@
 
 mod create;
 mod database;
+mod echo;
 mod manage;
 mod model;
 mod run;

@@ -58,10 +58,20 @@ fn observer<'o>(options: RunOptions, out: &'o mut Output) -> Box<dyn Observer + 
     }
 }
 
+/// Connects, echoing every statement when `--engine_arg_echo=True` asked for it.
+fn connect(bound: &Bound, out: &Output) -> Result<Box<dyn migrate_core::Connection>, CliError> {
+    let conn = super::database::connect(bound)?;
+    Ok(if out.echo {
+        Box::new(super::echo::Echo::new(conn, out.clone()))
+    } else {
+        conn
+    })
+}
+
 /// `upgrade URL PATH [VERSION]`.
 pub fn upgrade(args: RunArgs, out: &mut Output) -> Result<(), CliError> {
     let p = prepare(args)?;
-    let mut conn = super::database::connect(&p.bound)?;
+    let mut conn = connect(&p.bound, out)?;
     ops::upgrade(
         conn.as_mut(),
         &p.repo,
@@ -80,7 +90,7 @@ pub fn downgrade(args: RunArgs, out: &mut Output) -> Result<(), CliError> {
             "downgrade needs the VERSION to go down to (0 for the empty database)".into(),
         )
     })?;
-    let mut conn = super::database::connect(&p.bound)?;
+    let mut conn = connect(&p.bound, out)?;
     ops::downgrade(
         conn.as_mut(),
         &p.repo,
@@ -105,7 +115,7 @@ pub fn sync(args: crate::cli::SyncArgs, out: &mut Output) -> Result<(), CliError
     let target = bound.version()?;
     bound.url()?;
     let repo = Repository::open(bound.repository()?)?;
-    let mut conn = super::database::connect(&bound)?;
+    let mut conn = connect(&bound, out)?;
     let options = ops::SyncOptions {
         run,
         target,

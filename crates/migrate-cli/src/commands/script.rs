@@ -36,10 +36,19 @@ pub fn portable(args: ScriptArgs, out: &mut Output) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `script_sql DBMS DESCRIPTION PATH`: the next version's SQL pair.
+/// `script_sql DBMS DESCRIPTION PATH [--version N]`: the next version's SQL pair, or one
+/// more database's pair for version N.
 pub fn sql(args: ScriptSqlArgs, out: &mut Output) -> Result<(), CliError> {
+    let version = args
+        .version
+        .as_deref()
+        .map(|v| {
+            v.parse::<migrate_core::Version>()
+                .map_err(|e| CliError::Usage(e.to_string()))
+        })
+        .transpose()?;
     let repo = open(args.repository)?;
-    for path in repo.create_sql_scripts(&args.dbms, &args.description)? {
+    for path in repo.create_sql_scripts(&args.dbms, &args.description, version)? {
         out.status(&format!("created {}", path.display()));
     }
     Ok(())

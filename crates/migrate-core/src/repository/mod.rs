@@ -1,8 +1,11 @@
 //! A repository on disk: `migrate.cfg`, `versions/` and its scripts.
 //!
 //! Opening reads the configuration and the *names* in `versions/` (never script contents),
-//! and validates them: unparseable names, two scripts for one version and direction, and gaps
-//! in sequential numbering are errors naming the files. Nothing here touches a database.
+//! and validates them: unparseable names and two scripts for one version and direction are
+//! errors naming the files. A sequential history may start above 1 (a squashed history, such
+//! as Heat's, which starts at 028): the versions below its first are "before this history".
+//! Holes are allowed on disk; a walk that would cross one is refused by `plan`. Nothing here
+//! touches a database.
 
 mod config;
 mod scripts;
@@ -88,17 +91,13 @@ pub enum RepoError {
         /// Which role ("for sqlite upgrade"…).
         what: String,
     },
-    /// Sequential numbering with a hole.
-    #[error("version {missing} is missing from '{dir}': the versions go from {before} to {after}")]
-    Gap {
-        /// The scripts directory.
-        dir: PathBuf,
-        /// The first missing number.
-        missing: Version,
-        /// The version before the hole.
-        before: Version,
-        /// The version after the hole.
-        after: Version,
+    /// `script_sql --version N` for a version the repository does not have.
+    #[error("version {version} is not in the repository (its latest is {latest})")]
+    NoSuchVersion {
+        /// The version asked for.
+        version: Version,
+        /// The latest version.
+        latest: Version,
     },
     /// An unknown `<dbms>` for `script_sql`.
     #[error("'{0}' is not a database: use sqlite, postgresql, mysql or default")]
@@ -118,11 +117,10 @@ impl RepoError {
                     .into(),
             ),
             RepoError::AlreadyExists { .. } => Some("choose a path that does not exist yet".into()),
+            RepoError::NoSuchVersion { .. } => {
+                Some("leave out --version to write the next version's scripts".into())
+            }
             RepoError::Conflict { .. } => Some("remove or renumber one of the two files".into()),
-            RepoError::Gap { .. } => Some(
-                "renumber the scripts without gaps, or set use_timestamp_numbering=True in migrate.cfg"
-                    .into(),
-            ),
             RepoError::BadFileName { .. } => Some(
                 "name scripts NNN_<description>.toml or NNN_<description>_<dbms>_<upgrade|downgrade>.sql, \
                  or move the file out of versions/"
@@ -153,6 +151,9 @@ pub struct CreateOptions {
     pub required_dbs: Vec<String>,
     /// `use_timestamp_numbering`.
     pub use_timestamp_numbering: bool,
+    /// The `migrate` binary the repository's `manage.py` runs when `MIGRATE_BIN` is unset
+    /// (`migrate` on the PATH when `None` or gone).
+    pub migrate_bin: Option<PathBuf>,
 }
 
 /// An opened, validated repository.
@@ -168,7 +169,7 @@ impl Repository {
     ///
     /// # Errors
     /// [`RepoError`] when the path is missing or not a repository, `migrate.cfg` is malformed,
-    /// or a script name is invalid, conflicting or leaves a gap.
+    /// or a script name is invalid or conflicting.
     ///
     /// ```no_run
     /// # fn f() -> Result<(), migrate_core::repository::RepoError> {
@@ -180,7 +181,7 @@ impl Repository {
         let path = path.as_ref();
         let config = read_config(path)?;
         let root = fs::canonicalize(path).map_err(io_err("resolve", path))?;
-        let versions = scan_versions(&root.join(VERSIONS_DIR), config.use_timestamp_numbering)?;
+        let versions = scan_versions(&root.join(VERSIONS_DIR))?;
         Ok(Repository {
             path: root,
             config,
@@ -223,6 +224,18 @@ impl Repository {
         fs::create_dir_all(&versions).map_err(io_err("create", &versions))?;
         write_new(&path.join(CONFIG_FILE), &config.render())?;
         write_new(&path.join("README"), &templates::readme(name))?;
+        // sqlalchemy-migrate's layout: both folders are Python packages, and manage.py runs
+        // the tool with this repository as its default (seed 004 §1.3–1.4).
+        write_new(&path.join("__init__.py"), "")?;
+        write_new(&versions.join("__init__.py"), "")?;
+        let bin = options
+            .migrate_bin
+            .as_deref()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "migrate".into());
+        let manage = path.join("manage.py");
+        write_new(&manage, &templates::manage_py(&bin))?;
+        make_executable(&manage)?;
         Repository::open(path)
     }
 
@@ -257,7 +270,7 @@ impl Repository {
                 ),
             }
         }
-        let versions = validate(&dir, versions, config.use_timestamp_numbering)?;
+        let versions = validate(versions)?;
         Ok(Repository {
             path: root,
             config,
@@ -269,7 +282,7 @@ impl Repository {
     /// of the repository may claim).
     ///
     /// # Errors
-    /// The version already has a script, or it leaves a gap in sequential numbering.
+    /// The version already has a script.
     pub fn with_code_migration(
         mut self,
         migration: std::sync::Arc<dyn crate::code::CodeMigration>,
@@ -294,12 +307,7 @@ impl Repository {
             })
             .files
             .push(file);
-        let dir = self.path.join(VERSIONS_DIR);
-        self.versions = validate(
-            &dir,
-            std::mem::take(&mut self.versions),
-            self.config.use_timestamp_numbering,
-        )?;
+        self.versions = validate(std::mem::take(&mut self.versions))?;
         Ok(self)
     }
 
@@ -322,9 +330,39 @@ impl Repository {
             .unwrap_or(Version::ZERO)
     }
 
-    /// Whether `version` is 0 or one of the repository's versions.
+    /// The first version, or 0 for an empty repository.
+    pub fn first(&self) -> Version {
+        self.versions
+            .keys()
+            .next()
+            .copied()
+            .unwrap_or(Version::ZERO)
+    }
+
+    /// Where an empty database starts this history: the version before the first for a
+    /// squashed sequential history (27 for Heat's, which starts at 028), otherwise 0.
+    pub fn start(&self) -> Version {
+        if self.config.use_timestamp_numbering {
+            return Version::ZERO;
+        }
+        Version::new(self.first().get().saturating_sub(1))
+    }
+
+    /// Whether a database may be at `version`: 0, one of the repository's versions, or, with
+    /// sequential numbering, any number up to the latest (a version before a squashed
+    /// history's first, as the Python tool allowed; walks across holes are refused by `plan`).
     pub fn has_version(&self, version: Version) -> bool {
-        version == Version::ZERO || self.versions.contains_key(&version)
+        if self.config.use_timestamp_numbering {
+            version == Version::ZERO || self.versions.contains_key(&version)
+        } else {
+            version <= self.latest()
+        }
+    }
+
+    /// Whether versions are numbered one after another (not by timestamp): then each step
+    /// moves by exactly one and a hole cannot be walked across.
+    pub fn is_sequential(&self) -> bool {
+        !self.config.use_timestamp_numbering
     }
 
     /// The versions in ascending order.
@@ -337,8 +375,13 @@ impl Repository {
         self.versions.get(&version)
     }
 
-    /// The version before `version` (0 before the first).
+    /// The version a downgrade of `version` leaves the database at: `version - 1` with
+    /// sequential numbering (27 below Heat's first, 028), otherwise the version before it
+    /// (0 before the first).
     pub fn previous(&self, version: Version) -> Version {
+        if self.is_sequential() {
+            return Version::new(version.get().saturating_sub(1));
+        }
         self.versions
             .range(..version)
             .next_back()
@@ -379,14 +422,18 @@ impl Repository {
         Ok(path)
     }
 
-    /// Writes the next version's SQL upgrade/downgrade pair for `dbms`, returning both paths.
+    /// Writes an SQL upgrade/downgrade pair for `dbms`, returning both paths: for the next
+    /// version, or, given `version`, added to that existing version (its script for another
+    /// database, as the seed's per-database pairs are).
     ///
     /// # Errors
-    /// An unknown database or empty description, or an I/O error naming the file.
+    /// An unknown database or empty description, a version that does not exist or already
+    /// has such a script (or a portable one), or an I/O error naming the file.
     pub fn create_sql_scripts(
         &self,
         dbms: &str,
         description: &str,
+        version: Option<Version>,
     ) -> Result<[PathBuf; 2], RepoError> {
         let dbms = match Dbms::parse(dbms) {
             Some(d @ Dbms::Default) => d,
@@ -395,13 +442,33 @@ impl Repository {
             }
             _ => return Err(RepoError::UnknownDbms(dbms.to_string())),
         };
-        let version = self.format_version(self.next_version());
+        let existing = match version {
+            Some(v) => Some(self.versions.get(&v).ok_or(RepoError::NoSuchVersion {
+                version: v,
+                latest: self.latest(),
+            })?),
+            None => None,
+        };
+        let number = version.unwrap_or_else(|| self.next_version());
+        let formatted = self.format_version(number);
         let part = file_part(description)?;
         let dir = self.path.join(VERSIONS_DIR);
         let mut paths = Vec::with_capacity(2);
         for direction in [Direction::Upgrade, Direction::Downgrade] {
-            let name = format!("{version}_{part}_{}_{direction}.sql", dbms.as_str());
+            let name = format!("{formatted}_{part}_{}_{direction}.sql", dbms.as_str());
             let path = scripts::script_path(&dir, &name);
+            let kind = ScriptKind::Sql {
+                dbms: dbms.clone(),
+                direction,
+            };
+            if let Some((file, what)) = existing.and_then(|e| e.clash_with(&kind)) {
+                return Err(RepoError::Conflict {
+                    version: number,
+                    first: file.path.clone(),
+                    second: path,
+                    what,
+                });
+            }
             write_new(&path, &templates::sql_script(description, &dbms, direction))?;
             paths.push(path);
         }
@@ -430,6 +497,23 @@ fn write_new(path: &Path, text: &str) -> Result<(), RepoError> {
         .map_err(io_err("create", path))?;
     file.write_all(text.as_bytes())
         .map_err(io_err("write", path))
+}
+
+/// Lets the owner run `manage.py` directly, within the umask the file was created with.
+fn make_executable(path: &Path) -> Result<(), RepoError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(path)
+            .map_err(io_err("read", path))?
+            .permissions()
+            .mode();
+        // Execute wherever read is granted: what the umask allowed for reading.
+        let exec = (mode & 0o444) >> 2;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode | exec))
+            .map_err(io_err("write", path))?;
+    }
+    Ok(())
 }
 
 /// Reads only `migrate.cfg`: what a command needs when it does not look at scripts.
@@ -470,10 +554,7 @@ fn add_script(versions: &mut BTreeMap<Version, VersionEntry>, file: ScriptFile) 
         .push(file);
 }
 
-fn scan_versions(
-    dir: &Path,
-    timestamps: bool,
-) -> Result<BTreeMap<Version, VersionEntry>, RepoError> {
+fn scan_versions(dir: &Path) -> Result<BTreeMap<Version, VersionEntry>, RepoError> {
     let mut versions: BTreeMap<Version, VersionEntry> = BTreeMap::new();
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -508,14 +589,12 @@ fn scan_versions(
             ),
         }
     }
-    validate(dir, versions, timestamps)
+    validate(versions)
 }
 
-/// Sorts each version's files and checks them: no two claiming one role, no gaps.
+/// Sorts each version's files and checks them: no two claiming one role.
 fn validate(
-    dir: &Path,
     mut versions: BTreeMap<Version, VersionEntry>,
-    timestamps: bool,
 ) -> Result<BTreeMap<Version, VersionEntry>, RepoError> {
     for entry in versions.values_mut() {
         entry.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -528,29 +607,7 @@ fn validate(
             });
         }
     }
-    if !timestamps {
-        check_contiguous(dir, &versions)?;
-    }
     Ok(versions)
-}
-
-fn check_contiguous(
-    dir: &Path,
-    versions: &BTreeMap<Version, VersionEntry>,
-) -> Result<(), RepoError> {
-    let mut before = Version::ZERO;
-    for (expected, v) in (1u64..).zip(versions.keys()) {
-        if v.get() != expected {
-            return Err(RepoError::Gap {
-                dir: dir.to_path_buf(),
-                missing: Version::new(expected),
-                before,
-                after: *v,
-            });
-        }
-        before = *v;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -585,13 +642,18 @@ mod tests {
     }
 
     #[test]
-    fn gaps_and_conflicts_name_the_files() {
-        let (_d, repo) = repo_with(&["001_a.toml", "003_c.toml"], false);
-        let err = repo.unwrap_err();
-        assert!(
-            matches!(err, RepoError::Gap { missing, .. } if missing == Version::new(2)),
-            "{err}"
-        );
+    fn squashed_histories_open_and_start_below_their_first_version() {
+        let (_d, repo) = repo_with(&["028_havana.toml", "029_b.toml", "031_d.toml"], false);
+        let repo = repo.unwrap();
+        assert_eq!(repo.first(), Version::new(28));
+        assert_eq!(repo.start(), Version::new(27));
+        assert_eq!(repo.previous(Version::new(28)), Version::new(27));
+        assert!(repo.has_version(Version::new(27)) && repo.has_version(Version::new(30)));
+        assert!(!repo.has_version(Version::new(32)));
+    }
+
+    #[test]
+    fn conflicts_name_the_files() {
         let (_d, repo) = repo_with(
             &["001_a_sqlite_upgrade.sql", "001_b_sqlite_upgrade.sql"],
             false,

@@ -233,6 +233,15 @@ impl VersionEntry {
     }
 }
 
+impl VersionEntry {
+    /// The first of the version's files a new script of `kind` would clash with, and how.
+    pub(crate) fn clash_with(&self, kind: &ScriptKind) -> Option<(&ScriptFile, String)> {
+        self.files
+            .iter()
+            .find_map(|f| clash(&f.kind, kind).map(|what| (f, what)))
+    }
+}
+
 fn clash(a: &ScriptKind, b: &ScriptKind) -> Option<String> {
     use ScriptKind::*;
     match (a, b) {

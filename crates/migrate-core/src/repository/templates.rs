@@ -7,10 +7,34 @@ pub(super) fn readme(name: &str) -> String {
     format!(
         "This is a database migration repository for '{name}'.\n\
          \n\
-         It is managed by migrate: https://example.invalid/migrate\n\
+         It is managed by migrate, the successor of sqlalchemy-migrate, in that tool's layout.\n\
          Scripts live in versions/, numbered in the order they apply.\n\
          \n\
+         \x20 migrate version_control URL .      put a database under version control\n\
+         \x20 migrate upgrade URL .              walk it to the latest version\n\
+         \x20 python manage.py upgrade URL       the same, through this repository's launcher\n\
+         \n\
          More information: migrate help\n"
+    )
+}
+
+/// `manage.py`: the seed's `python manage.py COMMAND …` runs migrate with this repository as
+/// its default. Python 2 and 3 alike. It runs `MIGRATE_BIN`, else the binary that wrote it,
+/// else `migrate` on the PATH (not first: sqlalchemy-migrate installs a `migrate` too).
+pub(super) fn manage_py(fallback_bin: &str) -> String {
+    let fallback = fallback_bin.replace('\\', "\\\\").replace('"', "\\\"");
+    format!(
+        "#!/usr/bin/env python\n\
+         # Written by `migrate create`: runs migrate with this repository as the default.\n\
+         import os\n\
+         import sys\n\
+         \n\
+         here = os.path.dirname(os.path.abspath(__file__))\n\
+         os.environ.setdefault(\"MIGRATE_REPOSITORY\", here)\n\
+         binary = os.environ.get(\"MIGRATE_BIN\") or \"{fallback}\"\n\
+         if not os.path.exists(binary):\n\
+         \x20   binary = \"migrate\"\n\
+         os.execvp(binary, [binary] + sys.argv[1:])\n"
     )
 }
 
