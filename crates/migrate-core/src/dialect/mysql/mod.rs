@@ -155,6 +155,7 @@ impl Dialect for Mysql {
             hash_comments: true,
             backslash_escapes: true,
             delimiter_command: true,
+            executable_comments: true,
             ..LexerOptions::default()
         }
     }
