@@ -209,48 +209,13 @@ impl<'a> Splitter<'a> {
             .and_then(|rest| rest.chars().next())
     }
 
-    /// Consumes one token (or one whitespace character) at `pos`.
+    /// Consumes one token (or one whitespace character, or one comment) at `pos`.
     fn token(&mut self) -> Result<(), SplitError> {
-        let c = self.peek(0);
         let start = self.pos;
-        match c {
-            b'\n' => {
-                self.line += 1;
-                self.pos += 1;
-                return Ok(());
-            }
-            _ => {}
-        }
-        if let Some(space) = self.char_here().filter(|ch| is_space(*ch)) {
-            self.pos += space.len_utf8();
+        if self.skip_trivia()? {
             return Ok(());
         }
-        if c == b'/' && self.peek(1) == b'*' && self.is_executable_comment() {
-            // The server runs what is inside: part of a statement, or one of its own.
-            self.mark_significant(start);
-            self.after_end = false;
-            self.skip_block_comment()?;
-            self.last_end = self.pos;
-            return Ok(());
-        }
-        match c {
-            b'-' if self.peek(1) == b'-' && self.dash_comment_allowed() => {
-                self.skip_line();
-                self.note_comment(start);
-                return Ok(());
-            }
-            b'#' if self.opts.hash_comments => {
-                self.skip_line();
-                self.note_comment(start);
-                return Ok(());
-            }
-            b'/' if self.peek(1) == b'*' => {
-                self.skip_block_comment()?;
-                self.note_comment(start);
-                return Ok(());
-            }
-            _ => {}
-        }
+        let c = self.peek(0);
         self.mark_significant(start);
         match c {
             b'\'' => {
@@ -267,6 +232,8 @@ impl<'a> Splitter<'a> {
             b'$' if self.opts.dollar_quotes && self.dollar_tag().is_some() => {
                 self.skip_dollar_quoted()?
             }
+            // An executable comment: the server runs what is inside.
+            b'/' if self.peek(1) == b'*' => self.skip_block_comment()?,
             c if c.is_ascii_alphabetic() || c == b'_' || !c.is_ascii() => self.word(),
             _ => self.pos += 1,
         }
@@ -276,6 +243,37 @@ impl<'a> Splitter<'a> {
         }
         self.last_end = self.pos;
         Ok(())
+    }
+
+    /// Whitespace or a comment at `pos`: consumed, and `true`.
+    fn skip_trivia(&mut self) -> Result<bool, SplitError> {
+        let start = self.pos;
+        if let Some(space) = self.char_here().filter(|ch| is_space(*ch)) {
+            if space == '\n' {
+                self.line += 1;
+            }
+            self.pos += space.len_utf8();
+            return Ok(true);
+        }
+        let comment = match self.peek(0) {
+            b'-' if self.peek(1) == b'-' && self.dash_comment_allowed() => {
+                self.skip_line();
+                true
+            }
+            b'#' if self.opts.hash_comments => {
+                self.skip_line();
+                true
+            }
+            b'/' if self.peek(1) == b'*' && !self.is_executable_comment() => {
+                self.skip_block_comment()?;
+                true
+            }
+            _ => false,
+        };
+        if comment {
+            self.note_comment(start);
+        }
+        Ok(comment)
     }
 
     fn mark_significant(&mut self, start: usize) {
@@ -449,6 +447,8 @@ impl<'a> Splitter<'a> {
         let after_end = std::mem::take(&mut self.after_end);
         match (after_end, word.as_str()) {
             (true, "IF" | "LOOP" | "WHILE" | "REPEAT") => self.depth += 1,
+            // MariaDB's `END FOR`, unless it is a `CASE … END FOR UPDATE` locking clause.
+            (true, "FOR") if !self.next_word_is(&["UPDATE", "SHARE"]) => self.depth += 1,
             (true, "CASE") => {}
             (_, "BEGIN" | "CASE") => self.depth += 1,
             (_, "END") => {
@@ -457,6 +457,17 @@ impl<'a> Splitter<'a> {
             }
             _ => {}
         }
+    }
+
+    /// Whether the word after `pos` (past whitespace) is one of `words`.
+    fn next_word_is(&self, words: &[&str]) -> bool {
+        let rest = self
+            .src
+            .get(self.pos..)
+            .unwrap_or_default()
+            .trim_start_matches(is_space);
+        let len = rest.find(|ch| !is_word_char(ch)).unwrap_or(rest.len());
+        words.iter().any(|w| rest[..len].eq_ignore_ascii_case(w))
     }
 
     /// Triggers, routines and events hold `;`-terminated statements inside `BEGIN … END`.

@@ -104,6 +104,8 @@ fn mysql_end_case_and_friends_close_their_blocks() {
         "REPEAT SELECT 1; UNTIL 1 END REPEAT;",
         "SELECT CASE WHEN 1 THEN 2 END; CASE 1 WHEN 1 THEN SELECT CASE 2 WHEN 2 THEN 3 END; END CASE;",
         "BEGIN SELECT 1; END; IF 1 THEN SELECT 2; END IF;",
+        "FOR i IN 1..3 DO SELECT i; END FOR;",
+        "SELECT a FROM t WHERE b = CASE WHEN 1 THEN 1 END FOR UPDATE; SELECT 1;",
     ] {
         let script = format!("CREATE PROCEDURE p() BEGIN {body} END;\nSELECT 3;\nSELECT 4;");
         let got = texts(&script, MYSQL.lexer());
