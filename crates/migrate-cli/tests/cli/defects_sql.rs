@@ -197,3 +197,21 @@ matrix!(
         assert_eq!(db.tables(), vec!["migrate_version", "t1", "t2"]);
     }
 );
+
+// Item 4, portable scripts: a `sql` operation's ROLLBACK is refused too, and nothing of the
+// step stays.
+matrix!(
+    transaction_control_in_a_portable_sql_operation_is_refused,
+    |db| {
+        db.run(&["create", "repo", "r"]).success();
+        db.write(
+        "repo/versions/001_p.toml",
+        "[[upgrade]]\nsql = \"CREATE TABLE a (x INTEGER); ROLLBACK\"\n\n[[downgrade]]\nsql = \"DROP TABLE a\"\n",
+    );
+        db.run(&["version_control", &db.url, "repo"]).success();
+        let out = db.run(&["upgrade", &db.url, "repo"]);
+        out.failure(1, "'ROLLBACK' cannot be honoured in a migration script");
+        assert_eq!(db_version(&db), "0");
+        assert_eq!(db.tables(), vec!["migrate_version"]);
+    }
+);
