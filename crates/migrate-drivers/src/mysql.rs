@@ -155,9 +155,18 @@ impl Connection for MysqlConnection {
     // `query_drop` would discard the error of any statement after the first.
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
         self.batch_insert_id = None;
-        self.run_text(sql)
-            .map(|_| ())
-            .map_err(|(_, e)| db_error(&e))
+        self.run_text(sql).map(|_| ()).map_err(|(index, e)| {
+            let mut error = db_error(&e);
+            if index > 0 {
+                // Those before it ran (and DDL committed): say so, the step counts them as one.
+                error.message = format!(
+                    "{} (in statement {} of this text; the {index} before it ran)",
+                    error.message,
+                    index + 1
+                );
+            }
+            error
+        })
     }
 
     // One multi-statement query: one round trip; each statement's result set arrives in

@@ -33,8 +33,10 @@ fn mysql_error_after_the_first_statement_of_a_batch_is_reported() {
         &db,
         "DELIMITER //\nCREATE TABLE m1 (a INT); INSERT INTO nope VALUES (1); CREATE TABLE m2 (a INT)//\n",
     );
-    db.run(&["upgrade", &db.url, "repo"])
-        .failure(1, "nope' doesn't exist");
+    db.run(&["upgrade", &db.url, "repo"]).failure(
+        1,
+        "nope' doesn't exist (in statement 2 of this text; the 1 before it ran)",
+    );
     assert_eq!(db_version(&db), "0");
     assert!(
         !db.tables().contains(&"m2".to_string()),
