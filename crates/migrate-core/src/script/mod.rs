@@ -1,8 +1,9 @@
 //! A step's script turned into the statements to run on one database.
 //!
 //! SQL files are split into statements; portable scripts are parsed and each step rendered
-//! for the dialect. Transaction-control statements in scripts are dropped with a warning, as
-//! sqlalchemy-migrate did: every version already runs in its own transaction.
+//! for the dialect. A script's `BEGIN`/`COMMIT` is dropped with a warning, as sqlalchemy-migrate
+//! did: every version already runs in its own transaction. `ROLLBACK`, `SAVEPOINT` and
+//! `RELEASE` cannot be honoured there, so such a script is refused before anything runs.
 
 mod defs;
 mod model;
