@@ -200,7 +200,7 @@ pub(crate) fn raw_sql(
             )
         })?;
     let statements =
-        sql::split(text, d.lexer()).map_err(|e| RenderError::new(e.to_string(), None))?;
+        sql::split(text, d.lexer()).map_err(|e| RenderError::new(e.to_string(), e.help()))?;
     let mut kept = Vec::with_capacity(statements.len());
     for statement in statements {
         match statement.transaction_control() {
