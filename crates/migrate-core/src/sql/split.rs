@@ -473,10 +473,31 @@ impl<'a> Splitter<'a> {
     /// Triggers, routines and events hold `;`-terminated statements inside `BEGIN … END`.
     fn is_compound_statement(&self) -> bool {
         match self.words.first().map(String::as_str) {
+            // The first word naming a kind of object decides: `CREATE TABLE event (…, begin
+            // INT)` is a table, whatever its names.
             Some("CREATE") => self
                 .words
                 .iter()
-                .any(|w| matches!(w.as_str(), "TRIGGER" | "PROCEDURE" | "FUNCTION" | "EVENT")),
+                .find(|w| {
+                    matches!(
+                        w.as_str(),
+                        "TRIGGER"
+                            | "PROCEDURE"
+                            | "FUNCTION"
+                            | "EVENT"
+                            | "TABLE"
+                            | "VIEW"
+                            | "INDEX"
+                            | "SEQUENCE"
+                            | "DATABASE"
+                            | "SCHEMA"
+                            | "TYPE"
+                            | "DOMAIN"
+                    )
+                })
+                .is_some_and(|w| {
+                    matches!(w.as_str(), "TRIGGER" | "PROCEDURE" | "FUNCTION" | "EVENT")
+                }),
             Some("BEGIN") => self.words.get(1).is_some_and(|w| w == "NOT"),
             _ => false,
         }

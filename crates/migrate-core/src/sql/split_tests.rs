@@ -115,6 +115,14 @@ fn mysql_end_case_and_friends_close_their_blocks() {
 }
 
 #[test]
+fn tables_named_like_routines_hold_no_blocks() {
+    let script = "CREATE TABLE event (id INT, begin INT, `end` INT);\nCREATE TABLE x (a INT);\nCREATE INDEX trigger ON event (begin);\nSELECT 1;";
+    for (name, opts) in lexers() {
+        assert_eq!(texts(script, opts).len(), 4, "{name}");
+    }
+}
+
+#[test]
 fn mysql_executable_comments_are_statements() {
     let script = "/*!40101 SET NAMES utf8mb4 */;\n/*M!100100 SET @x = 1 */;\n/* plain; */;\nCREATE TABLE t (a INT) /*!50100 ENGINE=InnoDB */;\n";
     let got = texts(script, MYSQL.lexer());
