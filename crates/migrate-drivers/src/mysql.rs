@@ -75,6 +75,25 @@ impl MysqlConnection {
     }
 }
 
+impl MysqlConnection {
+    /// Sends `sql` (one statement or several) as one text query and reads every result set,
+    /// so an error in any of them is seen. Returns the last id an `INSERT` generated, or the
+    /// index of the failing result set and its error.
+    fn run_text(&mut self, sql: &str) -> Result<Option<u64>, (usize, mysql::Error)> {
+        let mut inserted = None;
+        let mut result = self.conn.query_iter(sql).map_err(|e| (0, e))?;
+        let mut index = 0;
+        while let Some(set) = result.iter() {
+            inserted = set.last_insert_id().filter(|id| *id > 0).or(inserted);
+            for row in set {
+                row.map_err(|e| (index, e))?;
+            }
+            index += 1;
+        }
+        Ok(inserted)
+    }
+}
+
 fn connect_failure(e: &mysql::Error, host: &str, port: u16) -> (String, Option<String>) {
     match e {
         mysql::Error::MySqlError(server) => {
@@ -138,33 +157,34 @@ impl Connection for MysqlConnection {
         }
     }
 
+    // `sql` may hold several statements (a `DELIMITER` block): every result set is read, since
+    // `query_drop` would discard the error of any statement after the first.
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
         self.batch_insert_id = None;
-        self.conn.query_drop(sql).map_err(|e| db_error(&e))
+        self.run_text(sql).map(|_| ()).map_err(|(index, e)| {
+            let mut error = db_error(&e);
+            if index > 0 {
+                // Those before it ran (and DDL committed): say so, the step counts them as one.
+                error.message = format!(
+                    "{} (in statement {} of this text; the {index} before it ran)",
+                    error.message,
+                    index + 1
+                );
+            }
+            error
+        })
     }
 
     // One multi-statement query: one round trip; each statement's result set arrives in
     // order, so the first error's position is the number of sets read before it.
     fn execute_all(&mut self, statements: &[String]) -> Result<(), BatchError> {
-        let fail = |index, e: &mysql::Error| BatchError {
-            index: Some(index),
-            error: db_error(e),
-        };
         self.batch_insert_id = None;
-        let mut inserted = None;
-        let mut result = self
-            .conn
-            .query_iter(statements.join(";\n"))
-            .map_err(|e| fail(0, &e))?;
-        let mut index = 0;
-        while let Some(set) = result.iter() {
-            inserted = set.last_insert_id().filter(|id| *id > 0).or(inserted);
-            for row in set {
-                row.map_err(|e| fail(index, &e))?;
-            }
-            index += 1;
-        }
-        drop(result);
+        let inserted = self
+            .run_text(&statements.join(";\n"))
+            .map_err(|(index, e)| BatchError {
+                index: Some(index),
+                error: db_error(&e),
+            })?;
         self.batch_insert_id = inserted;
         Ok(())
     }

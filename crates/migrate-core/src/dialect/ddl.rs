@@ -200,12 +200,24 @@ pub(crate) fn raw_sql(
             )
         })?;
     let statements =
-        sql::split(text, d.lexer()).map_err(|e| RenderError::new(e.to_string(), None))?;
-    Ok(statements
-        .into_iter()
-        .filter(|s| !s.is_transaction_control())
-        .map(|s| s.text.to_string())
-        .collect())
+        sql::split(text, d.lexer()).map_err(|e| RenderError::new(e.to_string(), e.help()))?;
+    let mut kept = Vec::with_capacity(statements.len());
+    for statement in statements {
+        match statement.transaction_control() {
+            Some(sql::TransactionControl::Redundant) => {}
+            Some(sql::TransactionControl::Refused) => {
+                return Err(RenderError::new(
+                    format!(
+                        "'{}' cannot be honoured in a migration script: migrate runs each version in a transaction of its own",
+                        statement.text
+                    ),
+                    Some("remove it: a version is applied or rolled back as a whole; put work that must be undone or committed on its own in a version of its own".into()),
+                ));
+            }
+            None => kept.push(statement.text.to_string()),
+        }
+    }
+    Ok(kept)
 }
 
 /// Plain statements.

@@ -1,8 +1,9 @@
 //! A step's script turned into the statements to run on one database.
 //!
 //! SQL files are split into statements; portable scripts are parsed and each step rendered
-//! for the dialect. Transaction-control statements in scripts are dropped with a warning, as
-//! sqlalchemy-migrate did: every version already runs in its own transaction.
+//! for the dialect. A script's `BEGIN`/`COMMIT` is dropped with a warning, as sqlalchemy-migrate
+//! did: every version already runs in its own transaction. `ROLLBACK`, `SAVEPOINT` and
+//! `RELEASE` cannot be honoured there, so such a script is refused before anything runs.
 
 mod defs;
 mod model;
@@ -106,6 +107,7 @@ const TOML_LEXER: sql::LexerOptions = sql::LexerOptions {
     hash_comments: true,
     backslash_escapes: true,
     delimiter_command: false,
+    executable_comments: false,
 };
 
 /// The checksum of `file` as it is on disk now, for comparing with the one recorded when it
@@ -199,6 +201,20 @@ pub enum ScriptError {
         /// The script's reason.
         message: String,
     },
+    /// The script controls the transaction in a way that cannot be honoured (`ROLLBACK`,
+    /// `SAVEPOINT`, `RELEASE`…).
+    #[error(
+        "{}:{line}: '{statement}' cannot be honoured in a migration script: migrate runs each version in a transaction of its own",
+        path.display()
+    )]
+    TransactionControl {
+        /// The script.
+        path: PathBuf,
+        /// The statement's line.
+        line: usize,
+        /// The statement.
+        statement: String,
+    },
     /// A Python script cannot be run.
     #[error("'{path}' is a Python script; migrate does not execute Python")]
     Python {
@@ -212,6 +228,13 @@ impl ScriptError {
     pub fn help(&self) -> Option<String> {
         match self {
             ScriptError::Portable { help, .. } => help.clone(),
+            ScriptError::Split { source, .. } => source.help(),
+            ScriptError::TransactionControl { .. } => Some(
+                "remove the statement: a version is applied or rolled back as a whole (on \
+                 MySQL/MariaDB each statement commits at once); put work that must be undone \
+                 or committed on its own in a version of its own"
+                    .into(),
+            ),
             ScriptError::Python { .. } => Some(
                 "rewrite it as SQL scripts (`migrate script_sql DBMS DESCRIPTION PATH`) \
                  or as a portable .toml script (`migrate script DESCRIPTION PATH`)"
@@ -335,16 +358,26 @@ fn push_sql(
     })?;
     for statement in statements {
         let line = first_line + statement.line - 1;
-        if statement.is_transaction_control() {
-            out.warnings.push(ScriptWarning {
-                path: path.to_path_buf(),
-                line,
-                message: format!(
-                    "ignoring '{}': each version already runs in its own transaction",
-                    statement.text
-                ),
-            });
-            continue;
+        match statement.transaction_control() {
+            Some(sql::TransactionControl::Redundant) => {
+                out.warnings.push(ScriptWarning {
+                    path: path.to_path_buf(),
+                    line,
+                    message: format!(
+                        "ignoring '{}': each version already runs in its own transaction",
+                        statement.text
+                    ),
+                });
+                continue;
+            }
+            Some(sql::TransactionControl::Refused) => {
+                return Err(ScriptError::TransactionControl {
+                    path: path.to_path_buf(),
+                    line,
+                    statement: statement.text.to_string(),
+                });
+            }
+            None => {}
         }
         out.outside_transaction |= dialect.needs_autocommit(statement.text);
         out.statements.push(PlannedStatement {

@@ -22,6 +22,8 @@ pub struct LexerOptions {
     pub backslash_escapes: bool,
     /// The `DELIMITER xx` client command that changes the statement terminator (MySQL).
     pub delimiter_command: bool,
+    /// `/*! … */` and `/*M! … */` are executable comments: SQL the server runs (MySQL).
+    pub executable_comments: bool,
 }
 
 /// One statement of a script, without its terminator.
@@ -34,38 +36,62 @@ pub struct Statement<'a> {
 }
 
 impl Statement<'_> {
-    /// Whether this is a transaction-control statement (`BEGIN`, `START TRANSACTION`,
-    /// `COMMIT`, `END`). Each version already runs in its own transaction, so scripts'
-    /// own are skipped, as sqlalchemy-migrate did.
-    pub fn is_transaction_control(&self) -> bool {
-        let words: Vec<String> = self
-            .text
-            .split(|c: char| c.is_whitespace() || c == ';')
-            .filter(|w| !w.is_empty())
-            .take(3)
-            .map(str::to_ascii_uppercase)
-            .collect();
-        let rest_is = |allowed: &[&str]| words[1..].iter().all(|w| allowed.contains(&w.as_str()));
-        match words.first().map(String::as_str) {
-            Some("BEGIN") => {
-                words.len() <= 2
-                    && rest_is(&["TRANSACTION", "WORK", "DEFERRED", "IMMEDIATE", "EXCLUSIVE"])
-            }
-            Some("START") => words.len() == 2 && words[1] == "TRANSACTION",
-            Some("COMMIT") | Some("END") => words.len() <= 2 && rest_is(&["TRANSACTION", "WORK"]),
-            _ => false,
+    /// Whether this is a transaction-control statement, and whether it can be skipped or
+    /// must be refused (see [`super::TransactionControl`]).
+    pub fn transaction_control(&self) -> Option<super::TransactionControl> {
+        super::transaction::classify(self.text)
+    }
+}
+
+/// A script that cannot be split.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SplitError {
+    /// A quote or comment never ends.
+    #[error("{what} opened on line {line} is never closed")]
+    Unclosed {
+        /// What was left open ("string", "block comment", "dollar-quoted body"…).
+        what: &'static str,
+        /// The line it started on.
+        line: usize,
+    },
+    /// A `DELIMITER` line without the new terminator.
+    #[error("DELIMITER on line {line} names no delimiter")]
+    EmptyDelimiter {
+        /// The line of the `DELIMITER` command.
+        line: usize,
+    },
+}
+
+impl SplitError {
+    /// The 1-based line at fault.
+    pub fn line(&self) -> usize {
+        match self {
+            SplitError::Unclosed { line, .. } | SplitError::EmptyDelimiter { line } => *line,
+        }
+    }
+
+    /// The remedy to show beside the error.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            SplitError::Unclosed { .. } => None,
+            SplitError::EmptyDelimiter { .. } => Some(
+                "write the new terminator after it (`DELIMITER //`), and `DELIMITER ;` to switch back"
+                    .into(),
+            ),
         }
     }
 }
 
-/// A script that cannot be split because a quote or comment never ends.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{what} opened on line {line} is never closed")]
-pub struct SplitError {
-    /// What was left open ("string", "block comment", "dollar-quoted body"…).
-    pub what: &'static str,
-    /// The line it started on.
-    pub line: usize,
+/// Whitespace between tokens: Unicode's (no-break space, vertical tab, form feed, …) and the
+/// byte-order mark, so that none of it ever becomes a statement of its own.
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+/// A character of an unquoted identifier or keyword; the databases allow non-ASCII letters.
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '$' || (!c.is_ascii() && !is_space(c))
 }
 
 /// The script with comments and blank lines removed, line endings made `\n` and trailing
@@ -155,10 +181,13 @@ impl<'a> Splitter<'a> {
 
     fn run(mut self) -> Result<Vec<Statement<'a>>, SplitError> {
         while self.pos < self.bytes.len() {
-            if self.first.is_none() && self.opts.delimiter_command && self.at_delimiter_command() {
+            if self.first.is_none() && self.opts.delimiter_command && self.at_delimiter_command()? {
                 continue;
             }
-            if self.depth == 0 && self.bytes[self.pos..].starts_with(self.delimiter.as_bytes()) {
+            // A terminator set by `DELIMITER` ends the statement whatever its blocks, as in
+            // the client; `;` ends it only outside `BEGIN … END` bodies.
+            let counts = self.depth == 0 || self.delimiter != ";";
+            if counts && self.bytes[self.pos..].starts_with(self.delimiter.as_bytes()) {
                 self.pos += self.delimiter.len();
                 self.finish_statement();
                 continue;
@@ -173,37 +202,20 @@ impl<'a> Splitter<'a> {
         self.bytes.get(self.pos + offset).copied().unwrap_or(0)
     }
 
-    /// Consumes one token (or one whitespace byte) at `pos`.
+    /// The character at `pos`, if `pos` is on a character boundary.
+    fn char_here(&self) -> Option<char> {
+        self.src
+            .get(self.pos..)
+            .and_then(|rest| rest.chars().next())
+    }
+
+    /// Consumes one token (or one whitespace character, or one comment) at `pos`.
     fn token(&mut self) -> Result<(), SplitError> {
-        let c = self.peek(0);
         let start = self.pos;
-        match c {
-            b'\n' => {
-                self.line += 1;
-                self.pos += 1;
-                return Ok(());
-            }
-            c if c.is_ascii_whitespace() => {
-                self.pos += 1;
-                return Ok(());
-            }
-            b'-' if self.peek(1) == b'-' && self.dash_comment_allowed() => {
-                self.skip_line();
-                self.note_comment(start);
-                return Ok(());
-            }
-            b'#' if self.opts.hash_comments => {
-                self.skip_line();
-                self.note_comment(start);
-                return Ok(());
-            }
-            b'/' if self.peek(1) == b'*' => {
-                self.skip_block_comment()?;
-                self.note_comment(start);
-                return Ok(());
-            }
-            _ => {}
+        if self.skip_trivia()? {
+            return Ok(());
         }
+        let c = self.peek(0);
         self.mark_significant(start);
         match c {
             b'\'' => {
@@ -220,11 +232,48 @@ impl<'a> Splitter<'a> {
             b'$' if self.opts.dollar_quotes && self.dollar_tag().is_some() => {
                 self.skip_dollar_quoted()?
             }
-            c if c.is_ascii_alphabetic() || c == b'_' => self.word(),
+            // An executable comment: the server runs what is inside.
+            b'/' if self.peek(1) == b'*' => self.skip_block_comment()?,
+            c if c.is_ascii_alphabetic() || c == b'_' || !c.is_ascii() => self.word(),
             _ => self.pos += 1,
+        }
+        if !c.is_ascii_alphabetic() && c != b'_' && c.is_ascii() {
+            // Only a word right after `END` can be `END IF`'s `IF`; `END; IF …` is not.
+            self.after_end = false;
         }
         self.last_end = self.pos;
         Ok(())
+    }
+
+    /// Whitespace or a comment at `pos`: consumed, and `true`.
+    fn skip_trivia(&mut self) -> Result<bool, SplitError> {
+        let start = self.pos;
+        if let Some(space) = self.char_here().filter(|ch| is_space(*ch)) {
+            if space == '\n' {
+                self.line += 1;
+            }
+            self.pos += space.len_utf8();
+            return Ok(true);
+        }
+        let comment = match self.peek(0) {
+            b'-' if self.peek(1) == b'-' && self.dash_comment_allowed() => {
+                self.skip_line();
+                true
+            }
+            b'#' if self.opts.hash_comments => {
+                self.skip_line();
+                true
+            }
+            b'/' if self.peek(1) == b'*' && !self.is_executable_comment() => {
+                self.skip_block_comment()?;
+                true
+            }
+            _ => false,
+        };
+        if comment {
+            self.note_comment(start);
+        }
+        Ok(comment)
     }
 
     fn mark_significant(&mut self, start: usize) {
@@ -233,10 +282,17 @@ impl<'a> Splitter<'a> {
         }
     }
 
+    /// `/*!…*/` and `/*M!…*/` at `pos`, where the dialect runs them.
+    fn is_executable_comment(&self) -> bool {
+        self.opts.executable_comments
+            && (self.peek(2) == b'!' || (self.peek(2) == b'M' && self.peek(3) == b'!'))
+    }
+
     fn dash_comment_allowed(&self) -> bool {
         // MySQL needs whitespace after `--`, so `5--1` stays arithmetic.
         // See: https://dev.mysql.com/doc/refman/8.0/en/ansi-diff-comments.html
-        !self.opts.hash_comments || matches!(self.peek(2), 0 | b' ' | b'\t' | b'\n' | b'\r')
+        !self.opts.hash_comments
+            || matches!(self.peek(2), 0 | b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
     }
 
     fn is_escape_string_prefix(&self) -> bool {
@@ -275,7 +331,7 @@ impl<'a> Splitter<'a> {
                 self.pos += 1;
             }
         }
-        Err(SplitError {
+        Err(SplitError::Unclosed {
             what: "block comment",
             line,
         })
@@ -311,15 +367,16 @@ impl<'a> Splitter<'a> {
                 return Ok(());
             }
         }
-        Err(SplitError { what, line })
+        Err(SplitError::Unclosed { what, line })
     }
 
     /// The tag of a dollar quote starting at `pos` (`$$` gives ""), if one starts there.
     fn dollar_tag(&self) -> Option<&'a str> {
         let prev_is_ident = self
-            .pos
-            .checked_sub(1)
-            .is_some_and(|p| self.bytes[p].is_ascii_alphanumeric() || self.bytes[p] == b'_');
+            .src
+            .get(..self.pos)
+            .and_then(|before| before.chars().next_back())
+            .is_some_and(|ch| ch != '$' && is_word_char(ch));
         if prev_is_ident {
             return None;
         }
@@ -332,7 +389,7 @@ impl<'a> Splitter<'a> {
         if tag_starts_with_digit || rest.get(len) != Some(&b'$') {
             return None;
         }
-        Some(&self.src[self.pos + 1..self.pos + 1 + len])
+        self.src.get(self.pos + 1..self.pos + 1 + len)
     }
 
     fn skip_dollar_quoted(&mut self) -> Result<(), SplitError> {
@@ -340,14 +397,21 @@ impl<'a> Splitter<'a> {
         let tag = self.dollar_tag().unwrap_or_default();
         let marker = format!("${tag}$");
         let body_start = self.pos + marker.len();
-        match self.src[body_start..].find(&marker) {
+        match self
+            .src
+            .get(body_start..)
+            .and_then(|body| body.find(&marker))
+        {
             Some(offset) => {
                 let end = body_start + offset + marker.len();
-                self.line += self.src[self.pos..end].matches('\n').count();
+                self.line += self.bytes[self.pos..end]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count();
                 self.pos = end;
                 Ok(())
             }
-            None => Err(SplitError {
+            None => Err(SplitError::Unclosed {
                 what: "dollar-quoted body",
                 line,
             }),
@@ -357,13 +421,16 @@ impl<'a> Splitter<'a> {
     /// A keyword or identifier; tracks the words that decide whether `BEGIN … END` nests.
     fn word(&mut self) {
         let start = self.pos;
-        while self.pos < self.bytes.len()
-            && (self.bytes[self.pos].is_ascii_alphanumeric()
-                || matches!(self.bytes[self.pos], b'_' | b'$'))
-        {
-            self.pos += 1;
-        }
-        let word = self.src[start..self.pos].to_ascii_uppercase();
+        let rest = self.src.get(start..).unwrap_or_default();
+        // A `DELIMITER` terminator ends the word too (`END$$`, `END€€`), as in the client.
+        let delimiter = self.delimiter.as_str();
+        let len = rest
+            .char_indices()
+            .find(|(i, ch)| !is_word_char(*ch) || (*i > 0 && rest[*i..].starts_with(delimiter)))
+            .map_or(rest.len(), |(i, _)| i);
+        // Never stuck: a byte that is no word character still makes progress.
+        self.pos += len.max(1);
+        let word = rest[..len].to_ascii_uppercase();
         if self.words.len() < 8 {
             self.words.push(word.clone());
         }
@@ -375,16 +442,16 @@ impl<'a> Splitter<'a> {
             self.depth = 1;
             return;
         }
-        // `END IF`, `END LOOP`, … close blocks whose openers are not counted.
-        let closes_uncounted =
-            self.after_end && matches!(word.as_str(), "IF" | "LOOP" | "WHILE" | "REPEAT");
-        if closes_uncounted {
-            self.depth += 1;
-        }
-        self.after_end = false;
-        match word.as_str() {
-            "BEGIN" | "CASE" => self.depth += 1,
-            "END" => {
+        // `END IF`, `END LOOP`, … close blocks whose openers are not counted: undo the `END`.
+        // `END CASE` closes a counted `CASE`: its `CASE` opens nothing.
+        let after_end = std::mem::take(&mut self.after_end);
+        match (after_end, word.as_str()) {
+            (true, "IF" | "LOOP" | "WHILE" | "REPEAT") => self.depth += 1,
+            // MariaDB's `END FOR`, unless it is a `CASE … END FOR UPDATE` locking clause.
+            (true, "FOR") if !self.next_word_is(&["UPDATE", "SHARE"]) => self.depth += 1,
+            (true, "CASE") => {}
+            (_, "BEGIN" | "CASE") => self.depth += 1,
+            (_, "END") => {
                 self.depth = self.depth.saturating_sub(1);
                 self.after_end = true;
             }
@@ -392,48 +459,97 @@ impl<'a> Splitter<'a> {
         }
     }
 
+    /// Whether the word after `pos` (past whitespace) is one of `words`.
+    fn next_word_is(&self, words: &[&str]) -> bool {
+        let rest = self
+            .src
+            .get(self.pos..)
+            .unwrap_or_default()
+            .trim_start_matches(is_space);
+        let len = rest.find(|ch| !is_word_char(ch)).unwrap_or(rest.len());
+        words.iter().any(|w| rest[..len].eq_ignore_ascii_case(w))
+    }
+
     /// Triggers, routines and events hold `;`-terminated statements inside `BEGIN … END`.
     fn is_compound_statement(&self) -> bool {
         match self.words.first().map(String::as_str) {
+            // The first word naming a kind of object decides: `CREATE TABLE event (…, begin
+            // INT)` is a table, whatever its names.
             Some("CREATE") => self
                 .words
                 .iter()
-                .any(|w| matches!(w.as_str(), "TRIGGER" | "PROCEDURE" | "FUNCTION" | "EVENT")),
+                .find(|w| {
+                    matches!(
+                        w.as_str(),
+                        "TRIGGER"
+                            | "PROCEDURE"
+                            | "FUNCTION"
+                            | "EVENT"
+                            | "TABLE"
+                            | "VIEW"
+                            | "INDEX"
+                            | "SEQUENCE"
+                            | "DATABASE"
+                            | "SCHEMA"
+                            | "TYPE"
+                            | "DOMAIN"
+                    )
+                })
+                .is_some_and(|w| {
+                    matches!(w.as_str(), "TRIGGER" | "PROCEDURE" | "FUNCTION" | "EVENT")
+                }),
             Some("BEGIN") => self.words.get(1).is_some_and(|w| w == "NOT"),
             _ => false,
         }
     }
 
     /// Handles a `DELIMITER xx` line at the start of a statement.
-    fn at_delimiter_command(&mut self) -> bool {
-        let rest = &self.src[self.pos..];
-        let is_command = rest.len() > 10
-            && rest[..9].eq_ignore_ascii_case("DELIMITER")
-            && rest.as_bytes()[9].is_ascii_whitespace()
+    ///
+    /// # Errors
+    /// [`SplitError::EmptyDelimiter`] when the line names no terminator.
+    fn at_delimiter_command(&mut self) -> Result<bool, SplitError> {
+        const KEYWORD: &[u8] = b"DELIMITER";
+        let rest = &self.bytes[self.pos..];
+        let is_command = rest.len() >= KEYWORD.len()
+            && rest[..KEYWORD.len()].eq_ignore_ascii_case(KEYWORD)
+            && rest
+                .get(KEYWORD.len())
+                .is_none_or(|b| b.is_ascii_whitespace() || *b == 0x0b)
             && self.line_start_before_pos();
         if !is_command {
-            return false;
+            return Ok(false);
         }
-        let line_end = rest.find('\n').unwrap_or(rest.len());
-        let delimiter = rest[10..line_end].trim();
+        let line_end = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+        let delimiter = self
+            .src
+            .get(self.pos + KEYWORD.len()..self.pos + line_end)
+            .unwrap_or_default()
+            .trim_matches(is_space);
         if delimiter.is_empty() {
-            return false;
+            return Err(SplitError::EmptyDelimiter { line: self.line });
         }
         self.delimiter = delimiter.to_string();
         self.pos += line_end;
-        true
+        Ok(true)
     }
 
+    /// Whether only whitespace precedes `pos` on its line.
     fn line_start_before_pos(&self) -> bool {
-        self.src[..self.pos]
-            .rsplit('\n')
-            .next()
-            .is_none_or(|l| l.trim().is_empty())
+        let before = &self.bytes[..self.pos];
+        let line_start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        std::str::from_utf8(&before[line_start..]).is_ok_and(|l| l.chars().all(is_space))
     }
 
     fn finish_statement(&mut self) {
         if let Some((start, line)) = self.first.take() {
-            let text = self.src[start..self.last_end].trim_end();
+            let text = self
+                .src
+                .get(start..self.last_end)
+                .unwrap_or_default()
+                .trim_end_matches(is_space);
             self.out.push(Statement { text, line });
         }
         self.words.clear();
@@ -529,7 +645,7 @@ mod tests {
         let err = split("SELECT 1;\nSELECT 'oops;\n", SQLITE.lexer()).unwrap_err();
         assert_eq!(
             err,
-            SplitError {
+            SplitError::Unclosed {
                 what: "string",
                 line: 2
             }
@@ -551,14 +667,8 @@ mod tests {
             normalize(c, SQLITE.lexer()).unwrap()
         );
     }
-
-    #[test]
-    fn transaction_control_is_recognised() {
-        let stmts = split("BEGIN; begin transaction; START TRANSACTION; COMMIT; END; CREATE TABLE begin_x (a INT); BEGIN NOT ATOMIC SELECT 1; END;", MYSQL.lexer()).unwrap();
-        let flags: Vec<bool> = stmts
-            .iter()
-            .map(Statement::is_transaction_control)
-            .collect();
-        assert_eq!(flags, vec![true, true, true, true, true, false, false]);
-    }
 }
+
+#[cfg(test)]
+#[path = "split_tests.rs"]
+mod unicode_and_blocks;

@@ -174,6 +174,7 @@ impl Dialect for Mysql {
             hash_comments: true,
             backslash_escapes: self.backslash_escapes,
             delimiter_command: true,
+            executable_comments: true,
             ..LexerOptions::default()
         }
     }
