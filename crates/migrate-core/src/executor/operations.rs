@@ -99,7 +99,7 @@ pub(super) fn statements(
         let ops: Vec<Operation> = operations.iter().map(|l| l.op.clone()).collect();
         invert_all(&ops, &before)
             .ok()
-            .and_then(|inv| serde_json::to_string(&inv).ok())
+            .map(|inv| crate::change::encoding::encode(&inv))
     } else {
         None
     };
@@ -137,7 +137,7 @@ fn derive_downgrade(
             .collect()
     };
     if let Some(json) = ctx.journal.inverse_for(conn, version)? {
-        if let Ok(ops) = serde_json::from_str::<Vec<Operation>>(&json) {
+        if let Ok(ops) = crate::change::encoding::decode(&json) {
             return Ok(locate(ops));
         }
     }
