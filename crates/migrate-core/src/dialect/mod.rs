@@ -5,6 +5,7 @@
 //! renders text and describes behaviour: it never talks to a database (drivers do that).
 
 pub(crate) mod ddl;
+pub mod identifier;
 mod mysql;
 mod postgres;
 pub(crate) mod reflect;
@@ -16,6 +17,7 @@ use crate::change::Operation;
 use crate::schema::{Column, Schema, Table};
 use crate::sql::LexerOptions;
 
+pub use identifier::{IdentifierLimit, IdentifierTooLong};
 pub use mysql::MYSQL;
 pub use postgres::POSTGRES;
 pub use sqlite::SQLITE;
@@ -170,6 +172,12 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     /// sqlalchemy-migrate's table uses `INTEGER`, which is 32-bit on PostgreSQL and MySQL: too
     /// small for timestamp numbering, so repositories using it get a `BIGINT` column instead.
     fn integer_max(&self) -> Option<u64>;
+
+    /// The longest table, column, index or constraint name the database accepts, if it
+    /// limits them.
+    fn identifier_limit(&self) -> Option<IdentifierLimit> {
+        None
+    }
 }
 
 /// One rendered statement.

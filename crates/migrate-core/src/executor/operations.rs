@@ -123,7 +123,7 @@ pub(super) fn reflect(
 /// The downgrade of a portable version nobody wrote: the inverse the journal recorded when
 /// the upgrade ran (computed from the live schema then), else the upgrade inverted against
 /// the schema the repository's earlier versions build.
-fn derive_downgrade(
+pub(super) fn derive_downgrade(
     conn: &mut dyn Connection,
     ctx: &StepContext<'_>,
     step: &Step,

@@ -184,6 +184,11 @@ impl Dialect for Mysql {
     fn integer_max(&self) -> Option<u64> {
         Some(i32::MAX as u64)
     }
+
+    // Tables, columns, indexes and constraints alike (error 1059 beyond it).
+    fn identifier_limit(&self) -> Option<super::IdentifierLimit> {
+        Some(super::IdentifierLimit::Chars(64))
+    }
 }
 
 #[cfg(test)]

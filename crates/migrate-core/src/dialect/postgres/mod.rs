@@ -146,4 +146,9 @@ impl Dialect for Postgres {
     fn integer_max(&self) -> Option<u64> {
         Some(i32::MAX as u64)
     }
+
+    // NAMEDATALEN - 1; a longer name is truncated without an error.
+    fn identifier_limit(&self) -> Option<super::IdentifierLimit> {
+        Some(super::IdentifierLimit::Bytes(63))
+    }
 }
