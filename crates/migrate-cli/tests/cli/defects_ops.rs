@@ -305,3 +305,25 @@ matrix!(
         }
     }
 );
+
+// Item 12: MySQL names an unnamed foreign key `<table>_ibfk_<n>` and refused that name for a
+// table name of 58 characters or more; migrate names such a key itself.
+matrix!(unnamed_foreign_key_of_a_long_table_is_named_to_fit, |db| {
+    let table = format!("child_{}", "c".repeat(54)); // 60 characters
+    let parent = "[[upgrade]]\ncreate_table = { name = \"p\", columns = [{ name = \"id\", type = \"Integer\", primary_key = true }] }\n";
+    let child = format!(
+        "[[upgrade]]\ncreate_table = {{ name = \"{table}\", columns = [\n    {{ name = \"id\", type = \"Integer\", primary_key = true }},\n    {{ name = \"p_id\", type = \"Integer\", references = \"p.id\" }},\n] }}\n"
+    );
+    repo_with(&db, &[("001_p.toml", parent), ("002_child.toml", &child)]);
+    db.run(&["upgrade", &db.url, "repo"]).success();
+    let fks = db
+        .schema()
+        .table(&table)
+        .expect("child")
+        .foreign_keys
+        .clone();
+    assert_eq!(fks.len(), 1, "{fks:?}");
+    db.run(&["drift", &db.url, "repo"]).success();
+    db.run(&["downgrade", &db.url, "repo", "0"]).success();
+    assert_eq!(db.tables(), vec!["migrate_version"]);
+});

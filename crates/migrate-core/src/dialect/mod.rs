@@ -178,6 +178,12 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     fn identifier_limit(&self) -> Option<IdentifierLimit> {
         None
     }
+
+    /// Whether the name this database makes up for an unnamed foreign key of `table` could be
+    /// longer than it accepts (so migrate must name the key itself).
+    fn own_foreign_key_name_overflows(&self, _table: &str) -> bool {
+        false
+    }
 }
 
 /// One rendered statement.
