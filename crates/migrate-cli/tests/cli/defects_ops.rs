@@ -327,3 +327,30 @@ matrix!(unnamed_foreign_key_of_a_long_table_is_named_to_fit, |db| {
     db.run(&["downgrade", &db.url, "repo", "0"]).success();
     assert_eq!(db.tables(), vec!["migrate_version"]);
 });
+
+// Item 12: Rust migrations and the model commands run operations through a `Session`; a long
+// name there was truncated by PostgreSQL too.
+matrix!(session_refuses_names_over_the_limit, |db| {
+    use migrate_core::schema::{Column, ColumnType, Table};
+    let long = format!("s{}", "x".repeat(64));
+    let mut conn = db.conn();
+    let mut session = migrate_core::session::Session::new(conn.as_mut()).expect("session");
+    let table =
+        Table::new(&long).with_column(Column::new("id", ColumnType::Integer { unsigned: false }));
+    let result = session.create_table(table);
+    drop(session);
+    match limit(&db) {
+        None => {
+            result.expect("SQLite has no limit");
+            assert_eq!(db.tables(), vec![long]);
+        }
+        Some((unit, max, database)) => {
+            let e = result.expect_err("refused");
+            assert_eq!(
+                e.to_string(),
+                format!("the table '{long}' is 65 {unit}; {database} allows at most {max}")
+            );
+            assert_eq!(db.tables(), Vec::<String>::new(), "nothing created");
+        }
+    }
+});

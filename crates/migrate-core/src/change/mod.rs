@@ -8,6 +8,7 @@
 
 pub mod encoding;
 mod invert;
+mod names;
 pub mod random;
 
 use std::collections::BTreeMap;
