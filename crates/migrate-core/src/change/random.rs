@@ -241,14 +241,21 @@ pub const VARIANTS: usize = 21;
 /// One operation of any variant with random contents, valid on no schema in particular: for
 /// properties of the operations themselves (their journal encoding), not of applying them.
 pub fn any_operation(rng: &mut Rng, n: usize) -> Operation {
-    use std::collections::BTreeMap;
+    match rng.below(VARIANTS) {
+        k @ 0..=10 => any_table_operation(rng, n, k),
+        k => any_constraint_or_data_operation(rng, n, k),
+    }
+}
 
-    use crate::schema::{FkAction, ForeignKey};
+fn maybe(rng: &mut Rng, s: String) -> Option<String> {
+    (rng.below(2) == 0).then_some(s)
+}
+
+/// Variant `k` (0–10) of [`any_operation`]: tables, columns, indexes, primary keys.
+fn any_table_operation(rng: &mut Rng, n: usize, k: usize) -> Operation {
     let table = format!("t{n}");
     let name = |prefix: &str| format!("{prefix}_{n}");
-    let maybe = |rng: &mut Rng, s: String| (rng.below(2) == 0).then_some(s);
-    let value = |rng: &mut Rng| random_default(rng);
-    match rng.below(VARIANTS) {
+    match k {
         0 => {
             let mut t = base_table(&table);
             t.columns.push(random_column(rng, n));
@@ -302,7 +309,19 @@ pub fn any_operation(rng: &mut Rng, n: usize) -> Operation {
                 columns: vec!["id".into()],
             },
         },
-        10 => Operation::DropPrimaryKey { table },
+        _ => Operation::DropPrimaryKey { table },
+    }
+}
+
+/// Variant `k` (11–20) of [`any_operation`]: foreign keys, constraints, SQL and data.
+fn any_constraint_or_data_operation(rng: &mut Rng, n: usize, k: usize) -> Operation {
+    use std::collections::BTreeMap;
+
+    use crate::schema::{FkAction, ForeignKey};
+    let table = format!("t{n}");
+    let name = |prefix: &str| format!("{prefix}_{n}");
+    let value = |rng: &mut Rng| random_default(rng);
+    match k {
         11 => Operation::AddForeignKey {
             table,
             key: ForeignKey {
