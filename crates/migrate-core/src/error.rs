@@ -2,6 +2,7 @@
 //! what is wrong, with the remedy kept apart (see [`Error::help`]) for the CLI to show.
 
 use crate::connection::DbError;
+use crate::dialect::IdentifierTooLong;
 use crate::executor::ExecError;
 use crate::lock::LockError;
 use crate::plan::PlanError;
@@ -41,6 +42,9 @@ pub enum Error {
     /// The database refused a statement.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// A name migrate would create is longer than the database allows.
+    #[error(transparent)]
+    Identifier(#[from] IdentifierTooLong),
 }
 
 impl Error {
@@ -56,6 +60,7 @@ impl Error {
             Error::Exec(e) => e.help(),
             Error::Lock(e) => e.help(),
             Error::Db(_) => None,
+            Error::Identifier(e) => e.help(),
         }
     }
 }

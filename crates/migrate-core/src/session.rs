@@ -76,6 +76,10 @@ impl<'c> Session<'c> {
     /// # Errors
     /// The operation does not fit, the database cannot do it, or a statement fails.
     pub fn run(&mut self, op: Operation) -> Result<(), Error> {
+        // PostgreSQL would truncate a long name silently, MySQL refuse it: refuse it first.
+        for (what, name) in op.names() {
+            crate::dialect::identifier::check(self.conn.dialect(), what, name)?;
+        }
         let mut next = self.schema.clone();
         next.apply(&op)
             .map_err(|e| op_error(&op, e.to_string(), None))?;

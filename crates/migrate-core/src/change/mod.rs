@@ -6,7 +6,9 @@
 //! about the schema before it (MySQL's full column spec, SQLite's table rebuild, the inverse
 //! of a drop) comes from the schema context it is rendered or inverted against.
 
+pub mod encoding;
 mod invert;
+mod names;
 pub mod random;
 
 use std::collections::BTreeMap;
@@ -27,7 +29,13 @@ pub struct ColumnChange {
     pub ty: Option<ColumnType>,
     /// New nullability.
     pub nullable: Option<bool>,
-    /// New default (`Some(None)` drops it).
+    /// New default (`Some(None)` drops it). Absent from JSON when `None`, `null` when
+    /// `Some(None)`, so the journal keeps "drop it" and "leave it" apart.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "encoding::double_option"
+    )]
     pub default: Option<Option<DefaultValue>>,
     /// New autoincrement.
     pub autoincrement: Option<bool>,

@@ -51,9 +51,17 @@ pub(crate) fn column_def(d: &dyn Dialect, c: &Column) -> Result<String, RenderEr
     Ok(sql)
 }
 
-/// `[CONSTRAINT n] FOREIGN KEY (…) REFERENCES t (…) [ON DELETE …] [ON UPDATE …]`.
-pub(crate) fn foreign_key(d: &dyn Dialect, fk: &ForeignKey) -> String {
-    let mut sql = constraint_name(d, &fk.name);
+/// `[CONSTRAINT n] FOREIGN KEY (…) REFERENCES t (…) [ON DELETE …] [ON UPDATE …]` on
+/// `table`. An unnamed key whose name the database would make too long gets migrate's
+/// generated one (`fk_<table>_<columns>`, shortened as `schema::naming` says).
+pub(crate) fn foreign_key(d: &dyn Dialect, table: &str, fk: &ForeignKey) -> String {
+    let name = match &fk.name {
+        None if d.own_foreign_key_name_overflows(table) => Some(
+            crate::schema::naming::generated_for("fk", table, &fk.columns.join("_")),
+        ),
+        name => name.clone(),
+    };
+    let mut sql = constraint_name(d, &name);
     sql.push_str(&format!(
         "FOREIGN KEY ({}) REFERENCES {} ({})",
         columns(d, &fk.columns),
@@ -113,7 +121,7 @@ pub(crate) fn create_table(
     }
     lines.extend(t.uniques.iter().map(|u| unique(d, u)));
     lines.extend(t.checks.iter().map(|c| check(d, c)));
-    lines.extend(t.foreign_keys.iter().map(|fk| foreign_key(d, fk)));
+    lines.extend(t.foreign_keys.iter().map(|fk| foreign_key(d, &t.name, fk)));
     let mut out = vec![format!(
         "CREATE TABLE {} (\n    {}\n){}",
         d.quote_ident(&t.name),

@@ -5,6 +5,7 @@
 //! renders text and describes behaviour: it never talks to a database (drivers do that).
 
 pub(crate) mod ddl;
+pub mod identifier;
 mod mysql;
 mod postgres;
 pub(crate) mod reflect;
@@ -16,6 +17,7 @@ use crate::change::Operation;
 use crate::schema::{Column, Schema, Table};
 use crate::sql::LexerOptions;
 
+pub use identifier::{IdentifierLimit, IdentifierTooLong};
 pub use mysql::{MYSQL, MYSQL_NO_BACKSLASH_ESCAPES};
 pub use postgres::POSTGRES;
 pub use sqlite::SQLITE;
@@ -192,6 +194,18 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     /// The statement that drops database `name`, if it exists, even with sessions still in it.
     fn drop_database(&self, name: &str) -> String {
         format!("DROP DATABASE IF EXISTS {}", self.quote_ident(name))
+    }
+
+    /// The longest table, column, index or constraint name the database accepts, if it
+    /// limits them.
+    fn identifier_limit(&self) -> Option<IdentifierLimit> {
+        None
+    }
+
+    /// Whether the name this database makes up for an unnamed foreign key of `table` could be
+    /// longer than it accepts (so migrate must name the key itself).
+    fn own_foreign_key_name_overflows(&self, _table: &str) -> bool {
+        false
     }
 }
 

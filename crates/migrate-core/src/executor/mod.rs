@@ -389,6 +389,11 @@ pub fn run(
         written_ahead: std::cell::Cell::default(),
         run_so_far: std::cell::RefCell::default(),
     };
+    // Every derived downgrade of the walk is derived now: one that cannot be is refused
+    // before the versions ahead of it in the walk run, not after.
+    for (step, script) in plan.steps.iter().zip(&loaded).filter(|(_, s)| s.invert) {
+        operations::derive_downgrade(conn, &ctx, step, script)?;
+    }
     // In a preview the schema is reflected once and folded forward through the portable
     // steps; when running, each portable step reflects the database as it then is.
     let mut preview_schema = None;

@@ -99,7 +99,7 @@ pub(super) fn statements(
         let ops: Vec<Operation> = operations.iter().map(|l| l.op.clone()).collect();
         invert_all(&ops, &before)
             .ok()
-            .and_then(|inv| serde_json::to_string(&inv).ok())
+            .map(|inv| crate::change::encoding::encode(&inv))
     } else {
         None
     };
@@ -123,7 +123,7 @@ pub(super) fn reflect(
 /// The downgrade of a portable version nobody wrote: the inverse the journal recorded when
 /// the upgrade ran (computed from the live schema then), else the upgrade inverted against
 /// the schema the repository's earlier versions build.
-fn derive_downgrade(
+pub(super) fn derive_downgrade(
     conn: &mut dyn Connection,
     ctx: &StepContext<'_>,
     step: &Step,
@@ -137,7 +137,7 @@ fn derive_downgrade(
             .collect()
     };
     if let Some(json) = ctx.journal.inverse_for(conn, version)? {
-        if let Ok(ops) = serde_json::from_str::<Vec<Operation>>(&json) {
+        if let Ok(ops) = crate::change::encoding::decode(&json) {
             return Ok(locate(ops));
         }
     }

@@ -46,6 +46,18 @@ impl Default for RunOptions {
     }
 }
 
+/// Refuses a version table whose name, or its journal's (`<version_table>_journal`), is
+/// longer than the database allows: before either is created, not after the first is.
+pub(crate) fn check_own_tables(
+    dialect: &dyn crate::dialect::Dialect,
+    config: &Config,
+) -> Result<(), Error> {
+    use crate::dialect::identifier::check;
+    check(dialect, "version table", config.version_table.as_str())?;
+    check(dialect, "journal table", Journal::new(config).table())?;
+    Ok(())
+}
+
 /// Runs `work` under the repository's migration lock; SQLite's lock is a transaction that
 /// commits whatever `work` completed, even when it then failed.
 pub(crate) fn locked<T>(
@@ -55,6 +67,7 @@ pub(crate) fn locked<T>(
     observer: &mut dyn LockObserver,
     work: impl FnOnce(&mut dyn Connection, StepTransactions) -> Result<T, Error>,
 ) -> Result<T, Error> {
+    check_own_tables(conn.dialect(), config)?;
     let mut guard = LockGuard::acquire(conn, &config.repository_id, timeout, observer)?;
     let transactions = if guard.nests_transactions() {
         StepTransactions::Savepoints
@@ -185,6 +198,7 @@ fn walk(
     options: RunOptions,
     observer: &mut dyn Observer,
 ) -> Result<Plan, Error> {
+    check_own_tables(conn.dialect(), repo.config())?;
     let table = VersionTable::new(repo.config());
     let journal = Journal::new(repo.config());
     if options.mode == Mode::Preview {

@@ -60,6 +60,7 @@ pub fn sync(
     if let Some(t) = options.target {
         plan::check_target(repo, t)?;
     }
+    super::check_own_tables(conn.dialect(), repo.config())?;
     let id = &repo.config().repository_id;
     let mut guard = LockGuard::acquire(conn, id, options.run.lock_timeout, &mut *observer)?;
     let transactions = if guard.nests_transactions() {

@@ -5,6 +5,7 @@
 mod apply;
 mod build;
 mod diff;
+pub mod naming;
 pub mod normalize;
 mod types;
 

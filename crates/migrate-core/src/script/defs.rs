@@ -2,13 +2,16 @@
 //!
 //! Column flags work as in SQLAlchemy: `primary_key`, `autoincrement` (implied for a lone
 //! integer primary key), `unique`, `index` (named `ix_<table>_<column>`), `references =
-//! "table.column"`. In `add_column` they become operations of their own.
+//! "table.column"`. In `add_column` they become operations of their own, named
+//! `uq_<table>_<column>` and `fk_<table>_<column>`. Generated names longer than any database
+//! allows are shortened with a hash (see `schema::naming`).
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
 use crate::change::{ColumnChange, Literal, Operation};
+use crate::schema::naming;
 use crate::schema::{
     Check, Column, ColumnType, DefaultValue, FkAction, ForeignKey, Index, PrimaryKey, Table, Unique,
 };
@@ -300,19 +303,27 @@ fn column_type(ty: &TypeDef) -> Result<ColumnType, DefError> {
     }
 }
 
-fn value(v: &ValueDef) -> DefaultValue {
-    match v {
+fn value(v: &ValueDef) -> Result<DefaultValue, DefError> {
+    Ok(match v {
         ValueDef::Text(s) => DefaultValue::Text(s.clone()),
         ValueDef::Int(i) => DefaultValue::Number(i.to_string()),
+        // TOML's `nan` and `inf` have no literal in any of the databases: rendered, they
+        // would be a bare `NaN` (an identifier, or an error halfway through a run).
+        ValueDef::Float(f) if !f.is_finite() => {
+            return Err((
+                format!("{f} is not a finite number; no database has a literal for it"),
+                Some("give a finite number, or a SQL expression as { sql = \"…\" }".into()),
+            ));
+        }
         ValueDef::Float(f) => DefaultValue::Number(f.to_string()),
         ValueDef::Bool(b) => DefaultValue::Bool(*b),
         ValueDef::Expression { sql } => DefaultValue::Expression(sql.clone()),
-    }
+    })
 }
 
-fn literal_row(row: &BTreeMap<String, ValueDef>) -> BTreeMap<String, Literal> {
+fn literal_row(row: &BTreeMap<String, ValueDef>) -> Result<BTreeMap<String, Literal>, DefError> {
     row.iter()
-        .map(|(k, v)| (k.clone(), Some(value(v))))
+        .map(|(k, v)| Ok((k.clone(), Some(value(v)?))))
         .collect()
 }
 
@@ -387,7 +398,7 @@ impl ColumnDef {
             name: self.name.clone(),
             ty,
             nullable: self.nullable.unwrap_or(!self.primary_key) && !self.primary_key,
-            default: self.default.as_ref().map(value),
+            default: self.default.as_ref().map(value).transpose()?,
             autoincrement,
         })
     }
@@ -422,7 +433,7 @@ pub(super) fn create_table(def: &CreateTableDef) -> Result<Table, DefError> {
         }
         if c.index {
             t.indexes.push(Index {
-                name: format!("ix_{}_{}", def.name, c.name),
+                name: naming::generated_for("ix", &def.name, &c.name),
                 columns: vec![c.name.clone()],
                 unique: false,
             });
@@ -488,7 +499,7 @@ fn add_column(def: &AddColumnDef) -> Result<Vec<Operation>, DefError> {
         ops.push(Operation::AddUnique {
             table: table.clone(),
             constraint: Unique {
-                name: Some(format!("uq_{table}_{}", c.name)),
+                name: Some(naming::generated_for("uq", &table, &c.name)),
                 columns: vec![c.name.clone()],
             },
         });
@@ -497,16 +508,21 @@ fn add_column(def: &AddColumnDef) -> Result<Vec<Operation>, DefError> {
         ops.push(Operation::CreateIndex {
             table: table.clone(),
             index: Index {
-                name: format!("ix_{table}_{}", c.name),
+                name: naming::generated_for("ix", &table, &c.name),
                 columns: vec![c.name.clone()],
                 unique: false,
             },
         });
     }
     if let Some(r) = &c.references {
+        let mut key = reference(r, &c.name)?;
+        // migrate makes this key, so it names it: its derived downgrade drops it by name.
+        if key.name.is_none() {
+            key.name = Some(naming::generated_for("fk", &table, &c.name));
+        }
         ops.push(Operation::AddForeignKey {
             table: table.clone(),
-            key: reference(r, &c.name)?,
+            key,
         });
     }
     Ok(ops)
@@ -523,7 +539,7 @@ fn alter_column(def: &AlterColumnDef) -> Result<Operation, DefError> {
         default: if def.drop_default {
             Some(None)
         } else {
-            def.default.as_ref().map(|v| Some(value(v)))
+            def.default.as_ref().map(value).transpose()?.map(Some)
         },
         autoincrement: def.autoincrement,
     };
@@ -631,11 +647,11 @@ impl StepDef {
             }),
             StepDef::Insert(d) => one(Operation::Insert {
                 table: d.table.clone(),
-                rows: d.rows.iter().map(literal_row).collect(),
+                rows: d.rows.iter().map(literal_row).collect::<Result<_, _>>()?,
             }),
             StepDef::Update(d) => one(Operation::Update {
                 table: d.table.clone(),
-                set: literal_row(&d.set),
+                set: literal_row(&d.set)?,
                 filter: d.filter.clone(),
             }),
             StepDef::Delete(d) => one(Operation::Delete {

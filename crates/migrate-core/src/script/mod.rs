@@ -9,6 +9,7 @@ mod defs;
 mod model;
 mod model_sql;
 mod portable;
+mod precheck;
 
 use std::path::{Path, PathBuf};
 
@@ -293,6 +294,7 @@ pub fn load(
                 (Direction::Downgrade, Some(ops)) => (ops.to_vec(), false),
                 (Direction::Downgrade, None) => (script.upgrade().to_vec(), true),
             };
+            precheck::check(&operations, &file.path, dialect)?;
             if invert {
                 check_invertible(&operations, &file.path)?;
             }
@@ -310,25 +312,37 @@ pub fn load(
     }
 }
 
-/// Raw SQL and data statements never have an inverse: say so before anything runs.
+/// Raw SQL and data statements never have an inverse, nor does adding a constraint the
+/// script leaves unnamed (the database names it, so its drop cannot): say so before anything
+/// runs, whatever the schema.
 fn check_invertible(operations: &[LocatedOperation], path: &Path) -> Result<(), ScriptError> {
     use crate::change::Operation;
-    let stuck = operations.iter().find(|l| {
-        matches!(
-            l.op,
+    let stuck = operations.iter().find_map(|l| {
+        let why = match &l.op {
             Operation::Sql(_)
-                | Operation::Insert { .. }
-                | Operation::Update { .. }
-                | Operation::Delete { .. }
-        )
+            | Operation::Insert { .. }
+            | Operation::Update { .. }
+            | Operation::Delete { .. } => "",
+            Operation::AddForeignKey { key, .. } if key.name.is_none() => {
+                ": name the foreign key so it can be dropped"
+            }
+            Operation::AddUnique { constraint, .. } if constraint.name.is_none() => {
+                ": name the constraint so it can be dropped"
+            }
+            Operation::AddCheck { check, .. } if check.name.is_none() => {
+                ": name the constraint so it can be dropped"
+            }
+            _ => return None,
+        };
+        Some((l, why))
     });
     match stuck {
         None => Ok(()),
-        Some(l) => Err(ScriptError::Portable {
+        Some((l, why)) => Err(ScriptError::Portable {
             path: path.to_path_buf(),
             line: Some(l.line),
             message: format!(
-                "there is no downgrade, and upgrade step {} ({}) cannot be inverted automatically",
+                "there is no downgrade, and upgrade step {} ({}) cannot be inverted automatically{why}",
                 l.step,
                 l.op.kind()
             ),

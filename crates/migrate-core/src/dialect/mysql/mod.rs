@@ -208,6 +208,17 @@ impl Dialect for Mysql {
     fn integer_max(&self) -> Option<u64> {
         Some(i32::MAX as u64)
     }
+
+    // Tables, columns, indexes and constraints alike (error 1059 beyond it).
+    fn identifier_limit(&self) -> Option<super::IdentifierLimit> {
+        Some(super::IdentifierLimit::Chars(64))
+    }
+
+    // An unnamed foreign key is named `<table>_ibfk_<n>`, and refused (error 1059) when that
+    // passes 64 characters; two digits of n are allowed for.
+    fn own_foreign_key_name_overflows(&self, table: &str) -> bool {
+        table.chars().count() + "_ibfk_NN".len() > 64
+    }
 }
 
 #[cfg(test)]

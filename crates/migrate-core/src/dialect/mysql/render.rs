@@ -120,7 +120,7 @@ pub(super) fn render(
         }
         Operation::DropPrimaryKey { table } => vec![alter(table, "DROP PRIMARY KEY".into())],
         Operation::AddForeignKey { table, key } => {
-            vec![ddl::add_clause(d, table, &ddl::foreign_key(d, key))]
+            vec![ddl::add_clause(d, table, &ddl::foreign_key(d, table, key))]
         }
         Operation::DropForeignKey { table, name } => {
             vec![alter(table, format!("DROP FOREIGN KEY {}", q(name)))]

@@ -191,4 +191,9 @@ impl Dialect for Postgres {
             ]
         }
     }
+
+    // NAMEDATALEN - 1; a longer name is truncated without an error.
+    fn identifier_limit(&self) -> Option<super::IdentifierLimit> {
+        Some(super::IdentifierLimit::Bytes(63))
+    }
 }

@@ -86,7 +86,7 @@ pub(super) fn render(
             vec![ddl::drop_constraint(d, table, &name)]
         }
         Operation::AddForeignKey { table, key } => {
-            vec![ddl::add_clause(d, table, &ddl::foreign_key(d, key))]
+            vec![ddl::add_clause(d, table, &ddl::foreign_key(d, table, key))]
         }
         Operation::AddUnique { table, constraint } => {
             vec![ddl::add_clause(d, table, &ddl::unique(d, constraint))]
