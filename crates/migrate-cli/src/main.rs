@@ -35,7 +35,13 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help and version itself, to stdout with exit 0, and errors to stderr.
-            let _ = e.print();
+            // Its errors quote arguments, and an argument may be a URL with a password.
+            let text = migrate_core::url::mask_passwords_in(&e.render().to_string());
+            if e.use_stderr() {
+                eprint!("{text}");
+            } else {
+                print!("{text}");
+            }
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };

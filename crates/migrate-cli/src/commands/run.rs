@@ -4,6 +4,7 @@
 use migrate_core::executor::{Mode, Observer};
 use migrate_core::ops::{self, RunOptions};
 use migrate_core::{Repository, Version};
+use migrate_drivers::Access;
 
 use crate::CliError;
 use crate::args::{Bound, Slot, bind};
@@ -61,7 +62,7 @@ fn observer<'o>(options: RunOptions, out: &'o mut Output) -> Box<dyn Observer + 
 /// `upgrade URL PATH [VERSION]`.
 pub fn upgrade(args: RunArgs, out: &mut Output) -> Result<(), CliError> {
     let p = prepare(args)?;
-    let mut conn = super::database::connect(&p.bound)?;
+    let mut conn = super::database::connect(&p.bound, Access::Create)?;
     ops::upgrade(
         conn.as_mut(),
         &p.repo,
@@ -80,7 +81,7 @@ pub fn downgrade(args: RunArgs, out: &mut Output) -> Result<(), CliError> {
             "downgrade needs the VERSION to go down to (0 for the empty database)".into(),
         )
     })?;
-    let mut conn = super::database::connect(&p.bound)?;
+    let mut conn = super::database::connect(&p.bound, Access::Create)?;
     ops::downgrade(
         conn.as_mut(),
         &p.repo,
@@ -105,7 +106,7 @@ pub fn sync(args: crate::cli::SyncArgs, out: &mut Output) -> Result<(), CliError
     let target = bound.version()?;
     bound.url()?;
     let repo = Repository::open(bound.repository()?)?;
-    let mut conn = super::database::connect(&bound)?;
+    let mut conn = super::database::connect(&bound, Access::Create)?;
     let options = ops::SyncOptions {
         run,
         target,
@@ -129,7 +130,7 @@ pub fn test(args: crate::cli::DatabaseArgs, out: &mut Output) -> Result<(), CliE
     let bound = super::database::bind_database(args)?;
     bound.url()?;
     let repo = Repository::open(bound.repository()?)?;
-    let mut conn = super::database::connect(&bound)?;
+    let mut conn = super::database::connect(&bound, Access::Create)?;
     for check in ops::test(conn.as_mut(), &repo, options)? {
         match check {
             ops::VersionCheck::Reversible(v) => {
@@ -149,7 +150,7 @@ pub fn drift(args: crate::cli::DatabaseArgs, out: &mut Output) -> Result<(), Cli
     let bound = super::database::bind_database(args)?;
     bound.url()?;
     let repo = Repository::open(bound.repository()?)?;
-    let mut conn = super::database::connect(&bound)?;
+    let mut conn = super::database::connect(&bound, Access::Existing)?;
     let version = ops::db_version(conn.as_mut(), repo.config())?;
     let url = bound.url()?;
     let expected = super::scratch::schema_at(&repo, version, Some(&url), url.dialect())?;
