@@ -402,7 +402,10 @@ mod tests {
             ("mysql://root:S3c?ret@h/x", "mysql://root:***@h/x"),
             ("mysql:root:S3cret@h/x", "mysql:root:***@h/x"),
             ("mysql://root:a@b@c/x", "mysql://root:***@c/x"),
-            ("postgresql://u@h/d?password=S3cret&x=1", "postgresql://u@h/d?password=***&x=1"),
+            (
+                "postgresql://u@h/d?password=S3cret&x=1",
+                "postgresql://u@h/d?password=***&x=1",
+            ),
             ("mysql://root@h/x", "mysql://root@h/x"),
             ("sqlite:///dir@x/a:b.db", "sqlite:///dir@x/a:b.db"),
             ("repo/path", "repo/path"),

@@ -60,7 +60,10 @@ pub enum Access {
 /// # Errors
 /// [`ConnectError`] as for [`connect`], and for a URL without a database, or a missing
 /// SQLite file with [`Access::Existing`].
-pub fn open_database(url: &DatabaseUrl, access: Access) -> Result<Box<dyn Connection>, ConnectError> {
+pub fn open_database(
+    url: &DatabaseUrl,
+    access: Access,
+) -> Result<Box<dyn Connection>, ConnectError> {
     let fail = |(message, help): (String, Option<String>)| ConnectError {
         url: url.masked().to_string(),
         message,

@@ -44,8 +44,8 @@ impl SqliteConnection {
             return Self::open(target);
         };
         // Without SQLITE_OPEN_CREATE, SQLite itself refuses a missing file, with no race.
-        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
-            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let opened = rusqlite::Connection::open_with_flags(path, flags).map_err(|e| {
             if path.exists() {
                 (e.to_string(), None)

@@ -10,6 +10,7 @@ mod support;
 
 mod adopt;
 mod arguments;
+mod defects_input;
 mod errors;
 mod journal;
 mod library;

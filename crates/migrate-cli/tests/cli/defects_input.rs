@@ -1,0 +1,234 @@
+//! Issue 12 ("zero silent wrong results"), the input side: URLs and their passwords, files
+//! on disk, migrate.cfg, and the words of messages.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::support::{Backend, Outcome, TestDb, migrate, migrate_cmd, outcome};
+
+const SECRET: &str = "S3cr";
+
+/// URLs whose password breaks URL syntax, so they fail to parse and are quoted in the error.
+const BAD_URLS: [&str; 5] = [
+    "mysql://root:S3cr3t/PW@h/x",
+    "mysql://root:S3cr#et@h/x",
+    "postgresql://root:S3cr?et@h/x",
+    "mysql:root:S3cret@h/x",
+    "postgresql://u@h/d?password=S3cret",
+];
+
+#[track_caller]
+fn assert_hidden(out: &Outcome, context: &str) {
+    assert_ne!(out.code, 0, "{context} should fail");
+    assert!(
+        !out.stderr.contains(SECRET) && !out.stdout.contains(SECRET),
+        "{context} shows the password:\n{}{}",
+        out.stdout,
+        out.stderr
+    );
+}
+
+/// Every command that takes a URL, with the arguments after it.
+const URL_COMMANDS: [&[&str]; 18] = [
+    &["db_version"],
+    &["upgrade"],
+    &["downgrade", "0"],
+    &["version_control"],
+    &["drop_version_control"],
+    &["stamp", "1"],
+    &["status"],
+    &["history"],
+    &["repair"],
+    &["drift"],
+    &["test"],
+    &["sync"],
+    &["create_model"],
+    &["compare_model_to_db", "model.toml"],
+    &["make_update_script_for_model", "a.toml", "b.toml"],
+    &["update_db_from_model", "model.toml"],
+    &["upgrade", "--preview-sql"],
+    &["version_control", "2"],
+];
+
+#[test]
+fn passwords_in_unparseable_urls_are_never_shown() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    migrate(dir.path(), &["create", "repo", "r"]).success();
+    for url in BAD_URLS {
+        for command in URL_COMMANDS {
+            let (name, rest) = command.split_first().expect("a command");
+            let positional: Vec<&str> = [*name, url, "repo"]
+                .into_iter()
+                .chain(rest.iter().copied())
+                .collect();
+            assert_hidden(&migrate(dir.path(), &positional), &format!("{name} {url}"));
+            let option = format!("--url={url}");
+            let with_option: Vec<&str> = [*name, option.as_str(), "repo"]
+                .into_iter()
+                .chain(rest.iter().copied())
+                .collect();
+            assert_hidden(&migrate(dir.path(), &with_option), &format!("{name} --url"));
+            for var in ["MIGRATE_URL", "DATABASE_URL"] {
+                let args: Vec<&str> = [*name, "repo"]
+                    .into_iter()
+                    .chain(rest.iter().copied())
+                    .collect();
+                let out = outcome(migrate_cmd(dir.path()).env(var, url).args(&args));
+                assert_hidden(&out, &format!("{var}={url} {name}"));
+            }
+        }
+        // The URL slot already filled, so the URL lands in another one.
+        let out = migrate(
+            dir.path(),
+            &["version_control", "--url=sqlite:///a.db", "repo", url],
+        );
+        assert_hidden(&out, &format!("version slot {url}"));
+        assert_hidden(&migrate(dir.path(), &["create", "p", "n", url]), "create");
+        assert_hidden(&migrate(dir.path(), &["schema", url]), "schema");
+        assert_hidden(&migrate(dir.path(), &["diff", url, "repo@0"]), "diff");
+        // `manage` writes a URL it cannot parse nowhere; one that parses (options are checked on
+        // connecting) is written, and its message must not show it either.
+        let out = migrate(dir.path(), &["manage", "m.sh", "--url", url]);
+        assert!(
+            !out.stderr.contains(SECRET) && !out.stdout.contains(SECRET),
+            "{out:?}"
+        );
+        let _ = std::fs::remove_file(dir.path().join("m.sh"));
+        assert_hidden(
+            &migrate(dir.path(), &["upgrade", "--bogus", url]),
+            "argument parser",
+        );
+    }
+}
+
+#[test]
+fn passwords_in_connection_errors_are_never_shown() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    migrate(dir.path(), &["create", "repo", "r"]).success();
+    // A refused login and an unreachable port.
+    for url in [
+        "mysql://nobody:S3cr3t@127.0.0.1:3306/nodb",
+        "postgresql://nobody:S3cr3t@127.0.0.1:1/nodb",
+        "mysql://nobody:S3cr3t@127.0.0.1:1/nodb?connect_timeout=2",
+    ] {
+        for command in ["db_version", "upgrade", "status"] {
+            assert_hidden(&migrate(dir.path(), &[command, url, "repo"]), command);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .expect("wrapper written")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// Runs `manage` under `sh` with its own umask.
+#[cfg(unix)]
+fn manage_with_umask(dir: &Path, umask: &str, file: &str, url: &str) {
+    let script =
+        format!("umask {umask} && exec \"$0\" manage {file} --url '{url}' --repository repo");
+    let mut sh = std::process::Command::new("/bin/sh");
+    sh.current_dir(dir)
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_migrate"));
+    outcome(&mut sh).success();
+}
+
+#[cfg(unix)]
+#[test]
+fn manage_honours_the_umask_and_keeps_a_password_private() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    migrate(dir.path(), &["create", "repo", "r"]).success();
+    manage_with_umask(dir.path(), "077", "private.sh", "sqlite:///x.db");
+    assert_eq!(mode_of(&dir.path().join("private.sh")), 0o700);
+    manage_with_umask(dir.path(), "022", "open.sh", "sqlite:///x.db");
+    assert_eq!(mode_of(&dir.path().join("open.sh")), 0o755);
+    manage_with_umask(dir.path(), "022", "secret.sh", "mysql://root:pw@h/x");
+    assert_eq!(mode_of(&dir.path().join("secret.sh")), 0o700);
+}
+
+fn server_without_database(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => "postgresql://postgres@127.0.0.1:5432",
+        _ => "mysql://root@127.0.0.1:3306/",
+    }
+}
+
+/// Every command that works on a database, with the arguments after URL and REPOSITORY.
+const DATABASE_COMMANDS: [&[&str]; 14] = [
+    &["db_version"],
+    &["upgrade", "--lock-timeout=30"],
+    &["downgrade", "0", "--lock-timeout=30"],
+    &["version_control", "--lock-timeout=30"],
+    &["drop_version_control", "--lock-timeout=30"],
+    &["stamp", "1", "--lock-timeout=30"],
+    &["status"],
+    &["history"],
+    &["repair", "--lock-timeout=30"],
+    &["drift"],
+    &["test", "--lock-timeout=30"],
+    &["sync", "--lock-timeout=30"],
+    &["create_model"],
+    &["update_db_from_model", "model.toml"],
+];
+
+fn refuses_url_without_database(backend: Backend) {
+    let db = TestDb::new(backend, "refuses_url_without_database");
+    db.books_repo("repo");
+    db.write("model.toml", "");
+    let url = server_without_database(backend);
+    for command in DATABASE_COMMANDS {
+        let (name, rest) = command.split_first().expect("a command");
+        let args: Vec<&str> = [*name, url, "repo"]
+            .into_iter()
+            .chain(rest.iter().copied())
+            .collect();
+        let started = Instant::now();
+        db.run(&args).failure(1, "the URL names no database");
+        assert!(started.elapsed() < Duration::from_secs(10), "{name} waited");
+    }
+    db.run(&["schema", url])
+        .failure(1, "the URL names no database");
+}
+
+#[test]
+fn mysql_url_without_database_is_refused_at_once() {
+    refuses_url_without_database(Backend::Mysql);
+}
+
+#[test]
+fn postgres_url_without_database_is_refused_at_once() {
+    refuses_url_without_database(Backend::Postgres);
+}
+
+#[test]
+fn read_only_commands_never_create_an_sqlite_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    migrate(dir.path(), &["create", "repo", "r"]).success();
+    std::fs::write(dir.path().join("model.toml"), "").expect("model");
+    let url = "sqlite:///typo.db";
+    for args in [
+        &["db_version", url, "repo"][..],
+        &["status", url, "repo"],
+        &["history", url, "repo"],
+        &["drift", url, "repo"],
+        &["repair", url, "repo"],
+        &["drop_version_control", url, "repo"],
+        &["create_model", url, "repo"],
+        &["compare_model_to_db", url, "repo", "model.toml"],
+        &["schema", url],
+        &["diff", url, "repo@0"],
+    ] {
+        migrate(dir.path(), args).failure(1, "the database 'typo.db' does not exist");
+        assert!(!dir.path().join("typo.db").exists(), "{args:?} created it");
+    }
+    // Commands that write still create it, as SQLite does.
+    migrate(dir.path(), &["version_control", url, "repo"]).success();
+    migrate(dir.path(), &["db_version", url, "repo"]).success();
+}
