@@ -232,3 +232,90 @@ fn read_only_commands_never_create_an_sqlite_database() {
     migrate(dir.path(), &["version_control", url, "repo"]).success();
     migrate(dir.path(), &["db_version", url, "repo"]).success();
 }
+
+/// A portable script that is valid TOML the SQL lexer misread: a literal string ending in a
+/// backslash, a `"""` string holding a double quote.
+const TRICKY_TOML: &str = r#"[[upgrade]]
+create_table = { name = "paths", columns = [
+    { name = "id", type = "Integer", primary_key = true },
+    { name = "dir", type = "String(20)", nullable = false, default = 'C:\' },
+] }
+
+[[upgrade]]
+sql = """
+INSERT INTO paths (id, dir) VALUES (1, 'say "hi"');
+"""
+"#;
+
+fn changed_scripts(db: &TestDb) -> String {
+    let out = db.run(&["status", &db.url, "repo"]);
+    let line = out
+        .success()
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("changed script"));
+    line.unwrap_or_default().to_string()
+}
+
+matrix!(portable_checksums_parse_toml, |db| {
+    migrate(db.dir.path(), &["create", "repo", "r"]).success();
+    db.write("repo/versions/001_paths.toml", TRICKY_TOML);
+    db.run(&["version_control", &db.url, "repo"]).success();
+    db.run(&["upgrade", &db.url, "repo"]).success();
+    assert_eq!(changed_scripts(&db), "changed scripts: none");
+    // Comments, blank lines and layout outside strings do not count.
+    let cosmetic = format!(
+        "# reformatted\n\n{}\n\n# end\n",
+        TRICKY_TOML
+            .replace("[[upgrade]]\n", "[[upgrade]]   # a step\n\n")
+            .replace("sql = ", "sql   =   ")
+    );
+    db.write("repo/versions/001_paths.toml", &cosmetic);
+    assert_eq!(changed_scripts(&db), "changed scripts: none");
+    // A real edit inside the """ string does.
+    db.write(
+        "repo/versions/001_paths.toml",
+        &TRICKY_TOML.replace("\"hi\"", "\"ho\""),
+    );
+    assert!(
+        changed_scripts(&db).contains("001_paths.toml"),
+        "{}",
+        changed_scripts(&db)
+    );
+});
+
+/// `make_update_script_for_model` writes a default with quotes and a backslash; its script
+/// then runs and keeps its checksum.
+#[test]
+fn update_script_for_model_with_backslash_default_runs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).expect(name);
+    migrate(dir.path(), &["create", "repo", "r"]).success();
+    let url = "sqlite:///m.db";
+    write(
+        "repo/versions/001_p.toml",
+        "[[upgrade]]\ncreate_table = { name = 'p', columns = [{ name = 'id', type = 'Integer', primary_key = true }] }\n",
+    );
+    write("old.sql", "CREATE TABLE p (id INTEGER PRIMARY KEY);");
+    write(
+        "new.sql",
+        "CREATE TABLE p (id INTEGER PRIMARY KEY, dir VARCHAR(20) NOT NULL DEFAULT 'say \"C:\\');",
+    );
+    migrate(dir.path(), &["version_control", url, "repo"]).success();
+    migrate(dir.path(), &["upgrade", url, "repo"]).success();
+    let args = [
+        "make_update_script_for_model",
+        url,
+        "repo",
+        "old.sql",
+        "new.sql",
+    ];
+    migrate(dir.path(), &args).success();
+    migrate(dir.path(), &["upgrade", url, "repo"]).success();
+    let status = migrate(dir.path(), &["status", url, "repo"]);
+    assert!(
+        status.success().stdout.contains("changed scripts: none"),
+        "{}",
+        status.stdout
+    );
+}
