@@ -18,6 +18,18 @@ pub enum Value {
     Text(String),
 }
 
+/// As SQL shows it: `NULL`, `-1`, `'text'`. Messages quote values this way, never as Rust
+/// debug text (`Int(-1)`).
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Null => f.write_str("NULL"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Text(t) => write!(f, "'{}'", t.replace('\'', "''")),
+        }
+    }
+}
+
 impl Value {
     /// The integer, if this is one.
     pub fn as_int(&self) -> Option<i64> {

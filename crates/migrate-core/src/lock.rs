@@ -18,7 +18,7 @@ use crate::repository::RepositoryId;
 #[non_exhaustive]
 pub enum LockError {
     /// Another run held it for longer than the timeout.
-    #[error("gave up waiting for the migration lock of '{repository_id}' after {waited:?}{}", holder.as_ref().map(|h| format!("; it is held by {h}")).unwrap_or_default())]
+    #[error("gave up waiting for the migration lock of '{repository_id}' after {}s{}", waited.as_secs(), holder.as_ref().map(|h| format!("; it is held by {h}")).unwrap_or_default())]
     Timeout {
         /// The repository.
         repository_id: RepositoryId,

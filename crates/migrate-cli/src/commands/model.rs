@@ -15,7 +15,7 @@ use crate::output::Output;
 use super::database::{bind_database, connect};
 
 fn read_model(path: &str) -> Result<Schema, CliError> {
-    let text = std::fs::read_to_string(path)
+    let text = migrate_core::repository::read_text_file(Path::new(path))
         .map_err(|e| CliError::Usage(format!("cannot read model '{path}': {e}")))?;
     if path.ends_with(".sql") {
         return Ok(script::parse_sql_model(&text, Path::new(path))?);

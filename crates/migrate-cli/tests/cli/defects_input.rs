@@ -319,3 +319,164 @@ fn update_script_for_model_with_backslash_default_runs() {
         status.stdout
     );
 }
+
+/// Runs `migrate ARGS` in `dir`, killing it after `secs`: a hang is a failure, not a stuck suite.
+fn run_with_deadline(dir: &Path, args: &[&str], secs: u64) -> Outcome {
+    use std::process::Stdio;
+    let mut child = migrate_cmd(dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run migrate");
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("migrate {args:?} still running after {secs}s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn fifo_and_device_scripts_are_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    migrate(dir.path(), &["create", "repo", "r"]).success();
+    let url = "sqlite:///f.db";
+    migrate(dir.path(), &["version_control", url, "repo"]).success();
+    let script = dir.path().join("repo/versions/001_x.toml");
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(&script)
+        .status()
+        .expect("mkfifo");
+    assert!(fifo.success());
+    run_with_deadline(dir.path(), &["upgrade", url, "repo"], 20)
+        .failure(1, "001_x.toml': it is not a regular file");
+    std::fs::remove_file(&script).expect("rm fifo");
+    std::os::unix::fs::symlink("/dev/zero", &script).expect("symlink");
+    run_with_deadline(dir.path(), &["upgrade", url, "repo"], 20)
+        .failure(1, "001_x.toml': it is not a regular file");
+    migrate(dir.path(), &["db_version", url, "repo"]).success();
+}
+
+#[test]
+fn a_missing_versions_directory_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    migrate(dir.path(), &["create", "repo", "r"]).success();
+    std::fs::remove_dir(dir.path().join("repo/versions")).expect("rmdir");
+    migrate(dir.path(), &["version", "repo"]).failure(1, "versions' does not exist");
+    migrate(dir.path(), &["upgrade", "sqlite:///v.db", "repo"])
+        .failure(1, "versions' does not exist");
+}
+
+#[test]
+fn script_names_without_a_version_number_are_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    migrate(dir.path(), &["create", "repo", "r"]).success();
+    let versions = dir.path().join("repo/versions");
+    // What sqlalchemy-migrate left, and what is plainly not a script, is fine.
+    for helper in [
+        "__init__.py",
+        ".hidden.sql",
+        "README",
+        "notes.txt",
+        "001_x.sql~",
+    ] {
+        std::fs::write(versions.join(helper), "").expect(helper);
+    }
+    migrate(dir.path(), &["version", "repo"]).success();
+    for bad in ["-1_x.sql", "abc_x.sql", "x.toml", "add_books.py"] {
+        std::fs::write(versions.join(bad), "").expect(bad);
+        migrate(dir.path(), &["version", "repo"])
+            .failure(1, &format!("{bad}' is not a valid script name"));
+        std::fs::remove_file(versions.join(bad)).expect(bad);
+    }
+}
+
+#[test]
+fn migrate_cfg_refuses_duplicates_and_accepts_a_byte_order_mark() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    migrate(dir.path(), &["create", "repo", "r"]).success();
+    let cfg = dir.path().join("repo/migrate.cfg");
+    std::fs::write(
+        &cfg,
+        "[db_settings]\nrepository_id=a\nversion_table=t1\nversion_table=t2\n",
+    )
+    .expect("cfg");
+    migrate(dir.path(), &["version", "repo"])
+        .failure(1, "migrate.cfg:4: key 'version_table' is given twice");
+    migrate(dir.path(), &["db_version", "sqlite:///c.db", "repo"]).failure(1, "is given twice");
+    std::fs::write(&cfg, "\u{feff}[db_settings]\nrepository_id=a\n").expect("cfg");
+    migrate(dir.path(), &["version", "repo"]).success();
+    migrate(dir.path(), &["version_control", "sqlite:///c.db", "repo"]).success();
+}
+
+#[test]
+fn empty_table_and_column_names_are_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    migrate(dir.path(), &["create", "repo", "r"]).success();
+    let url = "sqlite:///e.db";
+    migrate(dir.path(), &["version_control", url, "repo"]).success();
+    let script = dir.path().join("repo/versions/001_x.toml");
+    for (text, needle) in [
+        (
+            "[[upgrade]]\ncreate_table = { name = '', columns = [{ name = 'id', type = 'Integer' }] }\n",
+            "001_x.toml:1: step 1: create_table: the table name is empty",
+        ),
+        (
+            "[[upgrade]]\ndrop_table = { name = 'gone' }\n[[upgrade]]\nadd_column = { table = 't', column = { name = ' ', type = 'Integer' } }\n",
+            "001_x.toml:3: step 2: add_column: the column name is empty",
+        ),
+        (
+            "[[upgrade]]\nrename_table = { from = 't', to = '' }\n",
+            "rename_table: the new table name is empty",
+        ),
+    ] {
+        std::fs::write(&script, text).expect("script");
+        migrate(dir.path(), &["upgrade", url, "repo"]).failure(1, needle);
+        migrate(dir.path(), &["db_version", url, "repo"]).success();
+    }
+}
+
+#[test]
+fn messages_show_values_not_rust_debug_text() {
+    let db = TestDb::new(Backend::Sqlite, "messages_show_values");
+    migrate(db.dir.path(), &["create", "repo", "r"]).success();
+    db.run(&["version_control", &db.url, "repo"]).success();
+    db.execute("UPDATE migrate_version SET version = -1");
+    db.run(&["db_version", &db.url, "repo"])
+        .failure(1, "table 'migrate_version' holds -1 as the version of 'r'");
+    let out = db.run(&[
+        "db_version",
+        "mysql://root@127.0.0.1:1/x?connect_timeout=2",
+        "repo",
+    ]);
+    out.failure(1, "Connection refused");
+    assert!(!out.stderr.contains("Error {"), "{}", out.stderr);
+}
+
+/// A downgrade derived from the upgrade numbers its steps from 1, like every other step.
+#[test]
+fn derived_downgrade_steps_are_numbered_from_one() {
+    let db = TestDb::new(Backend::Sqlite, "derived_downgrade_steps");
+    migrate(db.dir.path(), &["create", "repo", "r"]).success();
+    db.write(
+        "repo/versions/001_t.toml",
+        "[[upgrade]]\ncreate_table = { name = 't', columns = [{ name = 'id', type = 'Integer', primary_key = true }] }\n\
+         [[upgrade]]\nadd_column = { table = 't', column = { name = 'c', type = 'Integer' } }\n",
+    );
+    db.run(&["version_control", &db.url, "repo"]).success();
+    db.run(&["upgrade", &db.url, "repo"]).success();
+    db.execute("DROP TABLE t");
+    db.run(&["downgrade", &db.url, "repo", "0"])
+        .failure(1, "step 1 (drop_column on 't')");
+}

@@ -8,6 +8,7 @@ mod canonical;
 mod defs;
 mod model;
 mod model_sql;
+mod names;
 mod portable;
 
 use std::path::{Path, PathBuf};
