@@ -36,12 +36,7 @@ fn main() -> ExitCode {
         Err(e) => {
             // clap prints help and version itself, to stdout with exit 0, and errors to stderr.
             // Its errors quote arguments, and an argument may be a URL with a password.
-            let text = migrate_core::url::mask_passwords_in(&e.render().to_string());
-            if e.use_stderr() {
-                eprint!("{text}");
-            } else {
-                print!("{text}");
-            }
+            Output::new().parser_text(&e.render().to_string(), e.use_stderr());
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };

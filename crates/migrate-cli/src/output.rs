@@ -43,6 +43,19 @@ impl Output {
         Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
     }
 
+    /// The argument parser's own text (help, version, or an error quoting arguments), as it
+    /// formatted it, with any password in a quoted URL masked.
+    pub fn parser_text(&mut self, text: &str, to_stderr: bool) {
+        let text = mask_passwords_in(text);
+        if to_stderr {
+            let _ = write!(io::stderr().lock(), "{text}");
+        } else {
+            let mut stdout = io::stdout().lock();
+            let _ = write!(stdout, "{text}");
+            let _ = stdout.flush();
+        }
+    }
+
     /// A warning on stderr.
     pub fn warning(&mut self, message: &str) {
         let message = mask_passwords_in(message);
