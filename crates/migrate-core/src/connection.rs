@@ -244,3 +244,15 @@ impl Drop for Transaction<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Value;
+
+    #[test]
+    fn values_display_as_sql_not_debug_text() {
+        assert_eq!(Value::Int(-1).to_string(), "-1");
+        assert_eq!(Value::Text("it's".into()).to_string(), "'it''s'");
+        assert_eq!(Value::Null.to_string(), "NULL");
+    }
+}

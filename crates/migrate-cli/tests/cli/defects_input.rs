@@ -480,3 +480,35 @@ fn derived_downgrade_steps_are_numbered_from_one() {
     db.run(&["downgrade", &db.url, "repo", "0"])
         .failure(1, "step 1 (drop_column on 't')");
 }
+
+/// Through the library, a MySQL connection without a database fails at once instead of
+/// waiting out the lock timeout for `GET_LOCK(NULL)`.
+#[test]
+fn library_lock_without_a_database_fails_at_once() {
+    use migrate_core::ops::{self, RunOptions};
+    let db = TestDb::new(Backend::Mysql, "library_lock_without_database");
+    db.books_repo("repo");
+    let repo = migrate_core::Repository::open(db.path("repo")).expect("repo");
+    let url =
+        migrate_core::DatabaseUrl::parse(server_without_database(Backend::Mysql)).expect("url");
+    let mut conn = migrate_drivers::connect(&url).expect("connect to the server");
+    let options = RunOptions {
+        lock_timeout: Duration::from_secs(30),
+        ..RunOptions::default()
+    };
+    let started = Instant::now();
+    let err = ops::version_control(
+        conn.as_mut(),
+        &repo,
+        None,
+        options,
+        &mut migrate_core::executor::Silent,
+    )
+    .expect_err("no database");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "waited {:?}",
+        started.elapsed()
+    );
+    assert!(err.to_string().contains("no database selected"), "{err}");
+}
