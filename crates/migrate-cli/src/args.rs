@@ -156,7 +156,7 @@ fn is_repository(arg: &str) -> bool {
 
 /// A database URL has `://`, or at least a known scheme and a colon (a malformed URL should
 /// be reported as a URL, not taken for a path).
-fn looks_like_url(arg: &str) -> bool {
+pub fn looks_like_url(arg: &str) -> bool {
     if arg.contains("://") {
         return true;
     }

@@ -42,7 +42,8 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             // clap prints help and version itself, to stdout with exit 0, and errors to stderr.
-            let _ = e.print();
+            // Its errors quote arguments, and an argument may be a URL with a password.
+            Output::new(false).parser_text(&e.render().to_string(), e.use_stderr());
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };

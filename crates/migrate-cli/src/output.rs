@@ -9,6 +9,7 @@ use migrate_core::executor::Observer;
 use migrate_core::lock::LockObserver;
 use migrate_core::plan::Step;
 use migrate_core::script::ScriptWarning;
+use migrate_core::url::mask_passwords_in;
 
 /// The one place that writes to the terminal.
 #[derive(Debug, Default, Clone)]
@@ -54,18 +55,36 @@ impl Output {
         Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
     }
 
+    /// The argument parser's own text (help, version, or an error quoting arguments), as it
+    /// formatted it, with any password in a quoted URL masked.
+    pub fn parser_text(&mut self, text: &str, to_stderr: bool) {
+        let text = mask_passwords_in(text);
+        if to_stderr {
+            let _ = write!(io::stderr().lock(), "{text}");
+        } else {
+            let mut stdout = io::stdout().lock();
+            let _ = write!(stdout, "{text}");
+            let _ = stdout.flush();
+        }
+    }
+
     /// A warning on stderr.
     pub fn warning(&mut self, message: &str) {
         if self.quiet {
             return;
         }
+        let message = mask_passwords_in(message);
         let _ = writeln!(io::stderr().lock(), "warning: {message}");
     }
 
     /// An error and its remedy on stderr.
+    ///
+    /// Every error is masked again here, whatever produced it: a driver or library message
+    /// that quotes a URL must not be the one path that leaks a password. (Remedies are our
+    /// own fixed text, and show `user:password@` placeholders on purpose.)
     pub fn error(&mut self, message: &str, help: Option<&str>) {
         let mut stderr = io::stderr().lock();
-        let _ = writeln!(stderr, "error: {message}");
+        let _ = writeln!(stderr, "error: {}", mask_passwords_in(message));
         if let Some(help) = help {
             let _ = writeln!(stderr, "help: {help}");
         }

@@ -18,6 +18,18 @@ pub enum Value {
     Text(String),
 }
 
+/// As SQL shows it: `NULL`, `-1`, `'text'`. Messages quote values this way, never as Rust
+/// debug text (`Int(-1)`).
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Null => f.write_str("NULL"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Text(t) => write!(f, "'{}'", t.replace('\'', "''")),
+        }
+    }
+}
+
 impl Value {
     /// The integer, if this is one.
     pub fn as_int(&self) -> Option<i64> {
@@ -230,5 +242,17 @@ impl Drop for Transaction<'_> {
             // error; the connection is about to be closed, which rolls back anyway.
             let _ = self.conn.execute(&self.bounds.rollback());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Value;
+
+    #[test]
+    fn values_display_as_sql_not_debug_text() {
+        assert_eq!(Value::Int(-1).to_string(), "-1");
+        assert_eq!(Value::Text("it's".into()).to_string(), "'it''s'");
+        assert_eq!(Value::Null.to_string(), "NULL");
     }
 }

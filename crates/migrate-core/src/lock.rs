@@ -18,7 +18,7 @@ use crate::repository::RepositoryId;
 #[non_exhaustive]
 pub enum LockError {
     /// Another run held it for longer than the timeout.
-    #[error("gave up waiting for the migration lock of '{repository_id}' after {waited:?}{}", holder.as_ref().map(|h| format!("; it is held by {h}")).unwrap_or_default())]
+    #[error("gave up waiting for the migration lock of '{repository_id}' after {}s{}", waited.as_secs(), holder.as_ref().map(|h| format!("; it is held by {h}")).unwrap_or_default())]
     Timeout {
         /// The repository.
         repository_id: RepositoryId,
@@ -255,8 +255,16 @@ fn wait_for_session_lock(
     let mut reported = false;
     loop {
         let taken = match conn.query(try_acquire, &key) {
-            Ok(rows) => rows.first().and_then(|r| r.first()).and_then(Value::as_int) == Some(1),
+            Ok(rows) => rows.first().and_then(|r| r.first()).and_then(Value::as_int),
             Err(e) => return Ok(Err(e)),
+        };
+        // 1 is taken and 0 is busy; NULL is an error, and waiting for it would only end in a
+        // timeout that blames another migration.
+        let Some(taken) = taken.map(|t| t == 1) else {
+            return Ok(Err(DbError::new(
+                "the database could not take the migration lock (its lock function returned \
+                 NULL); a MySQL connection does this when it has no database selected",
+            )));
         };
         if taken {
             return Ok(Ok(()));

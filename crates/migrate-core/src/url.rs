@@ -244,27 +244,92 @@ fn parse_server(url: &str, masked: &str) -> Result<ServerTarget, UrlError> {
 
 /// Replaces the password in anything URL-shaped with `***`. Works on text that does not parse,
 /// so even the error for a malformed URL never shows a password.
+///
+/// The rule is deliberately wider than URL syntax, because a password with `/`, `?` or `#` in
+/// it is exactly what makes a URL malformed: everything between the scheme's `://` (or its
+/// bare `:`, as in `mysql:root:pw@host/db`) and the last `@`, after the user name, is
+/// masked whatever it contains. A `password=` (or `passwd=`, `pwd=`) option's value is masked too.
 pub fn mask_password(text: &str) -> String {
-    let Some(scheme_end) = text.find("://") else {
+    let Some((prefix, rest)) = split_scheme(text) else {
         return text.to_string();
     };
-    let authority_start = scheme_end + 3;
-    let authority_len = text[authority_start..]
-        .find(['/', '?', '#'])
-        .unwrap_or(text.len() - authority_start);
-    let authority = &text[authority_start..authority_start + authority_len];
-    let Some(at) = authority.rfind('@') else {
-        return text.to_string();
+    let rest = match credentials_end(prefix, rest) {
+        Some((user_len, at)) => format!("{}:***{}", &rest[..user_len], &rest[at..]),
+        None => rest.to_string(),
     };
-    let Some(colon) = authority[..at].find(':') else {
-        return text.to_string();
+    format!("{prefix}{}", mask_password_options(&rest))
+}
+
+/// Masks every URL-shaped word of a message (words end at whitespace and quotes), for text
+/// that quotes arguments it did not parse, such as the argument parser's errors.
+pub fn mask_passwords_in(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut word = String::new();
+    for c in message.chars() {
+        if c.is_whitespace() || matches!(c, '\'' | '"' | '`') {
+            out.push_str(&mask_password(&word));
+            word.clear();
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    out.push_str(&mask_password(&word));
+    out
+}
+
+/// `("mysql://", "root:pw@h/x")` or `("mysql:", "root:pw@h/x")`: the scheme and what follows.
+fn split_scheme(text: &str) -> Option<(&str, &str)> {
+    let colon = text.find(':')?;
+    let scheme = &text[..colon];
+    let scheme_like = !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !scheme_like {
+        return None;
+    }
+    let end = if text[colon..].starts_with("://") {
+        colon + 3
+    } else {
+        colon + 1
     };
-    format!(
-        "{}{}:***{}",
-        &text[..authority_start],
-        &authority[..colon],
-        &text[authority_start + at..]
-    )
+    Some(text.split_at(end))
+}
+
+/// The user name's length and the position of the `@` ending the credentials, when `rest`
+/// holds a password (anything between the user name and the last `@`).
+fn credentials_end(prefix: &str, rest: &str) -> Option<(usize, usize)> {
+    // An SQLite path may hold `@` and `:`; it has no credentials.
+    if prefix.starts_with("sqlite") && (rest.is_empty() || rest.starts_with('/')) {
+        return None;
+    }
+    let at = rest.rfind('@')?;
+    let user_len = rest[..at].find([':', '/', '?', '#']).unwrap_or(at);
+    (user_len < at).then_some((user_len, at))
+}
+
+fn mask_password_options(rest: &str) -> String {
+    let Some(q) = rest.find('?') else {
+        return rest.to_string();
+    };
+    let options = rest[q + 1..]
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            // Already masked (masking twice must not eat what follows the `***`).
+            Some((_, value)) if value.starts_with("***") => pair.to_string(),
+            Some((key, _)) if is_password_key(key) => format!("{key}=***"),
+            _ => pair.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    format!("{}?{options}", &rest[..q])
+}
+
+fn is_password_key(key: &str) -> bool {
+    ["password", "passwd", "pwd"]
+        .iter()
+        .any(|k| key.eq_ignore_ascii_case(k))
 }
 
 #[cfg(test)]
@@ -327,6 +392,38 @@ mod tests {
         assert!(!err.to_string().contains("s3cret"));
         assert_eq!(mask_password("x://a:b@c@d/e"), "x://a:***@d/e");
         assert_eq!(mask_password("sqlite:///x.db"), "sqlite:///x.db");
+    }
+
+    #[test]
+    fn passwords_that_break_url_syntax_are_masked() {
+        for (given, shown) in [
+            ("mysql://root:S3cr3t/PW@h/x", "mysql://root:***@h/x"),
+            ("mysql://root:S3c#ret@h/x", "mysql://root:***@h/x"),
+            ("mysql://root:S3c?ret@h/x", "mysql://root:***@h/x"),
+            ("mysql:root:S3cret@h/x", "mysql:root:***@h/x"),
+            ("mysql://root:a@b@c/x", "mysql://root:***@c/x"),
+            (
+                "postgresql://u@h/d?password=S3cret&x=1",
+                "postgresql://u@h/d?password=***&x=1",
+            ),
+            ("mysql://root@h/x", "mysql://root@h/x"),
+            ("sqlite:///dir@x/a:b.db", "sqlite:///dir@x/a:b.db"),
+            ("repo/path", "repo/path"),
+        ] {
+            assert_eq!(mask_password(given), shown, "{given}");
+        }
+        assert_eq!(
+            mask_passwords_in("unexpected argument 'mysql://u:p/w@h/x' found\n"),
+            "unexpected argument 'mysql://u:***@h/x' found\n"
+        );
+        for bad in [
+            "mysql://root:S3cr3t/PW@h/x",
+            "mysql://root:S3c#ret@h/x",
+            "mysql:root:S3cret@h/x",
+        ] {
+            let err = DatabaseUrl::parse(bad).unwrap_err().to_string();
+            assert!(!err.contains("S3c"), "{err}");
+        }
     }
 
     #[test]

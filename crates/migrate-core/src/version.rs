@@ -51,14 +51,14 @@ impl FromStr for Version {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
         if t.starts_with('-') && t[1..].chars().all(|c| c.is_ascii_digit()) && t.len() > 1 {
-            return Err(ParseVersionError::Negative(s.to_string()));
+            return Err(ParseVersionError::Negative(crate::url::mask_password(s)));
         }
         if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit()) {
-            return Err(ParseVersionError::NotANumber(s.to_string()));
+            return Err(ParseVersionError::NotANumber(crate::url::mask_password(s)));
         }
         t.parse::<u64>()
             .map(Version)
-            .map_err(|_| ParseVersionError::NotANumber(s.to_string()))
+            .map_err(|_| ParseVersionError::NotANumber(crate::url::mask_password(s)))
     }
 }
 

@@ -56,7 +56,7 @@ pub enum VersionTableError {
     },
     /// A stored version that is not a non-negative integer.
     #[error(
-        "table '{table}' holds '{value}' as the version of '{repository_id}', which is not a version number"
+        "table '{table}' holds {value} as the version of '{repository_id}', which is not a version number"
     )]
     BadValue {
         /// The table.
@@ -157,7 +157,7 @@ impl VersionTable {
             _ => Err(VersionTableError::BadValue {
                 table: self.table.clone(),
                 repository_id: self.repository_id.clone(),
-                value: format!("{value:?}"),
+                value: value.to_string(),
             }),
         }
     }

@@ -40,6 +40,50 @@ pub fn connect(url: &DatabaseUrl) -> Result<Box<dyn Connection>, ConnectError> {
     }
 }
 
+/// Whether opening a database may create it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Access {
+    /// A command that writes: an SQLite file is created when missing, as SQLite does.
+    Create,
+    /// A command that only reads (`db_version`, `status`, `schema URL`…): the database must
+    /// exist, so a typo in a file name is reported instead of leaving an empty file behind.
+    Existing,
+}
+
+/// Opens the database a command works on. Unlike [`connect`], which may reach a server
+/// without choosing a database (to create or drop one), this refuses a server URL that names
+/// no database: a MySQL session without one has nowhere to keep the version table and no
+/// name for its lock, and PostgreSQL would silently fall back to the database named after
+/// the user, which is never the one meant for migrations.
+///
+/// # Errors
+/// [`ConnectError`] as for [`connect`], and for a URL without a database, or a missing
+/// SQLite file with [`Access::Existing`].
+pub fn open_database(
+    url: &DatabaseUrl,
+    access: Access,
+) -> Result<Box<dyn Connection>, ConnectError> {
+    let fail = |(message, help): (String, Option<String>)| ConnectError {
+        url: url.masked().to_string(),
+        message,
+        help,
+    };
+    match url.target() {
+        Target::Server(server) if server.database.is_none() => Err(fail((
+            "the URL names no database".into(),
+            Some(format!(
+                "add the database after the host: {}://user@host/DATABASE",
+                url.dialect().name()
+            )),
+        ))),
+        Target::Sqlite(target) if access == Access::Existing => Ok(Box::new(
+            SqliteConnection::open_existing(target).map_err(fail)?,
+        )),
+        _ => connect(url),
+    }
+}
+
 /// The remedy for a server that cannot be reached.
 fn unreachable_help(what: &str, host: &str, port: u16) -> Option<String> {
     Some(format!(

@@ -104,7 +104,10 @@ fn connect_failure(e: &mysql::Error, host: &str, port: u16) -> (String, Option<S
             };
             (db_error(e).message, help)
         }
-        _ => (e.to_string(), unreachable_help("MySQL/MariaDB", host, port)),
+        _ => (
+            plain_message(e),
+            unreachable_help("MySQL/MariaDB", host, port),
+        ),
     }
 }
 
@@ -114,7 +117,21 @@ fn db_error(e: &mysql::Error) -> DbError {
             "ERROR {} ({}): {}",
             server.code, server.state, server.message
         )),
-        other => DbError::new(other.to_string()),
+        other => DbError::new(plain_message(other)),
+    }
+}
+
+/// The mysql crate's message without its `DriverError { … }` wrapper, which is Rust's
+/// debugging shape and means nothing to a user.
+fn plain_message(e: &mysql::Error) -> String {
+    let text = e.to_string();
+    match text.split_once(" { ") {
+        Some((kind, inner))
+            if kind.chars().all(|c| c.is_ascii_alphanumeric()) && inner.ends_with(" }") =>
+        {
+            inner[..inner.len() - 2].to_string()
+        }
+        _ => text,
     }
 }
 

@@ -33,6 +33,32 @@ impl SqliteConnection {
         Self::from_connection(opened).map_err(|e| (e.message, None))
     }
 
+    /// Opens a database that must already exist: never creates the file.
+    ///
+    /// # Errors
+    /// The message and remedy when the file is missing or SQLite cannot open it.
+    pub fn open_existing(
+        target: &SqliteTarget,
+    ) -> Result<SqliteConnection, (String, Option<String>)> {
+        let SqliteTarget::File(path) = target else {
+            return Self::open(target);
+        };
+        // Without SQLITE_OPEN_CREATE, SQLite itself refuses a missing file, with no race.
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let opened = rusqlite::Connection::open_with_flags(path, flags).map_err(|e| {
+            if path.exists() {
+                (e.to_string(), None)
+            } else {
+                (
+                    format!("the database '{}' does not exist", path.display()),
+                    Some("check the path; this command never creates a database".into()),
+                )
+            }
+        })?;
+        Self::from_connection(opened).map_err(|e| (e.message, None))
+    }
+
     /// Wraps a connection the application already has.
     ///
     /// # Errors

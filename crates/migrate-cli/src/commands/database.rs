@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use migrate_core::ops::RunOptions;
 use migrate_core::{Connection, Repository, ops, repository};
+use migrate_drivers::Access;
 
 use crate::CliError;
 use crate::args::{Bound, Slot, bind};
@@ -28,10 +29,10 @@ pub fn bind_database(args: DatabaseArgs) -> Result<Bound, CliError> {
     bind(&[Slot::Url, Slot::Repository], args.positional, explicit)
 }
 
-/// Connects to the bound URL.
-pub fn connect(bound: &Bound) -> Result<Box<dyn Connection>, CliError> {
+/// Opens the bound URL's database; read-only commands pass [`Access::Existing`].
+pub fn connect(bound: &Bound, access: Access) -> Result<Box<dyn Connection>, CliError> {
     let url = bound.url()?;
-    Ok(migrate_drivers::connect(&url)?)
+    Ok(migrate_drivers::open_database(&url, access)?)
 }
 
 /// Binds URL, REPOSITORY and VERSION, and the lock options.
@@ -52,7 +53,7 @@ pub fn version_control(args: TargetArgs, out: &mut Output) -> Result<(), CliErro
     let version = bound.version()?;
     let url = bound.url()?;
     let repo = Repository::open(bound.repository()?)?;
-    let mut conn = migrate_drivers::connect(&url)?;
+    let mut conn = migrate_drivers::open_database(&url, Access::Create)?;
     ops::version_control(
         conn.as_mut(),
         &repo,
@@ -68,7 +69,7 @@ pub fn db_version(args: DatabaseArgs, out: &mut Output) -> Result<(), CliError> 
     let bound = bind_database(args)?;
     let url = bound.url()?;
     let config = repository::read_config(bound.repository()?.as_ref())?;
-    let mut conn = migrate_drivers::connect(&url)?;
+    let mut conn = migrate_drivers::open_database(&url, Access::Existing)?;
     let version = ops::db_version(conn.as_mut(), &config)?;
     out.result(&version.to_string());
     Ok(())
@@ -80,7 +81,7 @@ pub fn drop_version_control(args: DatabaseArgs, out: &mut Output) -> Result<(), 
     let bound = bind_database(args)?;
     let url = bound.url()?;
     let config = repository::read_config(bound.repository()?.as_ref())?;
-    let mut conn = migrate_drivers::connect(&url)?;
+    let mut conn = migrate_drivers::open_database(&url, Access::Existing)?;
     ops::drop_version_control(conn.as_mut(), &config, options, &mut StepPrinter::new(out))?;
     Ok(())
 }

@@ -62,8 +62,18 @@ pub fn run(args: ManageArgs, out: &mut Output) -> Result<(), CliError> {
             source,
         })
     };
-    fs::write(path, script).map_err(io)?;
-    make_executable(path).map_err(io)?;
+    // A URL with a password makes the wrapper a secret: only its owner may read it.
+    let secret = args
+        .url
+        .as_deref()
+        .is_some_and(|u| migrate_core::url::mask_password(u) != u);
+    write_executable(path, &script, secret).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::Repository(RepoError::AlreadyExists { path: path.into() })
+        } else {
+            io(e)
+        }
+    })?;
     out.status(&format!("created {}", path.display()));
     Ok(())
 }
@@ -72,13 +82,21 @@ fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
-#[cfg(unix)]
-fn make_executable(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755))
-}
-
-#[cfg(not(unix))]
-fn make_executable(_path: &Path) -> std::io::Result<()> {
-    Ok(())
+/// Creates `path` (never overwriting) as an executable the way a compiler writes one: mode
+/// 0777 less the umask, or 0700 less the umask when it holds a password. The mode is given at
+/// creation, so the password is never readable by others, not even for a moment.
+fn write_executable(path: &Path, text: &str, secret: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(if secret { 0o700 } else { 0o777 });
+    }
+    #[cfg(not(unix))]
+    let _ = secret;
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 use migrate_core::dialect::{Dialect, DialectKind};
 use migrate_core::schema::{Schema, diff as schema_diff, normalize, rename_candidates};
 use migrate_core::{DatabaseUrl, Repository, Version, ops, script};
+use migrate_drivers::Access;
 
 use crate::CliError;
 use crate::cli::{DatabaseArgs, DiffArgs, ModelArgs, RenameArgs, UpdateDbArgs, UpdateScriptArgs};
@@ -14,7 +15,7 @@ use crate::output::Output;
 use super::database::{bind_database, connect};
 
 fn read_model(path: &str) -> Result<Schema, CliError> {
-    let text = std::fs::read_to_string(path)
+    let text = migrate_core::repository::read_text_file(Path::new(path))
         .map_err(|e| CliError::Usage(format!("cannot read model '{path}': {e}")))?;
     if path.ends_with(".sql") {
         return Ok(script::parse_sql_model(&text, Path::new(path))?);
@@ -30,6 +31,7 @@ fn reflect(conn: &mut dyn migrate_core::Connection) -> Result<Schema, CliError> 
 /// `(reflected, model)` for a database and a model file: bound, connected, read.
 fn database_and_model(
     args: ModelArgs,
+    access: Access,
 ) -> Result<(Box<dyn migrate_core::Connection>, Repository, Schema), CliError> {
     let mut positional = args.positional;
     let model = match args.model {
@@ -55,7 +57,7 @@ fn database_and_model(
     let bound = bind_database(database)?;
     bound.url()?;
     let repo = Repository::open(bound.repository()?)?;
-    let conn = connect(&bound)?;
+    let conn = connect(&bound, access)?;
     Ok((conn, repo, read_model(&model)?))
 }
 
@@ -67,7 +69,7 @@ fn print_ops(out: &mut Output, ops: &[migrate_core::change::Operation], what: &s
 
 /// `compare_model_to_db URL PATH MODEL`: exit 3 when they differ.
 pub fn compare(args: ModelArgs, out: &mut Output) -> Result<(), CliError> {
-    let (mut conn, _repo, model) = database_and_model(args)?;
+    let (mut conn, _repo, model) = database_and_model(args, Access::Existing)?;
     let dialect = conn.dialect();
     let mut live = dialect.normalize(&reflect(conn.as_mut())?);
     let model = dialect.normalize(&model);
@@ -84,7 +86,7 @@ pub fn compare(args: ModelArgs, out: &mut Output) -> Result<(), CliError> {
 /// `create_model URL PATH`: the database as a model file, on stdout.
 pub fn create(args: DatabaseArgs, out: &mut Output) -> Result<(), CliError> {
     let bound = bind_database(args)?;
-    let mut conn = connect(&bound)?;
+    let mut conn = connect(&bound, Access::Existing)?;
     out.result(script::model_toml(&reflect(conn.as_mut())?).trim_end());
     Ok(())
 }
@@ -119,7 +121,7 @@ pub fn make_update_script(args: UpdateScriptArgs, out: &mut Output) -> Result<()
 
 /// `update_db_from_model URL PATH MODEL [--allow-drop]`.
 pub fn update_db(args: UpdateDbArgs, out: &mut Output) -> Result<(), CliError> {
-    let (mut conn, repo, model) = database_and_model(args.model)?;
+    let (mut conn, repo, model) = database_and_model(args.model, Access::Create)?;
     let options = ops::RunOptions::default();
     let changes =
         ops::update_db_from_model(conn.as_mut(), &repo, &model, args.allow_drop, options)?;
@@ -133,9 +135,9 @@ fn load(
     fallback: &'static dyn Dialect,
     like: Option<&DatabaseUrl>,
 ) -> Result<(Schema, Option<&'static dyn Dialect>), CliError> {
-    if source.contains("://") {
+    if crate::args::looks_like_url(source) {
         let url = DatabaseUrl::parse(source)?;
-        let mut conn = migrate_drivers::connect(&url)?;
+        let mut conn = migrate_drivers::open_database(&url, Access::Existing)?;
         return Ok((reflect(conn.as_mut())?, Some(url.dialect())));
     }
     if (source.ends_with(".toml") || source.ends_with(".sql")) && Path::new(source).is_file() {
@@ -172,7 +174,7 @@ pub fn diff(args: DiffArgs, out: &mut Output) -> Result<(), CliError> {
     // A repository whose SQL cannot be replayed runs on a scratch database beside the URL's.
     let like = [&args.a, &args.b]
         .into_iter()
-        .find(|s| s.contains("://"))
+        .find(|s| crate::args::looks_like_url(s))
         .map(|s| DatabaseUrl::parse(s))
         .transpose()?;
     let (a, da) = load(&args.a, fallback, like.as_ref())?;

@@ -4,6 +4,7 @@
 use migrate_core::executor::{Mode, Observer};
 use migrate_core::ops::{self, RunOptions};
 use migrate_core::{Repository, Version};
+use migrate_drivers::Access;
 
 use crate::CliError;
 use crate::args::{Bound, Slot, bind};
@@ -60,7 +61,7 @@ fn observer<'o>(options: RunOptions, out: &'o mut Output) -> Box<dyn Observer + 
 
 /// Connects, echoing every statement when `--engine_arg_echo=True` asked for it.
 fn connect(bound: &Bound, out: &Output) -> Result<Box<dyn migrate_core::Connection>, CliError> {
-    let conn = super::database::connect(bound)?;
+    let conn = super::database::connect(bound, Access::Create)?;
     Ok(if out.echo {
         Box::new(super::echo::Echo::new(conn, out.clone()))
     } else {
@@ -139,7 +140,7 @@ pub fn test(args: crate::cli::DatabaseArgs, out: &mut Output) -> Result<(), CliE
     let bound = super::database::bind_database(args)?;
     bound.url()?;
     let repo = Repository::open(bound.repository()?)?;
-    let mut conn = super::database::connect(&bound)?;
+    let mut conn = super::database::connect(&bound, Access::Create)?;
     for check in ops::test(conn.as_mut(), &repo, options)? {
         match check {
             ops::VersionCheck::Reversible(v) => {
@@ -159,7 +160,7 @@ pub fn drift(args: crate::cli::DatabaseArgs, out: &mut Output) -> Result<(), Cli
     let bound = super::database::bind_database(args)?;
     bound.url()?;
     let repo = Repository::open(bound.repository()?)?;
-    let mut conn = super::database::connect(&bound)?;
+    let mut conn = super::database::connect(&bound, Access::Existing)?;
     let version = ops::db_version(conn.as_mut(), repo.config())?;
     let url = bound.url()?;
     let expected = super::scratch::schema_at(&repo, version, Some(&url), url.dialect())?;

@@ -3,6 +3,7 @@
 use migrate_core::journal::Entry;
 use migrate_core::ops::{self, RepairAction};
 use migrate_core::{Repository, Version};
+use migrate_drivers::Access;
 
 use crate::CliError;
 use crate::cli::{RepairArgs, ReportArgs, TargetArgs};
@@ -18,7 +19,7 @@ pub fn stamp(args: TargetArgs, out: &mut Output) -> Result<(), CliError> {
         .ok_or_else(|| CliError::Usage("stamp needs the VERSION to record".into()))?;
     bound.url()?;
     let repo = Repository::open(bound.repository()?)?;
-    let mut conn = connect(&bound)?;
+    let mut conn = connect(&bound, Access::Create)?;
     let previous = ops::stamp(
         conn.as_mut(),
         &repo,
@@ -51,7 +52,7 @@ pub fn repair(args: RepairArgs, out: &mut Output) -> Result<(), CliError> {
     let bound = bind_database(args.database)?;
     bound.url()?;
     let repo = Repository::open(bound.repository()?)?;
-    let mut conn = connect(&bound)?;
+    let mut conn = connect(&bound, Access::Existing)?;
     let outcome = ops::repair(
         conn.as_mut(),
         &repo,
@@ -102,7 +103,7 @@ fn read_status(args: ReportArgs) -> Result<(ops::Status, bool), CliError> {
     let bound = bind_database(args.database)?;
     bound.url()?;
     let repo = Repository::open(bound.repository()?)?;
-    let mut conn = connect(&bound)?;
+    let mut conn = connect(&bound, Access::Existing)?;
     Ok((ops::status(conn.as_mut(), &repo)?, args.json))
 }
 

@@ -11,9 +11,9 @@ use crate::output::Output;
 
 /// Prints the schema.
 pub fn run(args: SchemaArgs, out: &mut Output) -> Result<(), CliError> {
-    let (schema, dialect) = if args.source.contains("://") {
+    let (schema, dialect) = if crate::args::looks_like_url(&args.source) {
         let url = DatabaseUrl::parse(&args.source)?;
-        let mut conn = migrate_drivers::connect(&url)?;
+        let mut conn = migrate_drivers::open_database(&url, migrate_drivers::Access::Existing)?;
         let exclude = ["migrate_version", "migrate_version_journal"];
         (
             url.dialect().reflect(conn.as_mut(), &exclude)?,

@@ -11,6 +11,7 @@ mod support;
 mod adopt;
 mod arguments;
 mod defects_exec;
+mod defects_input;
 mod defects_ops;
 mod defects_sql;
 mod errors;

@@ -880,7 +880,17 @@ fn execute(conn: &mut dyn Connection, statement: &Exec) -> Result<(), String> {
     if rows.is_empty() {
         return Ok(());
     }
-    let shown: Vec<String> = rows.iter().take(5).map(|r| format!("{r:?}")).collect();
+    let row = |r: &Vec<_>| {
+        r.iter()
+            .map(|v| format!("{v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let shown: Vec<String> = rows
+        .iter()
+        .take(5)
+        .map(|r| format!("({})", row(r)))
+        .collect();
     Err(format!(
         "{} row(s) violate it, e.g. {}",
         rows.len(),

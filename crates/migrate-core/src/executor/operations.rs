@@ -132,8 +132,14 @@ pub(super) fn derive_downgrade(
     let version = step.from;
     let line = script.operations.first().map_or(1, |o| o.line);
     let locate = |ops: Vec<Operation>| {
+        // Steps are numbered from 1, as lines are and as a written downgrade's are.
         ops.into_iter()
-            .map(|op| LocatedOperation { op, step: 0, line })
+            .enumerate()
+            .map(|(i, op)| LocatedOperation {
+                op,
+                step: i + 1,
+                line,
+            })
             .collect()
     };
     if let Some(json) = ctx.journal.inverse_for(conn, version)? {

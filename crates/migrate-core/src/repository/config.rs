@@ -89,13 +89,19 @@ impl Config {
     ///
     /// # Errors
     /// [`RepoError::Config`] naming the file and line for INI syntax errors, a missing
-    /// section or `repository_id`, or a value of the wrong shape.
+    /// section or `repository_id`, a key or section given twice, or a value of the wrong shape.
     pub fn parse(text: &str, path: &Path) -> Result<Config, RepoError> {
         let err = |line: Option<usize>, message: String| RepoError::Config {
             path: path.to_path_buf(),
             line,
             message,
         };
+        // Windows editors start UTF-8 files with a byte-order mark; Python's reader skips it
+        // with encoding utf-8-sig, and the first section header must not carry it.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if let Some((line, message)) = super::duplicates::first_duplicate(text) {
+            return Err(err(Some(line), message));
+        }
         let ini = ini::Ini::load_from_str_opt(
             text,
             ini::ParseOption {
@@ -244,5 +250,24 @@ mod tests {
         );
         let err = Config::parse("[other]\n", Path::new("m.cfg")).unwrap_err();
         assert_eq!(err.to_string(), "m.cfg: no [db_settings] section");
+        let err = Config::parse(
+            "[db_settings]\nrepository_id=x\nrepository_id=y\n",
+            Path::new("m.cfg"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "m.cfg:3: key 'repository_id' is given twice in [db_settings]"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let c = Config::parse(
+            "\u{feff}[db_settings]\nrepository_id=x\n",
+            Path::new("m.cfg"),
+        )
+        .unwrap();
+        assert_eq!(c.repository_id.as_str(), "x");
     }
 }

@@ -8,6 +8,7 @@
 //! touches a database.
 
 mod config;
+mod duplicates;
 mod scripts;
 mod templates;
 
@@ -18,7 +19,8 @@ use std::path::{Path, PathBuf};
 
 pub use config::{Config, RepositoryId, TableName};
 pub use scripts::{
-    Dbms, ScriptFile, ScriptKind, Selection, VersionEntry, description_to_file_part,
+    Dbms, MAX_SCRIPT_BYTES, ScriptFile, ScriptKind, Selection, VersionEntry,
+    description_to_file_part, read_text_file,
 };
 
 use crate::version::{Direction, Version};
@@ -71,6 +73,13 @@ pub enum RepoError {
         /// What is wrong.
         message: String,
     },
+    /// The repository has no `versions/` directory. Reading that as "no scripts, version 0"
+    /// would let a wrong path or a half-copied repository downgrade nothing and claim success.
+    #[error("'{dir}' does not exist: a repository keeps its scripts there")]
+    NoVersionsDir {
+        /// The missing directory.
+        dir: PathBuf,
+    },
     /// A file in `versions/` looks like a script but its name does not parse.
     #[error("'{path}' is not a valid script name: {reason}")]
     BadFileName {
@@ -120,6 +129,10 @@ impl RepoError {
             RepoError::NoSuchVersion { .. } => {
                 Some("leave out --version to write the next version's scripts".into())
             }
+            RepoError::NoVersionsDir { .. } => Some(
+                "check the repository path; a repository without scripts has an empty versions/"
+                    .into(),
+            ),
             RepoError::Conflict { .. } => Some("remove or renumber one of the two files".into()),
             RepoError::BadFileName { .. } => Some(
                 "name scripts NNN_<description>.toml or NNN_<description>_<dbms>_<upgrade|downgrade>.sql, \
@@ -527,7 +540,7 @@ pub fn read_config(path: &Path) -> Result<Config, RepoError> {
         });
     }
     let cfg = path.join(CONFIG_FILE);
-    let text = match fs::read_to_string(&cfg) {
+    let text = match scripts::read_text_file(&cfg) {
         Ok(text) => text,
         Err(e)
             if e.kind() == io::ErrorKind::NotFound || e.kind() == io::ErrorKind::NotADirectory =>
@@ -558,7 +571,11 @@ fn scan_versions(dir: &Path) -> Result<BTreeMap<Version, VersionEntry>, RepoErro
     let mut versions: BTreeMap<Version, VersionEntry> = BTreeMap::new();
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(versions),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(RepoError::NoVersionsDir {
+                dir: dir.to_path_buf(),
+            });
+        }
         Err(e) => return Err(io_err("read", dir)(e)),
     };
     for entry in entries {

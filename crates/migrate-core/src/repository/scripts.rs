@@ -86,18 +86,9 @@ impl ScriptFile {
     /// # Errors
     /// The file cannot be read.
     pub fn read(&self) -> std::io::Result<String> {
-        use std::io::Read;
         match self.embedded {
             Some(text) => Ok(text.to_string()),
-            None => {
-                // Read through a plain reader with room reserved, so no `statx` sizes the
-                // buffer first: scripts are small, and a no-op upgrade reads every applied one.
-                let mut text = String::with_capacity(4096);
-                std::io::Read::by_ref(&mut std::fs::File::open(&self.path)?)
-                    .take(u64::MAX)
-                    .read_to_string(&mut text)?;
-                Ok(text)
-            }
+            None => read_text_file(&self.path),
         }
     }
 
@@ -108,6 +99,41 @@ impl ScriptFile {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
     }
+}
+
+/// Reads a script, model or configuration file: a regular file of at most
+/// [`MAX_SCRIPT_BYTES`]. A FIFO would block the open and a device (/dev/zero) never end.
+///
+/// # Errors
+/// The OS error, or one saying the file is not regular or is too large.
+pub fn read_text_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
+    if meta.len() > MAX_SCRIPT_BYTES {
+        return Err(too_large());
+    }
+    // Room reserved up front: scripts are small, and a no-op upgrade reads every applied one.
+    let mut text = String::with_capacity(4096);
+    std::fs::File::open(path)?
+        .take(MAX_SCRIPT_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_SCRIPT_BYTES {
+        return Err(too_large());
+    }
+    Ok(text)
+}
+
+/// The largest script read, 64 MiB: far above any migration, far below exhausting memory.
+pub const MAX_SCRIPT_BYTES: u64 = 64 << 20;
+
+fn too_large() -> std::io::Error {
+    std::io::Error::other(format!(
+        "it is larger than {} MiB, the limit for a script",
+        MAX_SCRIPT_BYTES >> 20
+    ))
 }
 
 /// The outcome of reading one directory entry's name.
@@ -122,10 +148,23 @@ pub(crate) enum NameParse {
 }
 
 /// Classifies a file name found in `versions/`.
+///
+/// sqlalchemy-migrate skipped `__init__.py`, compiled Python and any name that did not match;
+/// we skip the first two, dotfiles, backups and other files (a README), but a `.sql`, `.toml`
+/// or `.py` file without a version number (`-1_x.sql`, `abc_x.sql`) is an error: it was
+/// surely meant as a script, and skipping it would silently skip a migration.
 pub(crate) fn parse_name(name: &str) -> NameParse {
     let digits = name.bytes().take_while(u8::is_ascii_digit).count();
-    if digits == 0 || name.ends_with(".pyc") || name.ends_with(".pyo") || name.ends_with('~') {
+    let helper = name == "__init__.py" || name.starts_with('.');
+    if helper || name.ends_with(".pyc") || name.ends_with(".pyo") || name.ends_with('~') {
         return NameParse::Ignored;
+    }
+    if digits == 0 {
+        return if [".sql", ".toml", ".py"].iter().any(|e| name.ends_with(e)) {
+            NameParse::Invalid("it does not start with a version number (NNN_description…)".into())
+        } else {
+            NameParse::Ignored
+        };
     }
     let Ok(number) = name[..digits].parse::<u64>() else {
         return NameParse::Invalid("the version number is too large".into());

@@ -5,9 +5,11 @@
 //! did: every version already runs in its own transaction. `ROLLBACK`, `SAVEPOINT` and
 //! `RELEASE` cannot be honoured there, so such a script is refused before anything runs.
 
+mod canonical;
 mod defs;
 mod model;
 mod model_sql;
+mod names;
 mod portable;
 mod precheck;
 
@@ -99,18 +101,6 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex
 }
 
-/// Comments in portable (TOML) scripts start with `#`; strings take backslash escapes.
-const TOML_LEXER: sql::LexerOptions = sql::LexerOptions {
-    dollar_quotes: false,
-    nested_block_comments: false,
-    backtick_identifiers: false,
-    bracket_identifiers: false,
-    hash_comments: true,
-    backslash_escapes: true,
-    delimiter_command: false,
-    executable_comments: false,
-};
-
 /// The checksum of `file` as it is on disk now, for comparing with the one recorded when it
 /// was applied.
 ///
@@ -151,14 +141,22 @@ fn checksum_of(
     text: &str,
     dialect: &dyn Dialect,
 ) -> Result<Checksum, ScriptError> {
-    let lexer = match file.kind {
-        ScriptKind::Portable => TOML_LEXER,
-        _ => dialect.lexer(),
+    let normalized = match file.kind {
+        ScriptKind::Portable => {
+            canonical::canonical_toml(text).map_err(|e| ScriptError::Portable {
+                path: file.path.clone(),
+                line: e
+                    .span()
+                    .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1),
+                message: e.message().trim().to_string(),
+                help: None,
+            })?
+        }
+        _ => sql::normalize(text, dialect.lexer()).map_err(|source| ScriptError::Split {
+            path: file.path.clone(),
+            source,
+        })?,
     };
-    let normalized = sql::normalize(text, lexer).map_err(|source| ScriptError::Split {
-        path: file.path.clone(),
-        source,
-    })?;
     Ok(Checksum::of(text, &normalized))
 }
 

@@ -78,14 +78,22 @@ impl PortableScript {
                 for (i, s) in steps.into_iter().enumerate() {
                     // The span of an array-of-tables element starts at its `[[upgrade]]` header.
                     let line = line_at(text, s.span().start);
-                    let ops = s.get_ref().operations().map_err(|(message, help)| {
-                        ScriptError::Portable {
-                            path: path.to_path_buf(),
-                            line: Some(line),
-                            message: format!("step {}: {message}", i + 1),
-                            help,
-                        }
-                    })?;
+                    let fail = |message: String, help| ScriptError::Portable {
+                        path: path.to_path_buf(),
+                        line: Some(line),
+                        message: format!("step {}: {message}", i + 1),
+                        help,
+                    };
+                    let ops = s
+                        .get_ref()
+                        .operations()
+                        .map_err(|(message, help)| fail(message, help))?;
+                    if let Some((op, what)) = ops
+                        .iter()
+                        .find_map(|op| super::names::empty_name(op).map(|w| (op, w)))
+                    {
+                        return Err(fail(format!("{}: the {what} is empty", op.kind()), None));
+                    }
                     out.extend(ops.into_iter().map(|op| LocatedOperation {
                         op,
                         step: i + 1,
