@@ -372,7 +372,7 @@ fn fifo_and_device_scripts_are_refused() {
 fn a_missing_versions_directory_is_an_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     migrate(dir.path(), &["create", "repo", "r"]).success();
-    std::fs::remove_dir(dir.path().join("repo/versions")).expect("rmdir");
+    std::fs::remove_dir_all(dir.path().join("repo/versions")).expect("rmdir");
     migrate(dir.path(), &["version", "repo"]).failure(1, "versions' does not exist");
     migrate(dir.path(), &["upgrade", "sqlite:///v.db", "repo"])
         .failure(1, "versions' does not exist");
