@@ -79,7 +79,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Compare the database's schema with the one its repository builds at its version (exit 3 on differences).
     Drift(DatabaseArgs),
-    /// Prove every remaining version reversible: upgrade, downgrade, compare the schema, upgrade.
+    /// Prove every version reversible (upgrade, downgrade, compare the schema, upgrade) on a
+    /// scratch database beside URL's (in-memory for SQLite); URL's own database is not changed.
     Test(DatabaseArgs),
     /// OpenStack's db_sync: version-control the database if needed, then walk it to VERSION or the latest.
     Sync(SyncArgs),

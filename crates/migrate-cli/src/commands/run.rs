@@ -134,14 +134,16 @@ pub fn sync(args: crate::cli::SyncArgs, out: &mut Output) -> Result<(), CliError
     Ok(())
 }
 
-/// `test URL PATH`: every remaining version up, down (schema compared), and up again.
+/// `test URL PATH`: on a scratch database beside URL's (in-memory for SQLite), every version
+/// up, down (schema compared), and up again. The database URL names is never changed.
 pub fn test(args: crate::cli::DatabaseArgs, out: &mut Output) -> Result<(), CliError> {
     let options = super::database::lock_options(args.lock_timeout);
     let bound = super::database::bind_database(args)?;
-    bound.url()?;
+    let url = bound.url()?;
     let repo = Repository::open(bound.repository()?)?;
-    let mut conn = super::database::connect(&bound, Access::Create)?;
-    for check in ops::test(conn.as_mut(), &repo, options)? {
+    let checks =
+        super::scratch::with_scratch(Some(&url), |scratch| ops::test(scratch, &repo, options))?;
+    for check in checks {
         match check {
             ops::VersionCheck::Reversible(v) => {
                 out.result(&format!("{v}: upgrade, downgrade, upgrade... ok"))

@@ -39,6 +39,16 @@ fn run_on_scratch(
     version: Version,
     like: Option<&DatabaseUrl>,
 ) -> Result<Schema, CliError> {
+    with_scratch(like, |scratch| ops::schema_at(scratch, repo, version))
+}
+
+/// Runs `work` on a new, empty database beside `like` (same server and credentials), or on
+/// an in-memory SQLite database when `like` is SQLite or `None`, and drops it afterwards
+/// whatever `work` returned. The database `like` names is never touched.
+pub fn with_scratch<T>(
+    like: Option<&DatabaseUrl>,
+    work: impl FnOnce(&mut dyn Connection) -> Result<T, Error>,
+) -> Result<T, CliError> {
     let Some((url, name)) = like.and_then(|u| {
         let name = format!(
             "{}{}_{}",
@@ -49,7 +59,7 @@ fn run_on_scratch(
         u.with_database(&name).map(|s| (u, (s, name)))
     }) else {
         let mut memory = migrate_drivers::connect(&DatabaseUrl::parse("sqlite://")?)?;
-        return Ok(ops::schema_at(memory.as_mut(), repo, version)?);
+        return Ok(work(memory.as_mut())?);
     };
     let (scratch_url, name) = name;
     let mut admin = migrate_drivers::connect(url)?;
@@ -60,9 +70,7 @@ fn run_on_scratch(
         .map_err(Error::from)?;
     let result = migrate_drivers::connect(&scratch_url)
         .map_err(Error::from)
-        .and_then(|mut scratch: Box<dyn Connection>| {
-            ops::schema_at(scratch.as_mut(), repo, version)
-        });
+        .and_then(|mut scratch: Box<dyn Connection>| work(scratch.as_mut()));
     let _ = admin.execute(&admin.dialect().drop_database(&name));
     Ok(result?)
 }

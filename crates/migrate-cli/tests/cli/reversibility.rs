@@ -20,6 +20,7 @@ matrix!(test_passes_on_the_example_repositories, |db| {
             &format!("version_table=v{i}"),
         );
         std::fs::write(&cfg, text).expect("cfg");
+        let before = db.snapshot();
         let out = db.run(&["test", &db.url, &repo]);
         let stdout = out.success().stdout.clone();
         assert!(
@@ -28,6 +29,8 @@ matrix!(test_passes_on_the_example_repositories, |db| {
                 .all(|l| l.ends_with("ok") || l.ends_with("not downgraded)")),
             "{example}: {stdout}"
         );
+        // It worked on a scratch database: the given one is exactly as it was.
+        assert_eq!(db.snapshot(), before, "{example}");
         if *example == "seed-001-cinder" {
             assert!(
                 stdout.contains("1: upgrade... ok (irreversible: not downgraded)"),
@@ -48,11 +51,13 @@ matrix!(test_catches_a_downgrade_that_forgets_an_index, |db| {
         "repo/versions/002_ix_default_downgrade.sql",
         "-- forgot: DROP INDEX ix_t_a\nSELECT 1;\n",
     );
+    let before = db.snapshot();
     let out = db.run(&["test", &db.url, "repo"]);
     out.failure(
         1,
         "version 2's downgrade does not undo its upgrade: index 'ix_t_a' on 't' remains",
     );
+    assert_eq!(db.snapshot(), before);
 });
 
 matrix!(schema_prints_reflected_and_replayed_schemas, |db| {

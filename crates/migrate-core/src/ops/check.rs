@@ -54,7 +54,7 @@ pub fn test(
 ) -> Result<Vec<VersionCheck>, Error> {
     let table = VersionTable::new(repo.config());
     if table.read(conn)?.is_none() {
-        super::version_control(conn, repo, None, options, &mut Silent)?;
+        super::version_control(conn, repo, Some(repo.start()), options, &mut Silent)?;
     }
     let current = table.require(conn)?;
     let mut report = Vec::new();
