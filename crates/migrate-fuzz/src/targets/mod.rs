@@ -1,0 +1,22 @@
+//! One module per fuzz target: its input strategy and its invariant check.
+
+pub mod config;
+pub mod script;
+pub mod split;
+pub mod url;
+
+use crate::driver::{Report, Settings, run};
+
+/// Every target, as `cargo run -p migrate-fuzz -- <target>` names it.
+pub const NAMES: [&str; 4] = ["split", "script", "url", "config"];
+
+/// Runs the target called `name` for the settings' time; `None` for an unknown name.
+pub fn run_target(name: &str, settings: Settings) -> Option<Report> {
+    Some(match name {
+        "split" => run(name, &split::strategy(), |s| split::check(s.as_bytes()), settings),
+        "script" => run(name, &script::strategy(), script::check, settings),
+        "url" => run(name, &url::strategy(), url::check, settings),
+        "config" => run(name, &config::strategy(), config::check, settings),
+        _ => return None,
+    })
+}
