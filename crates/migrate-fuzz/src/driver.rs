@@ -20,6 +20,9 @@ pub struct Settings {
     pub duration: Duration,
     /// The seed of the input generator; the same seed gives the same inputs.
     pub seed: u64,
+    /// Go on after a failure, collecting one shrunk input per distinct failure (by where it
+    /// panicked), instead of stopping at the first.
+    pub keep_going: bool,
 }
 
 impl Settings {
@@ -41,6 +44,7 @@ impl Settings {
         Settings {
             duration: Duration::from_secs_f64(seconds.max(0.0)),
             seed,
+            keep_going: std::env::var_os("MIGRATE_FUZZ_KEEP_GOING").is_some(),
         }
     }
 }
@@ -71,8 +75,8 @@ pub struct Report {
     pub elapsed: Duration,
     /// The generator's seed.
     pub seed: u64,
-    /// The first failure, shrunk.
-    pub failure: Option<Failure>,
+    /// The failures, shrunk: the first, or with `keep_going` one per distinct failure.
+    pub failures: Vec<Failure>,
 }
 
 impl fmt::Display for Report {
@@ -87,14 +91,13 @@ impl fmt::Display for Report {
             self.cases as f64 / secs.max(1e-9),
             self.seed
         )?;
-        match &self.failure {
-            None => write!(f, ", no failure"),
-            Some(x) => write!(
-                f,
-                "\nFAILED: {}\nminimal input: {}\nrerun with MIGRATE_FUZZ_SEED={}",
-                x.message, x.input, self.seed
-            ),
+        if self.failures.is_empty() {
+            return write!(f, ", no failure");
         }
+        for x in &self.failures {
+            write!(f, "\nFAILED: {}\nminimal input: {}", x.message, x.input)?;
+        }
+        write!(f, "\nrerun with MIGRATE_FUZZ_SEED={}", self.seed)
     }
 }
 
@@ -110,15 +113,22 @@ where
     let mut runner = TestRunner::new_with_rng(Config::default(), rng);
     let start = Instant::now();
     let mut cases = 0;
-    let mut failure = None;
+    let mut failures: Vec<Failure> = Vec::new();
     while start.elapsed() < settings.duration {
         let Ok(mut tree) = strategy.new_tree(&mut runner) else {
             continue;
         };
         cases += 1;
         if let Err(message) = attempt(&check, &tree.current()) {
-            failure = Some(shrink(&check, &mut tree, message));
-            break;
+            let seen = failures
+                .iter()
+                .any(|f| signature(&f.message) == signature(&message));
+            if !seen {
+                failures.push(shrink(&check, &mut tree, message));
+            }
+            if !settings.keep_going {
+                break;
+            }
         }
     }
     Report {
@@ -126,16 +136,18 @@ where
         cases,
         elapsed: start.elapsed(),
         seed: settings.seed,
-        failure,
+        failures,
     }
 }
 
+/// What tells failures apart: where the panic happened (an invariant's assertion, or the
+/// line in migrate-core), else the message.
+fn signature(message: &str) -> &str {
+    message.rfind(" (at ").map_or(message, |i| &message[i..])
+}
+
 /// Simplifies a failing input as far as it keeps failing (bounded, as inputs can be large).
-fn shrink<T: ValueTree>(
-    check: &impl Fn(&T::Value),
-    tree: &mut T,
-    message: String,
-) -> Failure
+fn shrink<T: ValueTree>(check: &impl Fn(&T::Value), tree: &mut T, message: String) -> Failure
 where
     T::Value: fmt::Debug,
 {
@@ -225,6 +237,7 @@ mod tests {
         let settings = Settings {
             duration: Duration::from_secs(5),
             seed: 7,
+            keep_going: false,
         };
         let report = run(
             "demo",
@@ -232,9 +245,16 @@ mod tests {
             |n| assert!(*n < 1000, "too big"),
             settings,
         );
-        let failure = report.failure.expect("a number of 1000 or more is found");
+        let failure = report
+            .failures
+            .first()
+            .expect("a number of 1000 or more is found");
         assert_eq!(failure.input, "1000");
-        assert!(failure.message.starts_with("too big"), "{}", failure.message);
+        assert!(
+            failure.message.starts_with("too big"),
+            "{}",
+            failure.message
+        );
     }
 
     #[test]
@@ -242,9 +262,10 @@ mod tests {
         let settings = Settings {
             duration: Duration::from_millis(200),
             seed: 1,
+            keep_going: false,
         };
         let report = run("demo", &any::<u8>(), |_| {}, settings);
-        assert!(report.failure.is_none());
+        assert!(report.failures.is_empty());
         assert!(report.cases > 10 && report.elapsed >= settings.duration);
     }
 }

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use migrate_fuzz::driver::Settings;
 use migrate_fuzz::targets::{NAMES, run_target};
 
-const USAGE: &str = "usage: migrate-fuzz <split|script|url|config|all> [--seconds N] [--seed S]";
+const USAGE: &str =
+    "usage: migrate-fuzz <split|script|url|config|all> [--seconds N] [--seed S] [--keep-going]";
 
 fn main() -> ExitCode {
     match parse(std::env::args().skip(1).collect()) {
@@ -29,8 +30,12 @@ fn parse(args: Vec<String>) -> Result<(Vec<String>, Settings), String> {
                 .map_err(|_| format!("{flag} {v:?} is not a number"))
         };
         match arg.as_str() {
-            "--seconds" => settings.duration = std::time::Duration::from_secs_f64(number("--seconds")?.max(0.0)),
+            "--seconds" => {
+                settings.duration =
+                    std::time::Duration::from_secs_f64(number("--seconds")?.max(0.0))
+            }
             "--seed" => settings.seed = number("--seed")? as u64,
+            "--keep-going" => settings.keep_going = true,
             "all" => targets.extend(NAMES.iter().map(|s| s.to_string())),
             t if NAMES.contains(&t) => targets.push(t.to_string()),
             other => return Err(format!("unknown target or option {other:?}")),
@@ -46,7 +51,7 @@ fn run(targets: &[String], settings: Settings) -> ExitCode {
     let mut failed = false;
     for t in targets {
         let r = run_target(t, settings).expect("a known target");
-        failed |= r.failure.is_some();
+        failed |= !r.failures.is_empty();
         report(&r.to_string());
     }
     if failed {

@@ -1,6 +1,7 @@
 //! Every fuzz target for a few seconds (`MIGRATE_FUZZ_SECONDS`, default 3): the bounded run in
 //! the normal test suite. `MIGRATE_FUZZ_SEED` replays a run; a failure prints its seed and the
-//! smallest failing input.
+//! smallest failing input. Targets that currently find an open bug are ignored, naming it;
+//! `open_bugs.rs` holds each bug's reproducer.
 
 use migrate_fuzz::driver::Settings;
 use migrate_fuzz::targets::run_target;
@@ -12,17 +13,26 @@ fn fuzz(target: &str) {
     {
         eprintln!("{report}");
     }
-    assert!(report.failure.is_none(), "{report}");
+    assert!(report.failures.is_empty(), "{report}");
 }
 
 #[test]
+#[ignore = "open bugs: splitter panics on a bare DELIMITER line and on multibyte characters \
+            near a statement start; NBSP/VT make empty statements (open_bugs.rs split_*)"]
 fn fuzz_split() {
     fuzz("split");
 }
 
 #[test]
+#[ignore = "open bug: a portable script's `sql` step with multibyte characters near a \
+            statement start panics the splitter (open_bugs.rs split_multibyte_…)"]
 fn fuzz_script() {
     fuzz("script");
+}
+
+#[test]
+fn fuzz_pipeline() {
+    fuzz("pipeline");
 }
 
 #[test]
@@ -31,6 +41,15 @@ fn fuzz_url() {
 }
 
 #[test]
+#[ignore = "open bug: an unencoded password holding '/', '?' or '#' is shown in the error \
+            (open_bugs.rs url_raw_password_…)"]
+fn fuzz_url_raw_password() {
+    fuzz("url_raw_password");
+}
+
+#[test]
+#[ignore = "open bugs: migrate.cfg syntax errors name a line past the end; a value ending in \
+            a backslash swallows the next line (open_bugs.rs config_*)"]
 fn fuzz_config() {
     fuzz("config");
 }

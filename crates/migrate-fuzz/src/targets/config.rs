@@ -44,10 +44,14 @@ const TOKENS: &[&str] = &[
 /// A configuration built from fields, for the write-then-read round trip.
 #[derive(Debug, Clone)]
 pub struct Fields {
-    repository_id: String,
-    version_table: String,
-    required_dbs: Vec<String>,
-    use_timestamp_numbering: bool,
+    /// `repository_id`.
+    pub repository_id: String,
+    /// `version_table`.
+    pub version_table: String,
+    /// `required_dbs`.
+    pub required_dbs: Vec<String>,
+    /// `use_timestamp_numbering`.
+    pub use_timestamp_numbering: bool,
 }
 
 /// One input.
@@ -126,7 +130,10 @@ fn check_text(text: &str) {
 
 fn check_error(text: &str, e: &RepoError) {
     let shown = e.to_string();
-    assert!(shown.starts_with(PATH), "error does not name the file: {shown}");
+    assert!(
+        shown.starts_with(PATH),
+        "error does not name the file: {shown}"
+    );
     let RepoError::Config { line, message, .. } = e else {
         panic!("not a configuration error: {shown}");
     };

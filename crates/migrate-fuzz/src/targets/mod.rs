@@ -8,14 +8,28 @@ pub mod url;
 use crate::driver::{Report, Settings, run};
 
 /// Every target, as `cargo run -p migrate-fuzz -- <target>` names it.
-pub const NAMES: [&str; 4] = ["split", "script", "url", "config"];
+pub const NAMES: [&str; 6] = [
+    "split",
+    "script",
+    "pipeline",
+    "url",
+    "url_raw_password",
+    "config",
+];
 
 /// Runs the target called `name` for the settings' time; `None` for an unknown name.
 pub fn run_target(name: &str, settings: Settings) -> Option<Report> {
     Some(match name {
-        "split" => run(name, &split::strategy(), |s| split::check(s.as_bytes()), settings),
+        "split" => run(
+            name,
+            &split::strategy(),
+            |s| split::check(s.as_bytes()),
+            settings,
+        ),
         "script" => run(name, &script::strategy(), script::check, settings),
+        "pipeline" => run(name, &script::strategy_generated(), script::check, settings),
         "url" => run(name, &url::strategy(), url::check, settings),
+        "url_raw_password" => run(name, &url::strategy_raw_password(), url::check, settings),
         "config" => run(name, &config::strategy(), config::check, settings),
         _ => return None,
     })
