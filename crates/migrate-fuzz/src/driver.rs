@@ -114,17 +114,19 @@ where
     let start = Instant::now();
     let mut cases = 0;
     let mut failures: Vec<Failure> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     while start.elapsed() < settings.duration {
         let Ok(mut tree) = strategy.new_tree(&mut runner) else {
             continue;
         };
         cases += 1;
         if let Err(message) = attempt(&check, &tree.current()) {
-            let seen = failures
-                .iter()
-                .any(|f| signature(&f.message) == signature(&message));
-            if !seen {
-                failures.push(shrink(&check, &mut tree, message));
+            // Shrinking can end at another failure: both count as seen.
+            if !seen.iter().any(|s| s == signature(&message)) {
+                seen.push(signature(&message).to_string());
+                let shrunk = shrink(&check, &mut tree, message);
+                seen.push(signature(&shrunk.message).to_string());
+                failures.push(shrunk);
             }
             if !settings.keep_going {
                 break;
