@@ -52,6 +52,15 @@ fn url_raw_password_with_delimiters_is_never_shown() {
 }
 
 #[test]
+#[ignore = "open bug: the URL parser drops a tab or newline inside `://` (WHATWG) but \
+            mask_password looks for `://` as written, so the password of such a URL is shown"]
+fn url_with_a_line_break_in_its_scheme_separator_hides_the_password() {
+    url::check(&url::Input::Raw(
+        "mysql+pymysql:\n//root:p%40ss%3Aword@[::1]:3307/heat?://charset=utf8".into(),
+    ));
+}
+
+#[test]
 #[ignore = "open bug: an INI syntax error at the end of migrate.cfg (unclosed `[section`, a key \
             without `=`) names a line past the end of the file, not the line at fault"]
 fn config_syntax_errors_name_a_line_of_the_file() {
