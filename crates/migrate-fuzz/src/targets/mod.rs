@@ -34,3 +34,21 @@ pub fn run_target(name: &str, settings: Settings) -> Option<Report> {
         _ => return None,
     })
 }
+
+/// Checks raw bytes as target `name`'s text input (for coverage-guided fuzzers such as
+/// `cargo fuzz`, which hand over bytes): SQL for `split`, a portable script for `script`, a
+/// URL for `url`, a `migrate.cfg` for `config`. `false` for a target without a text form.
+///
+/// # Panics
+/// When an invariant does not hold.
+pub fn check_bytes(name: &str, data: &[u8]) -> bool {
+    let text = || String::from_utf8_lossy(data).into_owned();
+    match name {
+        "split" => split::check(data),
+        "script" => script::check(&script::Input::Text(text())),
+        "url" => url::check(&url::Input::Raw(text())),
+        "config" => config::check(&config::Input::Text(text())),
+        _ => return false,
+    }
+    true
+}
