@@ -52,3 +52,17 @@ pub fn check_bytes(name: &str, data: &[u8]) -> bool {
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_reach_the_text_targets_only() {
+        assert!(check_bytes("split", b"SELECT 1;"));
+        assert!(check_bytes("script", b"[[upgrade]]\nsql = \"SELECT 1\"\n"));
+        assert!(check_bytes("url", b"sqlite:///x.db"));
+        assert!(check_bytes("config", b"[db_settings]\nrepository_id=x\n"));
+        assert!(!check_bytes("pipeline", b""));
+    }
+}
