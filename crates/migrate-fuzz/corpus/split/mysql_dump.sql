@@ -1,0 +1,5 @@
+/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;
+/*!40101 SET NAMES utf8 */;
+# hash; comment
+SELECT 5--1;
+SELECT `we;ird`, "a;b" FROM t;

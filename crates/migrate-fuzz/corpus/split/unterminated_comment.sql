@@ -1,0 +1,2 @@
+/* open comment; /* nested */ still;
+SELECT 1;

@@ -1,0 +1,6 @@
+#![no_main]
+//! libFuzzer target: the `split` check of migrate-fuzz on raw bytes.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    migrate_fuzz::targets::check_bytes("split", data);
+});
