@@ -250,6 +250,18 @@ fn parse_server(url: &str, masked: &str) -> Result<ServerTarget, UrlError> {
 /// bare `:`, as in `mysql:root:pw@host/db`) and the last `@`, after the user name, is
 /// masked whatever it contains. A `password=` (or `passwd=`, `pwd=`) option's value is masked too.
 pub fn mask_password(text: &str) -> String {
+    // The URL parser (WHATWG) drops tabs and line breaks anywhere in a URL, so `mysql+\n
+    // pymysql://root:pw@h` is a URL with a password: mask what the parser would read.
+    let cleaned: String;
+    let text = if text.contains(['\t', '\n', '\r']) {
+        cleaned = text
+            .chars()
+            .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+            .collect();
+        &cleaned
+    } else {
+        text
+    };
     let Some((prefix, rest)) = split_scheme(text) else {
         return text.to_string();
     };

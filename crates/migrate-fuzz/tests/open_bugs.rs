@@ -1,20 +1,17 @@
 //! One reproducer per open bug the fuzz targets found, each the smallest failing input, run
-//! through the same invariant check as the fuzzer. Each fails today and is ignored, naming the
-//! bug; un-ignore it (and the matching target in `bounded.rs`) once the fix is merged.
+//! through the same invariant check as the fuzzer. Fixed ones run as regression tests; those
+//! still open are ignored, naming the bug: un-ignore them (and the matching target in
+//! `bounded.rs`) with the fix.
 
 use migrate_fuzz::targets::{config, split, url};
 
 #[test]
-#[ignore = "open bug: `DELIMITER` alone on a line panics the MySQL splitter (split.rs \
-            at_delimiter_command slices past the line end)"]
 fn split_bare_delimiter_line_does_not_panic() {
     split::check(b"DELIMITER\nSELECT 1;\n");
     split::check(b"\nDELIMITER\n;");
 }
 
 #[test]
-#[ignore = "open bug: a multibyte character within the first 9 bytes of a statement panics \
-            the MySQL splitter (split.rs at_delimiter_command slices `rest[..9]`)"]
 fn split_multibyte_statement_start_does_not_panic() {
     split::check("é;\nü SELECT 1;\n".as_bytes());
     split::check("DROPé;\nDROP TABLE t;".as_bytes());
@@ -22,8 +19,6 @@ fn split_multibyte_statement_start_does_not_panic() {
 }
 
 #[test]
-#[ignore = "open bug: a statement of only NBSP or VT (whitespace to `trim_end`, text to the \
-            lexer) is returned empty, which MySQL refuses as 'Query was empty'"]
 fn split_unicode_whitespace_is_not_an_empty_statement() {
     split::check("SELECT 1;\u{a0};\n".as_bytes());
     split::check("SELECT 1;\u{b};\n".as_bytes());
@@ -43,8 +38,6 @@ fn raw_password(password: &str) -> url::Input {
 }
 
 #[test]
-#[ignore = "open bug: mask_password ends the authority at the first '/', '?' or '#', so an \
-            unencoded password holding one is printed whole in the URL error"]
 fn url_raw_password_with_delimiters_is_never_shown() {
     url::check(&raw_password("pa/ss"));
     url::check(&raw_password("¡#A"));
@@ -52,8 +45,6 @@ fn url_raw_password_with_delimiters_is_never_shown() {
 }
 
 #[test]
-#[ignore = "open bug: the URL parser drops a tab or newline inside `://` (WHATWG) but \
-            mask_password looks for `://` as written, so the password of such a URL is shown"]
 fn url_with_a_line_break_in_its_scheme_separator_hides_the_password() {
     url::check(&url::Input::Raw(
         "mysql+pymysql:\n//root:p%40ss%3Aword@[::1]:3307/heat?://charset=utf8".into(),

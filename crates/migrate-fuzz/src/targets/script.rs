@@ -90,7 +90,10 @@ fn table_name() -> impl Strategy<Value = String> {
         ][..])
         .prop_map(str::to_string),
     ];
-    prop::collection::vec(piece, 1..4).prop_map(|p| p.concat())
+    prop::collection::vec(piece, 1..4)
+        .prop_map(|p| p.concat())
+        // A name of only whitespace is refused as empty, by design.
+        .prop_filter("not only whitespace", |n| !n.trim().is_empty())
 }
 
 /// Mutated seeds.
