@@ -141,6 +141,8 @@ pub fn test(args: crate::cli::DatabaseArgs, out: &mut Output) -> Result<(), CliE
     let bound = super::database::bind_database(args)?;
     let url = bound.url()?;
     let repo = Repository::open(bound.repository()?)?;
+    // The given database must exist (and be named), as for every command; it is only read.
+    drop(super::database::connect(&bound, Access::Existing)?);
     let checks =
         super::scratch::with_scratch(Some(&url), |scratch| ops::test(scratch, &repo, options))?;
     for check in checks {
