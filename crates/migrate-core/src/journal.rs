@@ -175,29 +175,44 @@ fn actor() -> String {
 const COLUMNS: &str = "repository_id, version_from, version_to, action, script, checksum, checksum_raw, \
     started_at, finished_at, duration_ms, outcome, statement_index, message, actor, tool_version, inverse";
 
+/// migrate's own tables, which reflection leaves out: the version table and the journal.
+pub fn own_tables<'a>(version_table: &'a str, journal: &'a Journal) -> Vec<&'a str> {
+    std::iter::once(version_table)
+        .chain(journal.table())
+        .collect()
+}
+
 /// The journal of one repository in one database.
 #[derive(Debug, Clone)]
 pub struct Journal {
-    table: String,
+    /// `None` when the repository keeps no journal (`journal_table =`): then nothing is
+    /// written and every read finds no entries.
+    table: Option<String>,
     repository_id: RepositoryId,
 }
 
 impl Journal {
-    /// The journal beside the version table `config` names (`<version_table>_journal`).
+    /// The journal `config` names (by default `<version_table>_journal`).
     pub fn new(config: &Config) -> Journal {
         Journal {
-            table: format!("{}_journal", config.version_table.as_str()),
+            table: config.journal_table().map(|t| t.as_str().to_string()),
             repository_id: config.repository_id.clone(),
         }
     }
 
-    /// The table's name.
-    pub fn table(&self) -> &str {
-        &self.table
+    /// The table's name, or `None` when the journal is off.
+    pub fn table(&self) -> Option<&str> {
+        self.table.as_deref()
+    }
+
+    /// Whether steps are journaled at all.
+    pub fn is_on(&self) -> bool {
+        self.table.is_some()
     }
 
     fn quoted(&self, conn: &dyn Connection) -> String {
-        conn.dialect().quote_ident(&self.table)
+        conn.dialect()
+            .quote_ident(self.table.as_deref().unwrap_or_default())
     }
 
     /// Whether the table exists.
@@ -205,10 +220,11 @@ impl Journal {
     /// # Errors
     /// The database's error.
     pub fn exists(&self, conn: &mut dyn Connection) -> Result<bool, DbError> {
+        let Some(table) = &self.table else {
+            return Ok(false);
+        };
         let sql = conn.dialect().table_exists_query();
-        Ok(!conn
-            .query(&sql, &[Value::Text(self.table.clone())])?
-            .is_empty())
+        Ok(!conn.query(&sql, &[Value::Text(table.clone())])?.is_empty())
     }
 
     /// Creates the table when it is missing. Only commands that write a row call it, so a
@@ -218,6 +234,9 @@ impl Journal {
     /// # Errors
     /// The database's error.
     pub fn ensure(&self, conn: &mut dyn Connection, in_transaction: bool) -> Result<(), DbError> {
+        let Some(table) = &self.table else {
+            return Ok(());
+        };
         if self.exists(conn)? {
             return Ok(());
         }
@@ -230,7 +249,7 @@ impl Journal {
              \toutcome VARCHAR(32) NOT NULL,\n\tstatement_index BIGINT,\n\tmessage TEXT,\n\
              \tactor VARCHAR(250) NOT NULL,\n\ttool_version VARCHAR(32) NOT NULL,\n\tinverse TEXT\n)"
         );
-        crate::version_table::create_shared(conn, &self.table, &definition, in_transaction)
+        crate::version_table::create_shared(conn, table, &definition, in_transaction)
     }
 
     fn values(&self, e: &Entry) -> Vec<Value> {
@@ -260,6 +279,9 @@ impl Journal {
     /// # Errors
     /// The database's error.
     pub fn insert(&self, conn: &mut dyn Connection, entry: &Entry) -> Result<i64, DbError> {
+        if !self.is_on() {
+            return Ok(0);
+        }
         let d = conn.dialect();
         let marks: Vec<String> = (1..=16).map(|n| d.placeholder(n)).collect();
         let sql = format!(
@@ -277,6 +299,9 @@ impl Journal {
     /// # Errors
     /// The database's error.
     pub fn newest_id(&self, conn: &mut dyn Connection) -> Result<i64, DbError> {
+        if !self.is_on() {
+            return Ok(0);
+        }
         if let Some(id) = conn.last_insert_id() {
             return Ok(id);
         }
@@ -294,30 +319,39 @@ impl Journal {
             .unwrap_or(0))
     }
 
-    /// The `INSERT` of `entry` as one literal statement, to send in a batch with the step.
-    pub fn insert_sql(&self, conn: &dyn Connection, entry: &Entry) -> String {
-        let literal = |v| literal(conn, v);
-        let values: Vec<String> = self.values(entry).into_iter().map(literal).collect();
-        format!(
-            "INSERT INTO {} ({COLUMNS}) VALUES ({})",
-            self.quoted(conn),
-            values.join(", ")
-        )
+    /// The `INSERT` of `entry` as one literal statement, to send in a batch with the step
+    /// (`None` when the journal is off).
+    pub fn insert_sql(&self, conn: &dyn Connection, entry: &Entry) -> Option<String> {
+        self.is_on().then(|| {
+            let literal = |v| literal(conn, v);
+            let values: Vec<String> = self.values(entry).into_iter().map(literal).collect();
+            format!(
+                "INSERT INTO {} ({COLUMNS}) VALUES ({})",
+                self.quoted(conn),
+                values.join(", ")
+            )
+        })
     }
 
-    /// [`Journal::update`] as one literal statement, to send in a batch with the step's end.
-    pub fn update_sql(&self, conn: &dyn Connection, entry: &Entry) -> String {
-        let values = self.update_values(entry).map(|v| literal(conn, v));
-        self.update_statement(conn, &values)
+    /// [`Journal::update`] as one literal statement, to send in a batch with the step's end
+    /// (`None` when the journal is off).
+    pub fn update_sql(&self, conn: &dyn Connection, entry: &Entry) -> Option<String> {
+        self.is_on().then(|| {
+            let values = self.update_values(entry).map(|v| literal(conn, v));
+            self.update_statement(conn, &values)
+        })
     }
 
     /// The `UPDATE` recording that row `id`'s step has reached its `statement`th (1-based)
-    /// statement, as one literal statement to send in a batch with that statement.
-    pub fn progress_sql(&self, conn: &dyn Connection, id: i64, statement: i64) -> String {
-        format!(
-            "UPDATE {} SET statement_index = {statement} WHERE id = {id}",
-            self.quoted(conn)
-        )
+    /// statement, as one literal statement to send in a batch with that statement (`None`
+    /// when the journal is off).
+    pub fn progress_sql(&self, conn: &dyn Connection, id: i64, statement: i64) -> Option<String> {
+        self.is_on().then(|| {
+            format!(
+                "UPDATE {} SET statement_index = {statement} WHERE id = {id}",
+                self.quoted(conn)
+            )
+        })
     }
 
     /// Rewrites the outcome columns of row `entry.id`.
@@ -325,6 +359,9 @@ impl Journal {
     /// # Errors
     /// The database's error.
     pub fn update(&self, conn: &mut dyn Connection, entry: &Entry) -> Result<(), DbError> {
+        if !self.is_on() {
+            return Ok(());
+        }
         let d = conn.dialect();
         let placeholders: [String; 6] = std::array::from_fn(|i| d.placeholder(i + 1));
         let sql = self.update_statement(conn, &placeholders);

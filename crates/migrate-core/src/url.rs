@@ -190,16 +190,12 @@ impl fmt::Debug for DatabaseUrl {
 }
 
 fn parse_sqlite(rest: &str, masked: &str) -> Result<SqliteTarget, UrlError> {
-    if let Some((_, query)) = rest.split_once('?') {
-        return Err(UrlError::Malformed {
-            url: masked.to_string(),
-            reason: format!("SQLite URLs take no options, found '?{query}'"),
-        });
-    }
-    if rest.is_empty() || rest == "/:memory:" {
+    if rest.is_empty() {
         return Ok(SqliteTarget::Memory);
     }
     // `sqlite:///x.db` leaves "/x.db" (relative), `sqlite:////x.db` leaves "//x.db" (absolute).
+    // Checked first: without the slash the text is a host part, which may hold a password
+    // that the options' message below would quote.
     let Some(path) = rest.strip_prefix('/') else {
         return Err(UrlError::Malformed {
             url: masked.to_string(),
@@ -208,6 +204,15 @@ fn parse_sqlite(rest: &str, masked: &str) -> Result<SqliteTarget, UrlError> {
                 .to_string(),
         });
     };
+    if let Some((_, query)) = rest.split_once('?') {
+        return Err(UrlError::Malformed {
+            url: masked.to_string(),
+            reason: format!("SQLite URLs take no options, found '?{query}'"),
+        });
+    }
+    if path == ":memory:" {
+        return Ok(SqliteTarget::Memory);
+    }
     let decoded = percent_decode_str(path).decode_utf8_lossy();
     Ok(SqliteTarget::File(PathBuf::from(decoded.as_ref())))
 }
@@ -227,7 +232,10 @@ fn parse_server(url: &str, masked: &str) -> Result<ServerTarget, UrlError> {
         .and_then(non_empty);
     let path = parsed.path().trim_start_matches('/');
     if path.contains('/') {
-        return Err(malformed(format!("'{path}' is not a database name")));
+        // Not quoted: a password holding `/` ends up here, and the masked URL shows the rest.
+        return Err(malformed(
+            "the path after the host must be one database name, without '/'".to_string(),
+        ));
     }
     Ok(ServerTarget {
         host,

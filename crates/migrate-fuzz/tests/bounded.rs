@@ -46,15 +46,11 @@ fn fuzz_url() {
 }
 
 #[test]
-#[ignore = "open bug: an unencoded password in a sqlite:// URL with a host (`sqlite://:?0¡@localhost`) \
-            is not masked, SQLite URLs being taken as paths"]
 fn fuzz_url_raw_password() {
     fuzz("url_raw_password");
 }
 
 #[test]
-#[ignore = "open bugs: migrate.cfg syntax errors name a line past the end; a value ending in \
-            a backslash swallows the next line (open_bugs.rs config_*)"]
 fn fuzz_config() {
     fuzz("config");
 }

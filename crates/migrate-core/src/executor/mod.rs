@@ -663,9 +663,9 @@ fn run_in_transaction(
             end.push(dialect.begin_transaction().to_string());
         }
         end.push(ctx.table.update_preview(c, step.from, step.to));
-        end.push(ctx.journal.update_sql(c, entry));
+        end.extend(ctx.journal.update_sql(c, entry));
         if let Some(next) = &ahead {
-            end.push(ctx.journal.insert_sql(c, next));
+            end.extend(ctx.journal.insert_sql(c, next));
         }
         tx.commit_after(end)
             .map_err(|failure| (last, failure.error.message))?;
@@ -727,7 +727,9 @@ fn execute_reaching(
     if !record {
         return execute(conn, statement).map_err(|m| (i + 1, m));
     }
-    let update = ctx.journal.progress_sql(conn, entry.id, i as i64 + 1);
+    let Some(update) = ctx.journal.progress_sql(conn, entry.id, i as i64 + 1) else {
+        return execute(conn, statement).map_err(|m| (i + 1, m));
+    };
     conn.execute_all(&[update, statement.sql.clone()])
         .map_err(|failure| (i + 1, failure.error.message))
 }
@@ -758,7 +760,7 @@ fn run_batched(
     batch.push(ctx.table.update_preview(conn, step.from, step.to));
     entry.statement = Some(n as i64);
     entry.finish(Outcome::Applied, started.elapsed());
-    batch.push(ctx.journal.insert_sql(conn, entry));
+    batch.extend(ctx.journal.insert_sql(conn, entry));
     if !whole_run {
         batch.push(bounds.commit());
     }

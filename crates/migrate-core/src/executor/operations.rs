@@ -116,7 +116,7 @@ pub(super) fn reflect(
     conn: &mut dyn Connection,
     ctx: &StepContext<'_>,
 ) -> Result<Schema, ExecError> {
-    let exclude = [ctx.table.table().as_str(), ctx.journal.table()];
+    let exclude = crate::journal::own_tables(ctx.table.table().as_str(), ctx.journal);
     Ok(conn.dialect().reflect(conn, &exclude)?)
 }
 

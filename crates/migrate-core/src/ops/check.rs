@@ -26,7 +26,7 @@ pub enum VersionCheck {
 fn reflect(conn: &mut dyn Connection, repo: &Repository) -> Result<Schema, Error> {
     let table = VersionTable::new(repo.config());
     let journal = Journal::new(repo.config());
-    let exclude = [table.table().as_str(), journal.table()];
+    let exclude = crate::journal::own_tables(table.table().as_str(), &journal);
     Ok(crate::change::random::normalized(
         &conn.dialect().reflect(conn, &exclude)?,
     ))
@@ -167,7 +167,7 @@ pub fn drift_from(
     let expected = dialect.normalize(expected);
     let table = VersionTable::new(repo.config());
     let journal = Journal::new(repo.config());
-    let exclude = [table.table().as_str(), journal.table()];
+    let exclude = crate::journal::own_tables(table.table().as_str(), &journal);
     let mut live = dialect.normalize(&dialect.reflect(conn, &exclude)?);
     crate::schema::normalize::keep_requested_options(&mut live, &expected);
     Ok(diff(&live, &expected, &[]))
@@ -205,7 +205,7 @@ pub fn schema_at(
 fn reflect_raw(conn: &mut dyn Connection, repo: &Repository) -> Result<Schema, Error> {
     let table = VersionTable::new(repo.config());
     let journal = Journal::new(repo.config());
-    let exclude = [table.table().as_str(), journal.table()];
+    let exclude = crate::journal::own_tables(table.table().as_str(), &journal);
     Ok(conn.dialect().reflect(conn, &exclude)?)
 }
 
@@ -238,7 +238,7 @@ pub fn update_db_from_model(
             let dialect = conn.dialect();
             let table = VersionTable::new(repo.config());
             let journal = Journal::new(repo.config());
-            let exclude = [table.table().as_str(), journal.table()];
+            let exclude = crate::journal::own_tables(table.table().as_str(), &journal);
             let mut live = dialect.normalize(&dialect.reflect(conn, &exclude)?);
             let wanted = dialect.normalize(model);
             crate::schema::normalize::keep_requested_options(&mut live, &wanted);

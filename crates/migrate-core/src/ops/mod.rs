@@ -54,7 +54,9 @@ pub(crate) fn check_own_tables(
 ) -> Result<(), Error> {
     use crate::dialect::identifier::check;
     check(dialect, "version table", config.version_table.as_str())?;
-    check(dialect, "journal table", Journal::new(config).table())?;
+    if let Some(journal) = Journal::new(config).table() {
+        check(dialect, "journal table", journal)?;
+    }
     Ok(())
 }
 

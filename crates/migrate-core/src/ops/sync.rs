@@ -90,7 +90,7 @@ fn sync_locked(
                 Some(v) => v,
                 None => {
                     let journal = Journal::new(repo.config());
-                    let exclude = [table.table().as_str(), journal.table()];
+                    let exclude = crate::journal::own_tables(table.table().as_str(), &journal);
                     let existing = conn.dialect().reflect(conn, &exclude)?;
                     if !existing.tables.is_empty() {
                         let names: Vec<&str> = existing
@@ -147,7 +147,7 @@ fn check_mysql_tables(
     }
     let table = VersionTable::new(repo.config());
     let journal = Journal::new(repo.config());
-    let exclude = [table.table().as_str(), journal.table()];
+    let exclude = crate::journal::own_tables(table.table().as_str(), &journal);
     let schema = conn.dialect().reflect(conn, &exclude)?;
     let mut wrong = Vec::new();
     for t in &schema.tables {

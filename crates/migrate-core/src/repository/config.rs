@@ -7,7 +7,7 @@
 use std::fmt;
 use std::path::Path;
 
-use super::RepoError;
+use super::{RepoError, ini};
 
 /// The name a repository is known by in the version table (`repository_id`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -59,6 +59,20 @@ impl fmt::Display for TableName {
     }
 }
 
+/// Where the step journal is kept (`journal_table`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum JournalTable {
+    /// The key is absent: `<version_table>_journal`.
+    #[default]
+    BesideVersionTable,
+    /// `journal_table = NAME`.
+    Named(TableName),
+    /// `journal_table =` (empty): no journal, so the database holds only the tables
+    /// sqlalchemy-migrate made. Nothing records checksums, who ran what, or where a failed
+    /// MySQL step stopped.
+    Off,
+}
+
 /// A repository's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -66,6 +80,8 @@ pub struct Config {
     pub repository_id: RepositoryId,
     /// The version table's name.
     pub version_table: TableName,
+    /// Where the step journal is kept.
+    pub journal_table: JournalTable,
     /// Databases every script must support (sqlalchemy-migrate kept but never enforced this).
     pub required_dbs: Vec<String>,
     /// New versions are numbered by UTC time (`YYYYMMDDHHMMSS`) instead of latest + 1.
@@ -80,6 +96,7 @@ impl Config {
         Config {
             repository_id,
             version_table: TableName::default(),
+            journal_table: JournalTable::BesideVersionTable,
             required_dbs: Vec::new(),
             use_timestamp_numbering: false,
         }
@@ -99,25 +116,30 @@ impl Config {
         // Windows editors start UTF-8 files with a byte-order mark; Python's reader skips it
         // with encoding utf-8-sig, and the first section header must not carry it.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        if let Some((line, message)) = super::duplicates::first_duplicate(text) {
-            return Err(err(Some(line), message));
+        let ini = ini::parse(text).map_err(|e| err(Some(e.line), e.message))?;
+        if !ini.has_section(SECTION) {
+            return Err(err(None, format!("no [{SECTION}] section")));
         }
-        let ini = ini::Ini::load_from_str_opt(
-            text,
-            ini::ParseOption {
-                enabled_quote: false,
-                enabled_escape: false,
-                ..Default::default()
-            },
-        )
-        .map_err(|e| err(Some(e.line + 1), e.msg.to_string()))?;
-        let section = ini
-            .section(Some(SECTION))
-            .ok_or_else(|| err(None, format!("no [{SECTION}] section")))?;
-        let line_of = |key: &str| line_of_key(text, key);
-        let repository_id = section
-            .get("repository_id")
-            .map(str::trim)
+        let get = |key: &str| -> Result<Option<String>, RepoError> {
+            ini.get(SECTION, key)
+                .transpose()
+                .map_err(|(line, message)| err(Some(line), message))
+        };
+        let line_of = |key: &str| ini.line_of(SECTION, key);
+        // ConfigParser joins indented lines to the value above; in a name that is a mistake
+        // (a stray indent), never a name the database should be given.
+        let get = |key: &str| -> Result<Option<String>, RepoError> {
+            let value = get(key)?;
+            if key != "required_dbs" && value.as_deref().is_some_and(|v| v.contains('\n')) {
+                return Err(err(
+                    line_of(key),
+                    format!("{key} spans several lines (is the line after it indented?)"),
+                ));
+            }
+            Ok(value)
+        };
+        let repository_id = get("repository_id")?
+            .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
             .ok_or_else(|| err(None, "no repository_id in [db_settings]".to_string()))?;
         if repository_id.chars().count() > 250 {
@@ -126,24 +148,42 @@ impl Config {
                 "repository_id is longer than 250 characters".to_string(),
             ));
         }
-        let version_table = match section.get("version_table").map(str::trim) {
+        let version_table = match get("version_table")?.as_deref().map(str::trim) {
             Some(v) if !v.is_empty() => TableName::new(v),
             _ => TableName::default(),
         };
-        let required_dbs = match section.get("required_dbs") {
-            Some(v) => parse_list(v).map_err(|m| err(line_of("required_dbs"), m))?,
+        let journal_table = match get("journal_table")?.as_deref().map(str::trim) {
+            None => JournalTable::BesideVersionTable,
+            Some("") => JournalTable::Off,
+            Some(v) => JournalTable::Named(TableName::new(v)),
+        };
+        let required_dbs = match get("required_dbs")? {
+            Some(v) => parse_list(&v).map_err(|m| err(line_of("required_dbs"), m))?,
             None => Vec::new(),
         };
-        let use_timestamp_numbering = match section.get("use_timestamp_numbering") {
-            Some(v) => parse_bool(v).map_err(|m| err(line_of("use_timestamp_numbering"), m))?,
+        let use_timestamp_numbering = match get("use_timestamp_numbering")? {
+            Some(v) => parse_bool(&v).map_err(|m| err(line_of("use_timestamp_numbering"), m))?,
             None => false,
         };
         Ok(Config {
             repository_id: RepositoryId::new(repository_id),
             version_table,
+            journal_table,
             required_dbs,
             use_timestamp_numbering,
         })
+    }
+
+    /// The journal's table, or `None` when the journal is off.
+    pub fn journal_table(&self) -> Option<TableName> {
+        match &self.journal_table {
+            JournalTable::BesideVersionTable => Some(TableName::new(format!(
+                "{}_journal",
+                self.version_table.as_str()
+            ))),
+            JournalTable::Named(name) => Some(name.clone()),
+            JournalTable::Off => None,
+        }
     }
 
     /// The file text for a new repository, each key with a comment saying what it does.
@@ -168,26 +208,29 @@ impl Config {
              # When creating new change scripts, migrate will stamp the new script with\n\
              # a version number. By default this is latest_version + 1. You can set this\n\
              # to 'true' to tag your scripts with the current time in UTC (YYYYMMDDHHMMSS).\n\
-             use_timestamp_numbering={}\n",
-            self.repository_id,
-            self.version_table,
+             use_timestamp_numbering={}\n\
+             \n\
+             # migrate's step journal (what ran, when, by whom, with which checksums) is kept\n\
+             # in <version_table>_journal unless this names another table. Set it empty to keep\n\
+             # no journal, so the database holds only the tables sqlalchemy-migrate made; then\n\
+             # nothing records checksums or where a failed MySQL step stopped.\n\
+             {}\n",
+            ini::escape(self.repository_id.as_str()),
+            ini::escape(self.version_table.as_str()),
             dbs.join(","),
             if self.use_timestamp_numbering {
                 "True"
             } else {
                 "False"
             },
+            match &self.journal_table {
+                JournalTable::BesideVersionTable => "# journal_table =".to_string(),
+                JournalTable::Named(name) =>
+                    format!("journal_table={}", ini::escape(name.as_str())),
+                JournalTable::Off => "journal_table=".to_string(),
+            },
         )
     }
-}
-
-fn line_of_key(text: &str, key: &str) -> Option<usize> {
-    text.lines()
-        .position(|l| {
-            let l = l.trim_start();
-            l.starts_with(key) && l[key.len()..].trim_start().starts_with(['=', ':'])
-        })
-        .map(|i| i + 1)
 }
 
 /// Python's `ConfigParser.getboolean` words.
@@ -238,6 +281,13 @@ mod tests {
         c.use_timestamp_numbering = true;
         c.version_table = TableName::new("my_versions");
         assert_eq!(Config::parse(&c.render(), Path::new("m.cfg")).unwrap(), c);
+        for journal in [
+            JournalTable::Off,
+            JournalTable::Named(TableName::new("steps")),
+        ] {
+            c.journal_table = journal;
+            assert_eq!(Config::parse(&c.render(), Path::new("m.cfg")).unwrap(), c);
+        }
     }
 
     #[test]

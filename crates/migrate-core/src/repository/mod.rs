@@ -8,7 +8,7 @@
 //! touches a database.
 
 mod config;
-mod duplicates;
+mod ini;
 mod scripts;
 mod templates;
 
@@ -17,7 +17,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use config::{Config, RepositoryId, TableName};
+pub use config::{Config, JournalTable, RepositoryId, TableName};
 pub use scripts::{
     Dbms, MAX_SCRIPT_BYTES, ScriptFile, ScriptKind, Selection, VersionEntry,
     description_to_file_part, read_text_file,

@@ -137,7 +137,13 @@ fn check_error(text: &str, e: &RepoError) {
     let RepoError::Config { line, message, .. } = e else {
         panic!("not a configuration error: {shown}");
     };
-    let lines: Vec<&str> = text.split('\n').collect();
+    // Lines as Python's text files count them: `\r\n`, `\r` and `\n` each end one.
+    let lines: Vec<&str> = text
+        .strip_prefix('\u{feff}')
+        .unwrap_or(text)
+        .split("\r\n")
+        .flat_map(|l| l.split(['\r', '\n']))
+        .collect();
     if let Some(line) = line {
         assert!(
             (1..=lines.len()).contains(line),
