@@ -69,9 +69,32 @@ fn connect(bound: &Bound, out: &Output) -> Result<Box<dyn migrate_core::Connecti
     })
 }
 
+/// Warns, once per command, that where DDL commits by itself nothing will record where a
+/// failed step stopped: the repository keeps no journal.
+fn warn_without_journal(
+    repo: &Repository,
+    bound: &Bound,
+    mode: Mode,
+    out: &mut Output,
+) -> Result<(), CliError> {
+    let dialect = bound.url()?.dialect();
+    if mode == Mode::Execute
+        && repo.config().journal_table().is_none()
+        && !dialect.transactional_ddl()
+    {
+        out.warning(
+            "journal_table is empty in migrate.cfg: this database commits each DDL statement \
+             at once, and with no journal a step that fails half-way leaves no record of \
+             where it stopped",
+        );
+    }
+    Ok(())
+}
+
 /// `upgrade URL PATH [VERSION]`.
 pub fn upgrade(args: RunArgs, out: &mut Output) -> Result<(), CliError> {
     let p = prepare(args)?;
+    warn_without_journal(&p.repo, &p.bound, p.options.mode, out)?;
     let mut conn = connect(&p.bound, out)?;
     ops::upgrade(
         conn.as_mut(),
@@ -91,6 +114,7 @@ pub fn downgrade(args: RunArgs, out: &mut Output) -> Result<(), CliError> {
             "downgrade needs the VERSION to go down to (0 for the empty database)".into(),
         )
     })?;
+    warn_without_journal(&p.repo, &p.bound, p.options.mode, out)?;
     let mut conn = connect(&p.bound, out)?;
     ops::downgrade(
         conn.as_mut(),
@@ -116,6 +140,7 @@ pub fn sync(args: crate::cli::SyncArgs, out: &mut Output) -> Result<(), CliError
     let target = bound.version()?;
     bound.url()?;
     let repo = Repository::open(bound.repository()?)?;
+    warn_without_journal(&repo, &bound, run.mode, out)?;
     let mut conn = connect(&bound, out)?;
     let options = ops::SyncOptions {
         run,

@@ -60,7 +60,9 @@ pub fn repair(args: RepairArgs, out: &mut Output) -> Result<(), CliError> {
         options,
         &mut StepPrinter::new(out),
     )?;
+    let journal_on = repo.config().journal_table().is_some();
     match (action, &outcome.dirty) {
+        (RepairAction::Show, None) if !journal_on => out.result(&format!("unknown: {NO_JOURNAL}")),
         (RepairAction::Show, None) => out.result("clean: no dirty step"),
         (RepairAction::Show, Some(entry)) => out.result(&format!("dirty: {}", describe(entry))),
         (RepairAction::AcceptChanged(v), _) => {
@@ -73,6 +75,9 @@ pub fn repair(args: RepairArgs, out: &mut Output) -> Result<(), CliError> {
     }
     Ok(())
 }
+
+/// Why `status`, `history` and `repair` cannot tell more.
+const NO_JOURNAL: &str = "the repository keeps no journal (journal_table is empty in migrate.cfg)";
 
 fn describe(e: &Entry) -> String {
     format!(
@@ -126,17 +131,24 @@ pub fn status(args: ReportArgs, out: &mut Output) -> Result<(), CliError> {
     out.result(&format!("version: {}", status.version));
     out.result(&format!("latest: {}", status.latest));
     out.result(&format!("pending: {}", list(&status.pending)));
-    out.result(&format!(
-        "dirty: {}",
-        status.dirty.as_ref().map_or("no".to_string(), describe)
-    ));
+    if status.journal_table.is_none() {
+        out.result(&format!("journal: off: {NO_JOURNAL}"));
+        out.result("dirty: unknown");
+    } else {
+        out.result(&format!(
+            "dirty: {}",
+            status.dirty.as_ref().map_or("no".to_string(), describe)
+        ));
+    }
     if !status.out_of_order.is_empty() {
         out.result(&format!(
             "never applied, numbered below the version: {}",
             list(&status.out_of_order)
         ));
     }
-    if status.changed.is_empty() {
+    if status.journal_table.is_none() {
+        out.result("changed scripts: unknown");
+    } else if status.changed.is_empty() {
         out.result("changed scripts: none");
     }
     for c in &status.changed {
@@ -154,6 +166,9 @@ pub fn history(args: ReportArgs, out: &mut Output) -> Result<(), CliError> {
     let (status, as_json) = read_status(args)?;
     if as_json {
         return json(out, &status.journal);
+    }
+    if status.journal_table.is_none() {
+        out.status(&format!("no history: {NO_JOURNAL}"));
     }
     for e in &status.journal {
         out.result(&format!(

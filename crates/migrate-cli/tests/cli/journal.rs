@@ -344,3 +344,29 @@ matrix!(a_late_script_numbered_below_the_version_is_reported, |db| {
     );
     assert_eq!(db.tables(), vec!["a", "b", "c", "migrate_version"]);
 });
+
+// `journal_table = NAME` puts the journal where the repository says, and every command that
+// reads it finds it there.
+matrix!(the_journal_lives_where_journal_table_names, |db| {
+    db.books_repo("repo");
+    let cfg = db.path("repo/migrate.cfg");
+    let settings = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, format!("{settings}\njournal_table = step_log\n")).unwrap();
+    db.run(&["version_control", &db.url, "repo"]).success();
+    db.run(&["upgrade", &db.url, "repo"]).success();
+    assert_eq!(
+        db.all_tables(),
+        vec!["books", "migrate_version", "step_log"]
+    );
+    let outcomes: Vec<String> = db
+        .query("SELECT outcome FROM step_log ORDER BY id")
+        .iter()
+        .map(|r| text(&r[0]))
+        .collect();
+    assert_eq!(outcomes, vec!["applied", "applied"]);
+    let history = db.run(&["history", &db.url, "repo"]);
+    assert_eq!(history.success().stdout.lines().count(), 2);
+    db.run(&["downgrade", &db.url, "repo", "0"]).success();
+    db.run(&["drop_version_control", &db.url, "repo"]).success();
+    assert_eq!(db.all_tables(), Vec::<String>::new());
+});

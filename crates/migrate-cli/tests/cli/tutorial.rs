@@ -179,3 +179,84 @@ matrix!(manage_wrapper_holds_the_defaults, |db| {
     run(&["drop_version_control"]).success();
     assert!(db.tables().is_empty());
 });
+
+/// The tables as the seed lists them at §1.16: MariaDB's own `SHOW TABLES`, elsewhere every
+/// table but the database's internal ones (SQLite's `sqlite_sequence`).
+fn shown_tables(db: &TestDb) -> Vec<String> {
+    match db.backend {
+        Backend::Mysql => db
+            .query("SHOW TABLES")
+            .iter()
+            .map(|r| crate::support::text(&r[0]))
+            .collect(),
+        _ => db.all_tables(),
+    }
+}
+
+// `journal_table =` (empty) in migrate.cfg: no journal, so after the seed tutorial the database
+// holds exactly the tables the seed shows (§1.16), and the commands that read the journal say
+// it is off instead of reporting a clean state they cannot know.
+matrix!(
+    without_a_journal_the_database_holds_only_the_seeds_tables,
+    |db| {
+        let repo = db.path("migrate_repo");
+        let r = repo.to_str().expect("utf-8 path");
+        let url = db.url.as_str();
+        db.run(&["create", "migrate_repo", "sample"]).success();
+        let cfg = repo.join("migrate.cfg");
+        let text = fs::read_to_string(&cfg).unwrap();
+        assert!(text.contains("\n# journal_table =\n"), "{text}");
+        fs::write(
+            &cfg,
+            text.replace("\n# journal_table =\n", "\njournal_table =\n"),
+        )
+        .unwrap();
+
+        db.run(&["version_control", url, r]).success();
+        db.run(&["script_sql", "default", "add books table", r])
+            .success();
+        copy_version(&repo, "001_");
+        let up = db.run(&["upgrade", url, r]);
+        assert_eq!(up.success().stdout, "0 -> 1... \ndone\n");
+        // Only where DDL commits by itself does the missing journal cost anything: say so once.
+        let warned = up.stderr.matches("journal_table is empty").count();
+        assert_eq!(
+            warned,
+            usize::from(db.backend == Backend::Mysql),
+            "{}",
+            up.stderr
+        );
+        assert_eq!(shown_tables(&db), vec!["books", "migrate_version"]);
+        check_books(&db, false);
+
+        let status = db.run(&["status", url, r]);
+        assert_eq!(
+            status.success().stdout,
+            "version: 1\nlatest: 1\npending: none\n\
+         journal: off: the repository keeps no journal (journal_table is empty in migrate.cfg)\n\
+         dirty: unknown\nchanged scripts: unknown\n"
+        );
+        let history = db.run(&["history", url, r]);
+        assert_eq!(history.success().stdout, "");
+        assert!(
+            history
+                .stderr
+                .contains("no history: the repository keeps no journal")
+        );
+        assert_eq!(
+            db.run(&["repair", url, r]).success().stdout,
+            "unknown: the repository keeps no journal (journal_table is empty in migrate.cfg)\n"
+        );
+        db.run(&["repair", url, r, "--mark-applied"])
+            .failure(1, "keeps no journal");
+
+        db.run(&["script_sql", "default", "add isbn column", r])
+            .success();
+        copy_version(&repo, "002_");
+        db.run(&["upgrade", url, r]).success();
+        check_books(&db, true);
+        assert_eq!(shown_tables(&db), vec!["books", "migrate_version"]);
+        db.run(&["downgrade", url, r, "0"]).success();
+        assert_eq!(shown_tables(&db), vec!["migrate_version"]);
+    }
+);

@@ -193,6 +193,11 @@ pub enum ExecError {
     /// `repair --mark-…` with no dirty step.
     #[error("there is no dirty step to repair")]
     NothingToRepair,
+    /// `repair --mark-…` or `--accept-changed` where the repository keeps no journal.
+    #[error(
+        "the repository keeps no journal (journal_table is empty in migrate.cfg), so there is no step or checksum to repair"
+    )]
+    NoJournal,
     /// `repair --accept-changed` for a script that has not changed.
     #[error("version {0}'s script has not changed since it was applied (or was never journaled)")]
     NotChanged(Version),
@@ -248,6 +253,11 @@ impl ExecError {
                  is still recorded at version {version}; see `migrate repair`",
                 index - 1
             )),
+            ExecError::NoJournal => Some(
+                "set the version by hand with `migrate stamp URL PATH VERSION` once the database \
+                 is as that version leaves it"
+                    .into(),
+            ),
             ExecError::Transaction(_) | ExecError::NothingToRepair | ExecError::NotChanged(_) => {
                 None
             }

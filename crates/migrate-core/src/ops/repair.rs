@@ -115,6 +115,9 @@ pub fn repair(
         |conn, tx| {
             let table = VersionTable::new(repo.config());
             let journal = Journal::new(repo.config());
+            if !journal.is_on() && action != RepairAction::Show {
+                return Err(ExecError::NoJournal.into());
+            }
             let mut version = table.require(conn)?;
             let dirty = journal.dirty(conn)?;
             // Only a decision recorded creates the journal: `repair` that shows or refuses
@@ -182,6 +185,9 @@ pub struct Status {
     pub out_of_order: Vec<Version>,
     /// The journal, oldest first.
     pub journal: Vec<Entry>,
+    /// The journal's table; `None` when the repository keeps no journal (`journal_table =`),
+    /// so that nothing can be known of dirty steps, changed scripts or history.
+    pub journal_table: Option<String>,
 }
 
 /// Reads the database's state: version, pending versions, dirty step, changed scripts, journal.
@@ -221,5 +227,6 @@ pub fn status(conn: &mut dyn Connection, repo: &Repository) -> Result<Status, Er
         dirty,
         changed,
         journal: entries,
+        journal_table: journal.table().map(str::to_string),
     })
 }
