@@ -213,6 +213,14 @@ pub struct RunArgs {
     /// Print the SQL that would run, and run nothing.
     #[arg(long = "preview-sql", alias = "preview_sql")]
     pub preview_sql: bool,
+    /// Print the Python `upgrade`/`downgrade` function of each step (sqlalchemy-migrate
+    /// scripts only), and run nothing.
+    #[arg(
+        long = "preview-py",
+        alias = "preview_py",
+        conflicts_with = "preview_sql"
+    )]
+    pub preview_py: bool,
 
     /// Run every version in one transaction: all of them commit at the end, or none
     /// (PostgreSQL and SQLite; MySQL/MariaDB commit DDL at once).

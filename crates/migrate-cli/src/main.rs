@@ -78,7 +78,7 @@ fn is_usage(e: &migrate_core::Error) -> bool {
     use migrate_core::repository::RepoError;
     matches!(
         e,
-        migrate_core::Error::Plan(PlanError::WrongDirection { .. })
+        migrate_core::Error::Plan(PlanError::WrongDirection { .. } | PlanError::NotPython { .. })
             | migrate_core::Error::Repository(RepoError::AlreadyExists { .. })
     )
 }

@@ -123,6 +123,12 @@ impl Observer for StepPrinter<'_> {
         self.out.result("done");
     }
 
+    /// `--preview_py`: the step's Python function between its `N -> M... ` and `done`, as
+    /// sqlalchemy-migrate logged it (its source ends in a newline, so a blank line follows).
+    fn preview(&mut self, _step: &Step, source: &str) {
+        self.out.result(source);
+    }
+
     fn warning(&mut self, warning: &ScriptWarning) {
         self.out.warning(&format!(
             "{}:{}: {}",

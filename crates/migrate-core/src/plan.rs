@@ -103,6 +103,16 @@ pub enum PlanError {
         /// The repository's first version.
         first: Version,
     },
+    /// `--preview_py` reached a step whose script is not Python (sqlalchemy-migrate's words).
+    #[error(
+        "Python source can be only displayed for python migration files ('{file}' of version {version} is not one)"
+    )]
+    NotPython {
+        /// The version.
+        version: Version,
+        /// The script.
+        file: String,
+    },
     /// Only a Python script exists for a step.
     #[error(
         "version {version} has only a Python script, '{file}', and migrate does not execute Python"
@@ -174,6 +184,9 @@ impl PlanError {
             PlanError::UnknownCurrent { .. } => {
                 Some("is this the repository that database was migrated with?".into())
             }
+            PlanError::NotPython { .. } => {
+                Some("--preview_sql shows what a SQL or portable script runs".into())
+            }
         }
     }
 }
@@ -189,6 +202,44 @@ impl Plan {
         dialect: &dyn Dialect,
         current: Version,
         target: Option<Version>,
+    ) -> Result<Plan, PlanError> {
+        Plan::upgrade_choosing(repo, dialect, current, target, Choice::Runnable)
+    }
+
+    /// Plans an upgrade (or, with `Direction::Downgrade`, a downgrade to `target`, 0 when
+    /// `None`) choosing a version's Python script where sqlalchemy-migrate would have, as
+    /// `--preview_py` shows them. Errors as [`Plan::upgrade`], but no step is refused for
+    /// being Python.
+    ///
+    /// # Errors
+    /// As [`Plan::upgrade`] and [`Plan::downgrade`].
+    pub fn with_python(
+        repo: &Repository,
+        dialect: &dyn Dialect,
+        direction: Direction,
+        current: Version,
+        target: Option<Version>,
+    ) -> Result<Plan, PlanError> {
+        match direction {
+            Direction::Upgrade => {
+                Plan::upgrade_choosing(repo, dialect, current, target, Choice::PythonToo)
+            }
+            Direction::Downgrade => Plan::downgrade_choosing(
+                repo,
+                dialect,
+                current,
+                target.unwrap_or(Version::ZERO),
+                Choice::PythonToo,
+            ),
+        }
+    }
+
+    fn upgrade_choosing(
+        repo: &Repository,
+        dialect: &dyn Dialect,
+        current: Version,
+        target: Option<Version>,
+        choice: Choice,
     ) -> Result<Plan, PlanError> {
         let target = target.unwrap_or_else(|| repo.latest());
         check_positions(repo, current, target)?;
@@ -212,6 +263,7 @@ impl Plan {
                 dialect,
                 Direction::Upgrade,
                 entry,
+                choice,
             )?;
             steps.push(Step {
                 from,
@@ -248,6 +300,16 @@ impl Plan {
         current: Version,
         target: Version,
     ) -> Result<Plan, PlanError> {
+        Plan::downgrade_choosing(repo, dialect, current, target, Choice::Runnable)
+    }
+
+    fn downgrade_choosing(
+        repo: &Repository,
+        dialect: &dyn Dialect,
+        current: Version,
+        target: Version,
+        choice: Choice,
+    ) -> Result<Plan, PlanError> {
         check_positions(repo, current, target)?;
         if target > current {
             return Err(PlanError::WrongDirection {
@@ -277,6 +339,7 @@ impl Plan {
                 dialect,
                 Direction::Downgrade,
                 entry,
+                choice,
             )?;
             let to = repo.previous(entry.version);
             steps.push(Step {
@@ -362,15 +425,26 @@ fn check_adjacent(
     })
 }
 
+/// Which scripts a plan may choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Choice {
+    /// Only scripts migrate runs.
+    Runnable,
+    /// Python scripts too, for showing them.
+    PythonToo,
+}
+
 fn select(
     version: Version,
     selection: Selection<'_>,
     dialect: &dyn Dialect,
     direction: Direction,
     entry: &crate::repository::VersionEntry,
+    choice: Choice,
 ) -> Result<ScriptFile, PlanError> {
     match selection {
         Selection::Run(file) => Ok(file.clone()),
+        Selection::PythonOnly(file) if choice == Choice::PythonToo => Ok(file.clone()),
         Selection::PythonOnly(file) => Err(PlanError::PythonOnly {
             version,
             file: file.file_name(),

@@ -16,6 +16,7 @@ struct Prepared {
     version: Option<Version>,
     repo: Repository,
     options: RunOptions,
+    preview_py: bool,
 }
 
 fn prepare(args: RunArgs) -> Result<Prepared, CliError> {
@@ -41,6 +42,7 @@ fn prepare(args: RunArgs) -> Result<Prepared, CliError> {
         Mode::Execute
     };
     Ok(Prepared {
+        preview_py: args.preview_py,
         bound,
         version,
         repo,
@@ -91,9 +93,29 @@ fn warn_without_journal(
     Ok(())
 }
 
+/// `--preview_py`: each step's Python function, nothing run, on a database that must exist.
+fn preview_python(
+    p: &Prepared,
+    direction: migrate_core::Direction,
+    out: &mut Output,
+) -> Result<(), CliError> {
+    let mut conn = super::database::connect(&p.bound, Access::Existing)?;
+    ops::preview_python(
+        conn.as_mut(),
+        &p.repo,
+        direction,
+        p.version,
+        &mut StepPrinter::new(out),
+    )?;
+    Ok(())
+}
+
 /// `upgrade URL PATH [VERSION]`.
 pub fn upgrade(args: RunArgs, out: &mut Output) -> Result<(), CliError> {
     let p = prepare(args)?;
+    if p.preview_py {
+        return preview_python(&p, migrate_core::Direction::Upgrade, out);
+    }
     warn_without_journal(&p.repo, &p.bound, p.options.mode, out)?;
     let mut conn = connect(&p.bound, out)?;
     ops::upgrade(
@@ -114,6 +136,9 @@ pub fn downgrade(args: RunArgs, out: &mut Output) -> Result<(), CliError> {
             "downgrade needs the VERSION to go down to (0 for the empty database)".into(),
         )
     })?;
+    if p.preview_py {
+        return preview_python(&p, migrate_core::Direction::Downgrade, out);
+    }
     warn_without_journal(&p.repo, &p.bound, p.options.mode, out)?;
     let mut conn = connect(&p.bound, out)?;
     ops::downgrade(

@@ -136,3 +136,29 @@ fn a_sqlite_file_where_the_url_belongs_is_named() {
     assert_eq!(out.stdout, "");
     assert!(!db.path("heat.db").exists(), "no database file made");
 }
+
+const PY_SCRIPT: &str = "from sqlalchemy import *\n\nmeta = MetaData()\n\n\ndef upgrade(migrate_engine):\n    meta.bind = migrate_engine\n    t = Table('t', meta,\n              Column('id', Integer, primary_key=True))\n    t.create()\n\n\ndef downgrade(migrate_engine):\n    meta.bind = migrate_engine\n    Table('t', meta, autoload=True).drop()\n";
+
+// sqlalchemy-migrate's `--preview_py`: each step's function between `N -> M... ` and `done`,
+// nothing run; a step that is not Python stops it with the Python tool's usage error (exit 2).
+matrix!(preview_py_shows_each_steps_python_function, |db| {
+    db.books_repo("repo");
+    db.write("repo/versions/003_add_t.py", PY_SCRIPT);
+    db.run(&["version_control", &db.url, "repo", "2"]).success();
+    let before = db.snapshot();
+    let up = db.run(&["upgrade", &db.url, "repo", "--preview_py"]);
+    assert_eq!(
+        up.success().stdout,
+        "2 -> 3... \ndef upgrade(migrate_engine):\n    meta.bind = migrate_engine\n    t = Table('t', meta,\n              Column('id', Integer, primary_key=True))\n    t.create()\n\ndone\n"
+    );
+    assert_eq!(up.stderr, "");
+    // Going down from 2, the first step's script is SQL: shown started, then refused.
+    let down = db.run(&["downgrade", &db.url, "repo", "0", "--preview_py"]);
+    down.failure(
+        2,
+        "Python source can be only displayed for python migration files \
+         ('002_add_isbn_column_default_downgrade.sql' of version 2 is not one)",
+    );
+    assert_eq!(down.stdout, "2 -> 1... \n");
+    assert_eq!(db.snapshot(), before);
+});

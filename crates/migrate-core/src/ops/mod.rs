@@ -554,10 +554,12 @@ pub fn drop_version_control(
 }
 
 mod check;
+mod preview_py;
 mod repair;
 mod sync;
 
 pub use check::{VersionCheck, drift, drift_from, schema_at, test, update_db_from_model};
+pub use preview_py::preview_python;
 pub use repair::{RepairAction, RepairOutcome, Status, repair, stamp, status};
 pub use sync::{SyncOptions, SyncOutcome, sync};
 

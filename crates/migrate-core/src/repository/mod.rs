@@ -9,6 +9,7 @@
 
 mod config;
 mod ini;
+mod python_source;
 mod scripts;
 mod templates;
 
@@ -18,6 +19,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use config::{Config, JournalTable, RepositoryId, TableName};
+pub use python_source::function_source;
 pub use scripts::{
     Dbms, MAX_SCRIPT_BYTES, ScriptFile, ScriptKind, Selection, VersionEntry,
     description_to_file_part, read_text_file,

@@ -192,6 +192,14 @@ pub enum ScriptError {
         /// The remedy.
         help: Option<String>,
     },
+    /// A Python script without the function a step needs (`--preview_py`).
+    #[error("{}: no top-level function {name}()", path.display())]
+    NoFunction {
+        /// The file.
+        path: PathBuf,
+        /// `upgrade` or `downgrade`.
+        name: &'static str,
+    },
     /// The version refuses to be downgraded.
     #[error("{}: this version cannot be downgraded: {message}", path.display())]
     Irreversible {
