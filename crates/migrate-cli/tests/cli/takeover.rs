@@ -245,3 +245,45 @@ create_table = { name = "books", columns = [
     manage_py(&repo, &["drop_version_control", &db.url, abs]).success();
     assert_eq!(db.all_tables(), Vec::<String>::new());
 });
+
+// A version whose script does nothing is recorded, as the Python tool did (Heat keeps
+// placeholders on purpose), but never silently: a warning names it, unless a comment marks
+// it a placeholder.
+matrix!(versions_that_change_nothing_are_named_unless_marked, |db| {
+    heat_like(&db, "repo");
+    db.write(
+        "repo/versions/031_placeholder_default_upgrade.sql",
+        "-- migrate:placeholder (kept for backports)\n",
+    );
+    db.run(&["version_control", &db.url, "repo", "27"])
+        .success();
+    let up = db.run(&["upgrade", &db.url, "repo"]);
+    up.success();
+    let warnings: Vec<&str> = up.stderr.lines().collect();
+    assert_eq!(warnings.len(), 1, "{}", up.stderr);
+    assert!(
+        warnings[0].starts_with("warning: ")
+            && warnings[0]
+                .contains("030_placeholder_default_upgrade.sql:1: version 30 changes nothing"),
+        "{}",
+        up.stderr
+    );
+    assert_eq!(
+        db.run(&["db_version", &db.url, "repo"]).success().stdout,
+        "32\n"
+    );
+    let down = db.run(&["downgrade", &db.url, "repo", "29"]);
+    down.success();
+    assert_eq!(
+        down.stderr.matches("changes nothing").count(),
+        2,
+        "both downgrades are unmarked: {}",
+        down.stderr
+    );
+    assert!(
+        down.stderr
+            .contains("version 31's downgrade changes nothing"),
+        "{}",
+        down.stderr
+    );
+});

@@ -69,6 +69,9 @@ pub struct LoadedScript {
 /// The marker a SQL script carries (in a comment) to run outside a transaction.
 pub const NO_TRANSACTION_MARKER: &str = "migrate:no-transaction";
 
+/// The marker a script carries (in a comment) to say that it does nothing on purpose.
+pub const PLACEHOLDER_MARKER: &str = "migrate:placeholder";
+
 /// SHA-256 fingerprints of a script file, hex-encoded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Checksum {
@@ -283,6 +286,10 @@ pub fn load(
             out.outside_transaction |= text
                 .lines()
                 .any(|l| l.trim_start().starts_with("--") && l.contains(NO_TRANSACTION_MARKER));
+            if out.statements.is_empty() {
+                out.warnings
+                    .extend(changes_nothing(file, direction, &text, "--"));
+            }
             Ok(out)
         }
         ScriptKind::Portable => {
@@ -306,7 +313,15 @@ pub fn load(
             }
             let outside_transaction = script.no_transaction();
             let store_inverse = direction == Direction::Upgrade && script.downgrade().is_none();
+            let warnings = if operations.is_empty() {
+                changes_nothing(file, direction, &text, "#")
+                    .into_iter()
+                    .collect()
+            } else {
+                Vec::new()
+            };
             Ok(LoadedScript {
+                warnings,
                 checksum,
                 operations,
                 invert,
@@ -316,6 +331,32 @@ pub fn load(
             })
         }
     }
+}
+
+/// The warning for a script with nothing to run (empty, comments only, the untouched
+/// template): recorded like any other version, as sqlalchemy-migrate did, but never
+/// silently, unless a `comment` line marks it a placeholder on purpose.
+fn changes_nothing(
+    file: &ScriptFile,
+    direction: Direction,
+    text: &str,
+    comment: &str,
+) -> Option<ScriptWarning> {
+    let marked = text
+        .lines()
+        .any(|l| l.trim_start().starts_with(comment) && l.contains(PLACEHOLDER_MARKER));
+    let what = match direction {
+        Direction::Upgrade => format!("version {}", file.version),
+        Direction::Downgrade => format!("version {}'s downgrade", file.version),
+    };
+    (!marked).then(|| ScriptWarning {
+        path: file.path.clone(),
+        line: 1,
+        message: format!(
+            "{what} changes nothing: the script has no statements (a comment saying \
+             `{comment} {PLACEHOLDER_MARKER}` marks a placeholder kept on purpose)"
+        ),
+    })
 }
 
 /// Raw SQL and data statements never have an inverse, nor does adding a constraint the
