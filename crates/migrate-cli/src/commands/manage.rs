@@ -34,27 +34,18 @@ pub fn run(args: ManageArgs, out: &mut Output) -> Result<(), CliError> {
     let exe = std::env::current_exe()
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "migrate".into());
-    let mut script = String::from(
-        "#!/bin/sh\n\
-         # Written by `migrate manage`: runs migrate with this project's defaults.\n\
-         # Arguments on the command line take precedence over them.\n",
-    );
-    if let Some(url) = &args.url {
-        script.push_str(&format!(
-            "MIGRATE_URL={}\nexport MIGRATE_URL\n",
-            sh_quote(url)
-        ));
-    }
-    if let Some(repository) = &repository {
-        script.push_str(&format!(
-            "MIGRATE_REPOSITORY={}\nexport MIGRATE_REPOSITORY\n",
-            sh_quote(repository)
-        ));
-    }
-    script.push_str(&format!(
-        "exec \"${{MIGRATE_BIN:-{}}}\" \"$@\"\n",
-        exe.replace('"', "\\\"")
-    ));
+    let defaults: Vec<(&str, &str)> = [("MIGRATE_URL", args.url.as_deref())]
+        .into_iter()
+        .chain([("MIGRATE_REPOSITORY", repository.as_deref())])
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect();
+    // sqlalchemy-migrate's `manage manage.py` wrote a Python file its users run as
+    // `python manage.py upgrade`; any other name gets a shell script.
+    let script = if path.extension().is_some_and(|e| e == "py") {
+        python_wrapper(&defaults, &exe)
+    } else {
+        sh_wrapper(&defaults, &exe)
+    };
     let io = |source| {
         Error::Repository(RepoError::Io {
             action: "write",
@@ -76,6 +67,38 @@ pub fn run(args: ManageArgs, out: &mut Output) -> Result<(), CliError> {
     })?;
     out.status(&format!("created {}", path.display()));
     Ok(())
+}
+
+const COMMENT: &str = "Written by `migrate manage`: runs migrate with this project's defaults.";
+
+fn sh_wrapper(defaults: &[(&str, &str)], exe: &str) -> String {
+    let mut script = format!(
+        "#!/bin/sh\n# {COMMENT}\n# Arguments on the command line take precedence over them.\n"
+    );
+    for (key, value) in defaults {
+        script.push_str(&format!("{key}={}\nexport {key}\n", sh_quote(value)));
+    }
+    script.push_str(&format!(
+        "exec \"${{MIGRATE_BIN:-{}}}\" \"$@\"\n",
+        exe.replace('"', "\\\"")
+    ));
+    script
+}
+
+fn python_wrapper(defaults: &[(&str, &str)], exe: &str) -> String {
+    // A JSON string is a valid Python string literal (escapes included).
+    let setup: String = defaults
+        .iter()
+        .map(|(key, value)| {
+            let literal = serde_json::Value::String((*value).to_string()).to_string();
+            format!("os.environ[\"{key}\"] = {literal}\n")
+        })
+        .collect();
+    migrate_core::repository::python_launcher(
+        &format!("{COMMENT} Arguments on the command line take precedence over them."),
+        &setup,
+        exe,
+    )
 }
 
 fn sh_quote(s: &str) -> String {

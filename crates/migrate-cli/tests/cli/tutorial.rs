@@ -260,3 +260,67 @@ matrix!(
         assert_eq!(shown_tables(&db), vec!["migrate_version"]);
     }
 );
+
+// sqlalchemy-migrate's `migrate manage manage.py --url=… --repository=…` wrote a Python
+// launcher run as `python manage.py upgrade`; a `.py` name gets one here too.
+matrix!(manage_py_launcher_holds_the_defaults, |db| {
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/books/migrate_repo"
+    );
+    db.run(&[
+        "manage",
+        "manage.py",
+        &format!("--url={}", db.url),
+        &format!("--repository={example}"),
+    ])
+    .success();
+    let launcher = fs::read_to_string(db.path("manage.py")).unwrap();
+    assert!(
+        launcher.starts_with("#!/usr/bin/env python\n"),
+        "{launcher}"
+    );
+    let run = |args: &[&str]| {
+        let mut cmd = std::process::Command::new("python");
+        cmd.arg("manage.py")
+            .args(args)
+            .current_dir(db.dir.path())
+            .env("MIGRATE_BIN", env!("CARGO_BIN_EXE_migrate"));
+        crate::support::outcome(&mut cmd)
+    };
+    run(&["version_control"]).success();
+    assert_eq!(
+        run(&["upgrade"]).success().stdout,
+        "0 -> 1... \ndone\n1 -> 2... \ndone\n"
+    );
+    assert_eq!(run(&["db_version"]).success().stdout, "2\n");
+    assert_eq!(
+        run(&["downgrade", "0"]).success().stdout,
+        "2 -> 1... \ndone\n1 -> 0... \ndone\n"
+    );
+    run(&["drop_version_control"]).success();
+    assert!(db.tables().is_empty());
+});
+
+// A launcher holding a password is readable by its owner only, from the moment it exists.
+#[cfg(unix)]
+#[test]
+fn a_launcher_with_a_password_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = TestDb::new(Backend::Sqlite, "tutorial::private_launcher");
+    for file in ["manage.py", "manage.sh"] {
+        db.run(&[
+            "manage",
+            file,
+            "--url=postgresql://heat:s3cret@127.0.0.1/heat",
+        ])
+        .success();
+        let mode = fs::metadata(db.path(file)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{file} is readable by others: {mode:o}");
+        let text = fs::read_to_string(db.path(file)).unwrap();
+        assert!(
+            text.contains("s3cret"),
+            "the launcher holds the URL it was given"
+        );
+    }
+}

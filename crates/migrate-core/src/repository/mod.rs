@@ -13,6 +13,8 @@ mod python_source;
 mod scripts;
 mod templates;
 
+pub use templates::python_launcher;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io;

@@ -22,15 +22,27 @@ pub(super) fn readme(name: &str) -> String {
 /// its default. Python 2 and 3 alike. It runs `MIGRATE_BIN`, else the binary that wrote it,
 /// else `migrate` on the PATH (not first: sqlalchemy-migrate installs a `migrate` too).
 pub(super) fn manage_py(fallback_bin: &str) -> String {
+    python_launcher(
+        "Written by `migrate create`: runs migrate with this repository as the default.",
+        "here = os.path.dirname(os.path.abspath(__file__))\n\
+         os.environ.setdefault(\"MIGRATE_REPOSITORY\", here)\n",
+        fallback_bin,
+    )
+}
+
+/// A Python script that sets up the environment with `setup` (Python statements, each line
+/// ending in a newline; `os` and `sys` are imported) and then becomes migrate with its own
+/// arguments: `MIGRATE_BIN`, else `fallback_bin`, else `migrate` on the PATH. For launchers
+/// that replace sqlalchemy-migrate's `manage.py`, run as `python manage.py COMMAND …`.
+pub fn python_launcher(comment: &str, setup: &str, fallback_bin: &str) -> String {
     let fallback = fallback_bin.replace('\\', "\\\\").replace('"', "\\\"");
     format!(
         "#!/usr/bin/env python\n\
-         # Written by `migrate create`: runs migrate with this repository as the default.\n\
+         # {comment}\n\
          import os\n\
          import sys\n\
          \n\
-         here = os.path.dirname(os.path.abspath(__file__))\n\
-         os.environ.setdefault(\"MIGRATE_REPOSITORY\", here)\n\
+         {setup}\
          binary = os.environ.get(\"MIGRATE_BIN\") or \"{fallback}\"\n\
          if not os.path.exists(binary):\n\
          \x20   binary = \"migrate\"\n\
