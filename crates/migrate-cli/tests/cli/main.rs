@@ -14,6 +14,7 @@ mod defects_exec;
 mod defects_input;
 mod defects_ops;
 mod defects_sql;
+mod docs;
 mod errors;
 mod flags;
 mod journal;
