@@ -1,50 +1,15 @@
-//! The seed's four tests (§1.22), on SQLite, and on PostgreSQL and MariaDB when the test
-//! servers are configured (as `scripts/test` does).
+//! The seed's four tests (§1.22), on SQLite, PostgreSQL and MariaDB.
 
 use books_example::{Book, NotFound};
 
-/// A fresh database URL per backend: a temp SQLite file, or a new database on each server.
-fn databases(dir: &std::path::Path) -> Vec<(String, Option<(String, String)>)> {
-    let mut out = vec![(
-        format!("sqlite:///{}", dir.join("books.db").display()),
-        None,
-    )];
-    for var in ["MIGRATE_TEST_POSTGRES_URL", "MIGRATE_TEST_MYSQL_URL"] {
-        if let Ok(server) = std::env::var(var) {
-            let name = format!("books_{}_{}", std::process::id(), out.len());
-            let mut admin = migrate::connect(&server).expect("test server reachable");
-            let q = admin.dialect().quote_ident(&name);
-            admin
-                .execute(&format!("CREATE DATABASE {q}"))
-                .expect("create database");
-            let (scheme, rest) = server.split_once("://").expect("url");
-            let authority = rest.split(['/', '?']).next().unwrap_or_default();
-            out.push((
-                format!("{scheme}://{authority}/{name}"),
-                Some((server, name)),
-            ));
-        }
-    }
-    out
-}
-
-fn drop_database(admin: &Option<(String, String)>) {
-    if let Some((server, name)) = admin {
-        let mut conn = migrate::connect(server).expect("reconnect");
-        let q = conn.dialect().quote_ident(name);
-        let force = if server.starts_with("postgres") {
-            " WITH (FORCE)"
-        } else {
-            ""
-        };
-        let _ = conn.execute(&format!("DROP DATABASE IF EXISTS {q}{force}"));
-    }
-}
+#[path = "../../test_servers.rs"]
+mod test_servers;
 
 #[test]
 fn the_seed_tests_on_every_database() {
     let dir = tempfile::tempdir().expect("dir");
-    for (url, admin) in databases(dir.path()) {
+    for db in test_servers::every_database(dir.path(), "books") {
+        let url = db.url.clone();
         let mut conn = books_example::open(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
         let id = Book::create(conn.as_mut(), "Book", "Author", 9784101010014).expect("create");
 
@@ -79,6 +44,5 @@ fn the_seed_tests_on_every_database() {
         let mut again = books_example::open(&url).expect("reopen");
         assert_eq!(Book::count(again.as_mut()).expect("count"), 1);
         drop(again);
-        drop_database(&admin);
     }
 }

@@ -1,7 +1,10 @@
-//! `heat-manage db_sync` on SQLite, and on PostgreSQL and MariaDB when the test servers are
-//! configured (as `scripts/test` does): sixteen tables, migrate_version at 71, twice.
+//! `heat-manage db_sync` on SQLite, PostgreSQL and MariaDB: sixteen tables, migrate_version
+//! at 71, twice.
 
 use std::process::Command;
+
+#[path = "../../test_servers.rs"]
+mod test_servers;
 
 fn run(url: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_heat-manage"))
@@ -13,27 +16,8 @@ fn run(url: &str) -> std::process::Output {
 #[test]
 fn db_sync_brings_every_database_to_71() {
     let dir = tempfile::tempdir().expect("dir");
-    let mut urls = vec![(
-        format!("sqlite:///{}", dir.path().join("heat.db").display()),
-        None,
-    )];
-    for var in ["MIGRATE_TEST_POSTGRES_URL", "MIGRATE_TEST_MYSQL_URL"] {
-        if let Ok(server) = std::env::var(var) {
-            let name = format!("heat_{}_{}", std::process::id(), urls.len());
-            let mut admin = migrate::connect(&server).expect("server");
-            let q = admin.dialect().quote_ident(&name);
-            admin
-                .execute(&format!("CREATE DATABASE {q}"))
-                .expect("create");
-            let (scheme, rest) = server.split_once("://").expect("url");
-            let authority = rest.split(['/', '?']).next().unwrap_or_default();
-            urls.push((
-                format!("{scheme}://{authority}/{name}"),
-                Some((server, name)),
-            ));
-        }
-    }
-    for (url, admin) in urls {
+    for db in test_servers::every_database(dir.path(), "heat") {
+        let url = db.url.clone();
         for attempt in 0..2 {
             let out = run(&url);
             assert!(
@@ -61,15 +45,5 @@ fn db_sync_brings_every_database_to_71() {
             "{url}: fifteen tables besides migrate_version"
         );
         drop(conn);
-        if let Some((server, name)) = admin {
-            let mut c = migrate::connect(&server).expect("server");
-            let q = c.dialect().quote_ident(&name);
-            let force = if server.starts_with("postgres") {
-                " WITH (FORCE)"
-            } else {
-                ""
-            };
-            let _ = c.execute(&format!("DROP DATABASE IF EXISTS {q}{force}"));
-        }
     }
 }

@@ -338,9 +338,9 @@ impl Outcome {
     }
 }
 
-/// The `migrate` binary, run in `cwd` with none of migrate's environment variables set.
-pub fn migrate_cmd(cwd: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_migrate"));
+/// `program`, run in `cwd` with none of migrate's environment variables set.
+fn clean_cmd(program: &str, cwd: &Path) -> Command {
+    let mut cmd = Command::new(program);
     cmd.current_dir(cwd);
     for var in [
         "MIGRATE_URL",
@@ -350,6 +350,28 @@ pub fn migrate_cmd(cwd: &Path) -> Command {
     ] {
         cmd.env_remove(var);
     }
+    cmd
+}
+
+/// The `migrate` binary, run in `cwd` with none of migrate's environment variables set.
+pub fn migrate_cmd(cwd: &Path) -> Command {
+    clean_cmd(env!("CARGO_BIN_EXE_migrate"), cwd)
+}
+
+/// `python FILE ARGS` in `cwd`, as the Python tool's users run `manage.py`, with none of
+/// migrate's environment variables set: `python` where there is one, else `python3` (Debian
+/// installs only the latter).
+pub fn python_cmd(cwd: &Path, file: &str) -> Command {
+    static PYTHON: std::sync::OnceLock<&str> = std::sync::OnceLock::new();
+    let python = PYTHON.get_or_init(|| {
+        let found = Command::new("python")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if found { "python" } else { "python3" }
+    });
+    let mut cmd = clean_cmd(python, cwd);
+    cmd.arg(file);
     cmd
 }
 

@@ -186,16 +186,8 @@ matrix!(
 
 /// Runs `python manage.py ARGS` in `dir`, as seed 004 does.
 fn manage_py(dir: &std::path::Path, args: &[&str]) -> crate::support::Outcome {
-    let mut cmd = std::process::Command::new("python");
-    cmd.current_dir(dir).arg("manage.py").args(args);
-    for var in [
-        "MIGRATE_URL",
-        "DATABASE_URL",
-        "MIGRATE_REPOSITORY",
-        "MIGRATE_BIN",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = crate::support::python_cmd(dir, "manage.py");
+    cmd.args(args);
     crate::support::outcome(&mut cmd)
 }
 

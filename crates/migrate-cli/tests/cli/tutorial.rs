@@ -281,10 +281,8 @@ matrix!(manage_py_launcher_holds_the_defaults, |db| {
         "{launcher}"
     );
     let run = |args: &[&str]| {
-        let mut cmd = std::process::Command::new("python");
-        cmd.arg("manage.py")
-            .args(args)
-            .current_dir(db.dir.path())
+        let mut cmd = crate::support::python_cmd(db.dir.path(), "manage.py");
+        cmd.args(args)
             .env("MIGRATE_BIN", env!("CARGO_BIN_EXE_migrate"));
         crate::support::outcome(&mut cmd)
     };
