@@ -15,11 +15,11 @@ pub struct TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        if let Some((server, name)) = &self.server {
-            if let Ok(mut conn) = migrate::connect(server) {
-                let drop = conn.dialect().drop_database(name);
-                let _ = conn.execute(&drop);
-            }
+        if let Some((server, name)) = &self.server
+            && let Ok(mut conn) = migrate::connect(server)
+        {
+            let drop = conn.dialect().drop_database(name);
+            let _ = conn.execute(&drop);
         }
     }
 }
