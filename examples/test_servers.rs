@@ -15,9 +15,10 @@ pub struct TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        if let Some((server, name)) = &self.server
-            && let Ok(mut conn) = migrate::connect(server)
-        {
+        let Some((server, name)) = &self.server else {
+            return;
+        };
+        if let Ok(mut conn) = migrate::connect(server) {
             let drop = conn.dialect().drop_database(name);
             let _ = conn.execute(&drop);
         }
