@@ -28,6 +28,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::error::Error;
+use crate::repository::ScriptFile;
+use crate::script::ScriptError;
 use crate::session::Session;
 use crate::version::Version;
 
@@ -51,6 +53,32 @@ pub trait CodeMigration: Send + Sync {
     /// # Errors
     /// As [`CodeMigration::upgrade`].
     fn downgrade(&self, session: &mut Session<'_>) -> Result<(), Error>;
+
+    /// What can be known wrong before anything runs (an interpreted script that does not
+    /// parse): checked for every step of a walk before the first one runs.
+    ///
+    /// # Errors
+    /// The reason the migration cannot run, naming its file and line.
+    fn check(&self) -> Result<(), ScriptError> {
+        Ok(())
+    }
+
+    /// The source text, for an interpreted script: its checksum is then the text's, so an
+    /// edit after it ran is reported as for SQL scripts.
+    fn source(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// Runs scripts the repository recognises but does not run itself (sqlalchemy-migrate's
+/// `.py`): given to [`crate::Repository::with_interpreter`], it turns each such file into a
+/// [`CodeMigration`] working through the same [`Session`] as Rust code. `migrate-core` knows
+/// nothing of the language; the interpreter lives in a crate of its own.
+pub trait ScriptInterpreter: Send + Sync {
+    /// The migration that runs `file`, whose text is `text`. Errors (a script that does not
+    /// parse) are reported by the migration's [`CodeMigration::check`], so that they stop a
+    /// walk that needs the script, not one that does not.
+    fn load(&self, file: &ScriptFile, text: &str) -> Arc<dyn CodeMigration>;
 }
 
 /// A registered code migration, as a script of its version.

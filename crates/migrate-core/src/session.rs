@@ -52,6 +52,11 @@ impl<'c> Session<'c> {
         Ok(Session { conn, schema })
     }
 
+    /// The database's dialect (what sqlalchemy-migrate scripts read as `migrate_engine.name`).
+    pub fn dialect(&self) -> &'static dyn crate::dialect::Dialect {
+        self.conn.dialect()
+    }
+
     /// The schema as it stands.
     pub fn schema(&self) -> &Schema {
         &self.schema
@@ -170,6 +175,16 @@ impl<'c> Session<'c> {
         self.conn.execute(sql)?;
         let exclude = ["migrate_version", "migrate_version_journal"];
         self.schema = self.conn.dialect().reflect(self.conn, &exclude)?;
+        Ok(())
+    }
+
+    /// Runs one data statement with parameters (markers as the dialect writes them). The
+    /// schema is not read again: data statements do not change it.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<(), Error> {
+        self.conn.execute_with(sql, params)?;
         Ok(())
     }
 

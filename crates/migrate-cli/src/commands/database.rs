@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use migrate_core::ops::RunOptions;
-use migrate_core::{Connection, Repository, ops, repository};
+use migrate_core::{Connection, ops, repository};
 use migrate_drivers::Access;
 
 use crate::CliError;
@@ -52,7 +52,7 @@ pub fn version_control(args: TargetArgs, out: &mut Output) -> Result<(), CliErro
     let (bound, options) = bind_target(args)?;
     let version = bound.version()?;
     let url = bound.url()?;
-    let repo = Repository::open(bound.repository()?)?;
+    let repo = super::open_repository(bound.repository()?)?;
     let mut conn = migrate_drivers::open_database(&url, Access::Create)?;
     ops::version_control(
         conn.as_mut(),

@@ -11,9 +11,26 @@ mod schema;
 mod scratch;
 mod script;
 
+use std::path::{Path, PathBuf};
+
+use migrate_core::Repository;
+
 use crate::CliError;
 use crate::cli::Command;
 use crate::output::Output;
+
+/// Opens a repository with the Python interpreter attached, so that sqlalchemy-migrate's
+/// `.py` scripts run. Application modules they import are found on `MIGRATE_PYTHONPATH`
+/// (directories separated as in `PATH`), then in the repository's parent directories' order
+/// of `python_path`.
+pub fn open_repository(path: impl AsRef<Path>) -> Result<Repository, CliError> {
+    let repo = Repository::open(path)?;
+    let search: Vec<PathBuf> = std::env::var_os("MIGRATE_PYTHONPATH")
+        .map(|v| std::env::split_paths(&v).collect())
+        .unwrap_or_default();
+    let interpreter = migrate_python::PythonInterpreter::new(search);
+    Ok(repo.with_interpreter(&interpreter)?)
+}
 
 /// Runs the parsed command.
 pub fn run(command: Command, out: &mut Output) -> Result<(), CliError> {

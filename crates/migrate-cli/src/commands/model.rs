@@ -56,7 +56,7 @@ fn database_and_model(
     };
     let bound = bind_database(database)?;
     bound.url()?;
-    let repo = Repository::open(bound.repository()?)?;
+    let repo = super::open_repository(bound.repository()?)?;
     let conn = connect(&bound, access)?;
     Ok((conn, repo, read_model(&model)?))
 }
@@ -110,7 +110,7 @@ pub fn make_update_script(args: UpdateScriptArgs, out: &mut Output) -> Result<()
         return Ok(());
     }
     let steps = script::operations_toml(&ops, "upgrade").map_err(CliError::Usage)?;
-    let repo = Repository::open(&repository)?;
+    let repo = super::open_repository(&repository)?;
     let path = repo.create_script("update from model")?;
     let text = format!("# The changes from {old} to {new}; the downgrade is derived.\n{steps}");
     std::fs::write(&path, text)
@@ -153,7 +153,7 @@ fn load(
         ),
         None => (source, None),
     };
-    let repo = Repository::open(path)?;
+    let repo = super::open_repository(path)?;
     let version = version.unwrap_or_else(|| repo.latest());
     Ok((
         super::scratch::schema_at(&repo, version, like, fallback)?,

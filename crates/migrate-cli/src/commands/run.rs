@@ -35,7 +35,7 @@ fn prepare(args: RunArgs) -> Result<Prepared, CliError> {
     )?;
     let version = bound.version()?;
     bound.url()?;
-    let repo = Repository::open(bound.repository()?)?;
+    let repo = super::open_repository(bound.repository()?)?;
     let mode = if args.preview_sql {
         Mode::Preview
     } else {
@@ -164,7 +164,7 @@ pub fn sync(args: crate::cli::SyncArgs, out: &mut Output) -> Result<(), CliError
     let (bound, run) = super::database::bind_target(args.target)?;
     let target = bound.version()?;
     bound.url()?;
-    let repo = Repository::open(bound.repository()?)?;
+    let repo = super::open_repository(bound.repository()?)?;
     warn_without_journal(&repo, &bound, run.mode, out)?;
     let mut conn = connect(&bound, out)?;
     let options = ops::SyncOptions {
@@ -190,7 +190,7 @@ pub fn test(args: crate::cli::DatabaseArgs, out: &mut Output) -> Result<(), CliE
     let options = super::database::lock_options(args.lock_timeout);
     let bound = super::database::bind_database(args)?;
     let url = bound.url()?;
-    let repo = Repository::open(bound.repository()?)?;
+    let repo = super::open_repository(bound.repository()?)?;
     // The given database must exist (and be named), as for every command; it is only read.
     drop(super::database::connect(&bound, Access::Existing)?);
     let checks =
@@ -213,7 +213,7 @@ pub fn test(args: crate::cli::DatabaseArgs, out: &mut Output) -> Result<(), CliE
 pub fn drift(args: crate::cli::DatabaseArgs, out: &mut Output) -> Result<(), CliError> {
     let bound = super::database::bind_database(args)?;
     bound.url()?;
-    let repo = Repository::open(bound.repository()?)?;
+    let repo = super::open_repository(bound.repository()?)?;
     let mut conn = super::database::connect(&bound, Access::Existing)?;
     let version = ops::db_version(conn.as_mut(), repo.config())?;
     let url = bound.url()?;

@@ -1,8 +1,8 @@
 //! `stamp`, `repair`, `status`, `history`: the dirty state, changed scripts and the journal.
 
+use migrate_core::Version;
 use migrate_core::journal::Entry;
 use migrate_core::ops::{self, RepairAction};
-use migrate_core::{Repository, Version};
 use migrate_drivers::Access;
 
 use crate::CliError;
@@ -18,7 +18,7 @@ pub fn stamp(args: TargetArgs, out: &mut Output) -> Result<(), CliError> {
         .version()?
         .ok_or_else(|| CliError::Usage("stamp needs the VERSION to record".into()))?;
     bound.url()?;
-    let repo = Repository::open(bound.repository()?)?;
+    let repo = super::open_repository(bound.repository()?)?;
     let mut conn = connect(&bound, Access::Create)?;
     let previous = ops::stamp(
         conn.as_mut(),
@@ -51,7 +51,7 @@ pub fn repair(args: RepairArgs, out: &mut Output) -> Result<(), CliError> {
     };
     let bound = bind_database(args.database)?;
     bound.url()?;
-    let repo = Repository::open(bound.repository()?)?;
+    let repo = super::open_repository(bound.repository()?)?;
     let mut conn = connect(&bound, Access::Existing)?;
     let outcome = ops::repair(
         conn.as_mut(),
@@ -107,7 +107,7 @@ fn json(out: &mut Output, value: &impl serde::Serialize) -> Result<(), CliError>
 fn read_status(args: ReportArgs) -> Result<(ops::Status, bool), CliError> {
     let bound = bind_database(args.database)?;
     bound.url()?;
-    let repo = Repository::open(bound.repository()?)?;
+    let repo = super::open_repository(bound.repository()?)?;
     let mut conn = connect(&bound, Access::Existing)?;
     Ok((ops::status(conn.as_mut(), &repo)?, args.json))
 }

@@ -3,7 +3,7 @@
 use migrate_core::change::Operation;
 use migrate_core::dialect::{Dialect, DialectKind};
 use migrate_core::schema::Schema;
-use migrate_core::{DatabaseUrl, Repository, Version};
+use migrate_core::{DatabaseUrl, Version};
 
 use crate::CliError;
 use crate::cli::SchemaArgs;
@@ -30,7 +30,7 @@ pub fn run(args: SchemaArgs, out: &mut Output) -> Result<(), CliError> {
             ),
             None => (args.source.as_str(), None),
         };
-        let repo = Repository::open(path)?;
+        let repo = super::open_repository(path)?;
         let kind = DialectKind::from_scheme(&args.dialect).ok_or_else(|| {
             CliError::Usage(format!(
                 "'{}' is not a database: use sqlite, postgresql or mysql",

@@ -39,7 +39,9 @@ pub fn preview_python(
     for step in &plan.steps {
         observer.step_started(step);
         let file = &step.script;
-        if file.kind != ScriptKind::Python {
+        // By name: with an interpreter the script is run as code, but its text is Python.
+        let is_python = file.path.extension().is_some_and(|e| e == "py");
+        if !is_python || matches!(file.kind, ScriptKind::Sql { .. } | ScriptKind::Portable) {
             return Err(PlanError::NotPython {
                 version: step.from.max(step.to),
                 file: file.file_name(),

@@ -328,6 +328,32 @@ impl Repository {
         Ok(self)
     }
 
+    /// Hands every script of a kind migrate does not run itself (Python) to `interpreter`,
+    /// which makes it a code migration; without an interpreter such a step is refused.
+    ///
+    /// # Errors
+    /// A script that cannot be read.
+    pub fn with_interpreter(
+        mut self,
+        interpreter: &dyn crate::code::ScriptInterpreter,
+    ) -> Result<Repository, RepoError> {
+        for entry in self.versions.values_mut() {
+            for file in &mut entry.files {
+                if file.kind != ScriptKind::Python {
+                    continue;
+                }
+                let text = file.read().map_err(|source| RepoError::Io {
+                    action: "read",
+                    path: file.path.clone(),
+                    source,
+                })?;
+                let migration = interpreter.load(file, &text);
+                file.kind = ScriptKind::Code(crate::code::CodeScript(migration));
+            }
+        }
+        Ok(self)
+    }
+
     /// The repository's absolute path (recorded in the version table).
     pub fn path(&self) -> &Path {
         &self.path

@@ -111,9 +111,10 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// The file cannot be read or does not split.
 pub fn checksum(file: &ScriptFile, dialect: &dyn Dialect) -> Result<Checksum, ScriptError> {
     if let ScriptKind::Code(code) = &file.kind {
-        // Compiled code has no text to compare; its description stands in for it.
-        let description = code.0.description();
-        return Ok(Checksum::of(description, description));
+        // An interpreted script's text is compared as written; compiled code has no text,
+        // and its description stands in for it.
+        let text = code.0.source().unwrap_or_else(|| code.0.description());
+        return Ok(Checksum::of(text, text));
     }
     let text = read(file)?;
     checksum_of(file, &text, dialect)
@@ -225,6 +226,19 @@ pub enum ScriptError {
         /// The statement.
         statement: String,
     },
+    /// An interpreted script (Python) that cannot run: it does not parse, or uses what the
+    /// interpreter does not support.
+    #[error("{}:{line}: {message}", path.display())]
+    Interpreted {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line at fault.
+        line: usize,
+        /// What is wrong.
+        message: String,
+        /// The remedy.
+        help: Option<String>,
+    },
     /// A Python script cannot be run.
     #[error("'{path}' is a Python script; migrate does not execute Python")]
     Python {
@@ -237,7 +251,9 @@ impl ScriptError {
     /// The remedy to show beside the error.
     pub fn help(&self) -> Option<String> {
         match self {
-            ScriptError::Portable { help, .. } => help.clone(),
+            ScriptError::Portable { help, .. } | ScriptError::Interpreted { help, .. } => {
+                help.clone()
+            }
             ScriptError::Split { source, .. } => source.help(),
             ScriptError::TransactionControl { .. } => Some(
                 "remove the statement: a version is applied or rolled back as a whole (on \
@@ -266,6 +282,7 @@ pub fn load(
 ) -> Result<LoadedScript, ScriptError> {
     match &file.kind {
         ScriptKind::Code(code) => {
+            code.0.check()?;
             let checksum = checksum(file, dialect)?;
             Ok(LoadedScript {
                 checksum,

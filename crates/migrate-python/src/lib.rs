@@ -1,0 +1,143 @@
+//! Runs sqlalchemy-migrate's Python migration scripts without Python.
+//!
+//! A Python-subset interpreter (parsed by Ruff's parser) evaluates a script as Python would,
+//! and the SQLAlchemy 1.3 / sqlalchemy-migrate vocabulary it calls (`Table(…).create()`,
+//! `Column(…).create(table)`, `table.update().where(…)`) is carried out through the same
+//! [`Session`] a Rust code migration gets: migrate's operations, dialects, transactions,
+//! journal and previews all apply. `migrate-core` knows nothing of Python: it sees each
+//! script as a [`CodeMigration`], made by [`PythonInterpreter`] through the
+//! [`ScriptInterpreter`] seam.
+//!
+//! ```no_run
+//! # fn f() -> Result<(), migrate_core::Error> {
+//! let repo = migrate_core::Repository::open("migrate_repo")?
+//!     .with_interpreter(&migrate_python::PythonInterpreter::new(vec![]))?;
+//! # Ok(()) }
+//! ```
+
+mod builtins;
+mod error;
+mod eval;
+mod methods;
+mod modules;
+mod source;
+mod value;
+mod vocabulary;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use migrate_core::code::{CodeMigration, ScriptInterpreter};
+use migrate_core::repository::ScriptFile;
+use migrate_core::script::ScriptError;
+use migrate_core::session::Session;
+use migrate_core::{Error, Version};
+
+pub use error::Exc;
+
+use eval::Interp;
+use modules::PathImporter;
+use source::Source;
+use value::Args;
+
+/// Turns `.py` scripts into migrations, importing application modules from `path`.
+#[derive(Debug, Clone, Default)]
+pub struct PythonInterpreter {
+    path: Vec<PathBuf>,
+}
+
+impl PythonInterpreter {
+    /// An interpreter whose `import` looks for application modules under `path`, in order.
+    pub fn new(path: Vec<PathBuf>) -> PythonInterpreter {
+        PythonInterpreter { path }
+    }
+}
+
+impl ScriptInterpreter for PythonInterpreter {
+    fn load(&self, file: &ScriptFile, text: &str) -> Arc<dyn CodeMigration> {
+        let parse_error = Source::parse(&file.path, text).err();
+        Arc::new(PythonMigration {
+            path: file.path.clone(),
+            version: file.version,
+            description: file.file_name(),
+            text: text.to_string(),
+            parse_error,
+            search_path: self.path.clone(),
+        })
+    }
+}
+
+/// One `.py` version script.
+struct PythonMigration {
+    path: PathBuf,
+    version: Version,
+    description: String,
+    text: String,
+    /// Why the script does not parse: reported before any step of a walk runs.
+    parse_error: Option<Exc>,
+    search_path: Vec<PathBuf>,
+}
+
+impl PythonMigration {
+    fn run(&self, function: &str, session: &mut Session<'_>) -> Result<(), Error> {
+        let dialect = session.dialect().name();
+        let source =
+            Source::parse(&self.path, &self.text).map_err(|e| to_script_error(&self.path, e))?;
+        let importer = PathImporter {
+            path: self.search_path.clone(),
+        };
+        let mut interp = Interp::new(Some(session), &importer);
+        let run = |interp: &mut Interp<'_, '_>| -> Result<(), Exc> {
+            let globals = interp.run_module(&source, "migration")?;
+            let f = globals.borrow().get(function).cloned();
+            let Some(f) = f else {
+                return Err(Exc::new(
+                    "AttributeError",
+                    format!("the script has no {function}() function"),
+                ));
+            };
+            interp.call(&f, Args::positional(vec![vocabulary::engine(dialect)]))?;
+            Ok(())
+        };
+        run(&mut interp).map_err(|e| to_script_error(&self.path, e).into())
+    }
+}
+
+impl CodeMigration for PythonMigration {
+    fn version(&self) -> Version {
+        self.version
+    }
+    fn description(&self) -> &str {
+        &self.description
+    }
+    fn upgrade(&self, session: &mut Session<'_>) -> Result<(), Error> {
+        self.run("upgrade", session)
+    }
+    fn downgrade(&self, session: &mut Session<'_>) -> Result<(), Error> {
+        self.run("downgrade", session)
+    }
+    fn check(&self) -> Result<(), ScriptError> {
+        match &self.parse_error {
+            Some(e) => Err(to_script_error(&self.path, e.clone())),
+            None => Ok(()),
+        }
+    }
+    fn source(&self) -> Option<&str> {
+        Some(&self.text)
+    }
+}
+
+/// An exception that escaped the script, as the error migrate reports: the file and line
+/// where it was raised (an imported module's, if there), the exception, and the remedy.
+fn to_script_error(script: &Path, e: Exc) -> ScriptError {
+    let path = e
+        .file
+        .as_ref()
+        .map_or_else(|| script.to_path_buf(), PathBuf::from);
+    ScriptError::Interpreted {
+        path,
+        line: e.line.unwrap_or(1),
+        message: e.to_string(),
+        help: e.help.clone(),
+    }
+}

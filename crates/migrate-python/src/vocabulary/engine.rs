@@ -1,0 +1,107 @@
+//! `migrate_engine`: what a migration's `upgrade(migrate_engine)` receives. It reaches the
+//! database only through the session migrate gives the step, inside its transaction.
+
+use std::any::Any;
+use std::rc::Rc;
+
+use super::sql::{Statement, TextClause, execute_text};
+use crate::error::Exc;
+use crate::eval::Interp;
+use crate::modules::module;
+use crate::value::{Args, Native, Value};
+
+/// The engine (and the connections and transactions scripts open on it, which are the same
+/// session: the version's transaction).
+pub struct Engine {
+    name: String,
+}
+
+impl Engine {
+    /// An engine for dialect `name` (`sqlite`, `postgresql`, `mysql`).
+    pub fn new(name: &str) -> Engine {
+        Engine {
+            name: name.to_string(),
+        }
+    }
+}
+
+impl Native for Engine {
+    fn type_name(&self) -> &str {
+        "Engine"
+    }
+    fn attr(&self, name: &str, _: &mut Interp<'_, '_>) -> Result<Option<Value>, Exc> {
+        Ok(match name {
+            "name" => Some(Value::str(self.name.as_str())),
+            "dialect" => Some(module(
+                "dialect",
+                vec![("name", Value::str(self.name.as_str()))],
+            )),
+            "engine" | "bind" => None,
+            _ => None,
+        })
+    }
+    fn has_method(&self, name: &str) -> bool {
+        matches!(
+            name,
+            "execute"
+                | "connect"
+                | "begin"
+                | "close"
+                | "__enter__"
+                | "__exit__"
+                | "commit"
+                | "rollback"
+                | "scalar"
+        )
+    }
+    fn call_method(
+        &self,
+        this: &Rc<dyn Native>,
+        name: &str,
+        args: Args,
+        interp: &mut Interp<'_, '_>,
+    ) -> Result<Value, Exc> {
+        match name {
+            "execute" => execute(args, interp),
+            "scalar" => {
+                let result = execute(args, interp)?;
+                interp.call_method(&result, "scalar", Args::default())
+            }
+            // One session, already in the version's transaction: a connection or a nested
+            // transaction is the engine itself, and its commit is the step's.
+            "connect" | "begin" | "__enter__" => Ok(Value::Native(this.clone())),
+            "close" | "__exit__" | "commit" => Ok(Value::None),
+            "rollback" => Err(Exc::unsupported(
+                "rolling back inside a migration (the version is one transaction)",
+            )),
+            _ => Err(Exc::attribute("Engine", name)),
+        }
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// `engine.execute(sql | text(…) | statement, params…)`.
+fn execute(mut args: Args, interp: &mut Interp<'_, '_>) -> Result<Value, Exc> {
+    if args.pos.is_empty() {
+        return Err(Exc::type_error("execute() takes a statement"));
+    }
+    let what = args.pos.remove(0);
+    if let Some(s) = what.as_str() {
+        return execute_text(s, interp);
+    }
+    if let Some(t) = what.downcast::<TextClause>() {
+        if !args.pos.is_empty() || !args.kw.is_empty() {
+            return Err(Exc::unsupported("bound parameters with text()"));
+        }
+        return execute_text(&t.sql, interp);
+    }
+    if let Some(s) = what.downcast::<Statement>() {
+        return s.execute(interp, &args);
+    }
+    Err(Exc::type_error(format!(
+        "cannot execute '{}'",
+        what.type_name()
+    )))
+}
