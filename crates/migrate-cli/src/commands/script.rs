@@ -18,7 +18,7 @@ fn open(args: RepositoryArgs) -> Result<Repository, CliError> {
         args.positional.into_iter().collect(),
         explicit,
     )?;
-    Ok(super::open_repository(bound.repository()?)?)
+    super::open_repository(bound.repository()?)
 }
 
 /// `version PATH`: the latest version, alone on a line.
