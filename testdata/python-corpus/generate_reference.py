@@ -51,7 +51,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DUMP = os.path.join(HERE, "dump_schema.py")
-REPOS = ["tutorial", "inventory", "stacks", "billing"]
+REPOS = ["tutorial", "inventory", "stacks", "billing", "quirks"]
 DBS = ["sqlite", "postgresql", "mariadb"]
 PG = os.environ.get("SAMREF_PG", "postgresql://postgres@127.0.0.1:5432")
 MYSQL = os.environ.get("SAMREF_MYSQL", "mysql+pymysql://root@127.0.0.1:3306")
