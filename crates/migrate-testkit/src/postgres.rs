@@ -162,30 +162,7 @@ fn constraints(
                 String::new(),
                 object([("name", conname.into()), ("columns", colnames.into())]),
             )),
-            "f" => {
-                let roid = int(&r[8], "confrelid")?;
-                let rnames: HashMap<i64, String> = conn
-                    .query(
-                        &format!(
-                            "SELECT attnum::int8, attname::text FROM pg_attribute \
-                             WHERE attrelid={roid} AND attnum>0"
-                        ),
-                        &[],
-                    )?
-                    .iter()
-                    .map(|a| (a[0].as_int().unwrap_or(0), text(&a[1])))
-                    .collect();
-                let key = serde_json::to_string(&colnames).unwrap_or_default();
-                let value = object([
-                    ("name", conname.clone().into()),
-                    ("columns", colnames.into()),
-                    ("referred_table", text_or_null(&r[3])),
-                    ("referred_columns", names(&numbers(&r[4]), &rnames).into()),
-                    ("on_update", fk_action(&text(&r[5])).into()),
-                    ("on_delete", fk_action(&text(&r[6])).into()),
-                ]);
-                fks.push((conname, key, value));
-            }
+            "f" => fks.push(foreign_key(conn, r, colnames)?),
             "c" => {
                 let def = text(&r[7]);
                 let value = object([
@@ -202,6 +179,37 @@ fn constraints(
     t.insert("foreign_keys".into(), sorted(fks));
     t.insert("check_constraints".into(), sorted(checks));
     Ok(())
+}
+
+/// One foreign key: `(name, sort key, value)`; the referred columns' names come from the
+/// referred table's `pg_attribute`.
+fn foreign_key(
+    conn: &mut dyn Connection,
+    r: &[Value],
+    colnames: Vec<Json>,
+) -> Result<(String, String, Json), DbError> {
+    let (conname, roid) = (text(&r[0]), int(&r[8], "confrelid")?);
+    let rnames: HashMap<i64, String> = conn
+        .query(
+            &format!(
+                "SELECT attnum::int8, attname::text FROM pg_attribute \
+                 WHERE attrelid={roid} AND attnum>0"
+            ),
+            &[],
+        )?
+        .iter()
+        .map(|a| (a[0].as_int().unwrap_or(0), text(&a[1])))
+        .collect();
+    let key = serde_json::to_string(&colnames).unwrap_or_default();
+    let value = object([
+        ("name", conname.clone().into()),
+        ("columns", colnames.into()),
+        ("referred_table", text_or_null(&r[3])),
+        ("referred_columns", names(&numbers(&r[4]), &rnames).into()),
+        ("on_update", fk_action(&text(&r[5])).into()),
+        ("on_delete", fk_action(&text(&r[6])).into()),
+    ]);
+    Ok((conname, key, value))
 }
 
 fn indexes(
