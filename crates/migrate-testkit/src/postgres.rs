@@ -253,6 +253,11 @@ fn indexes(
 fn reading(column: &str, typ: &str) -> (String, Kind) {
     let q = format!("\"{}\"", column.replace('"', "\"\""));
     let base = typ.split('(').next().unwrap_or(typ).trim();
+    if typ.ends_with("[]") {
+        // psycopg2 returns a list; PostgreSQL's JSON of it has the same scalars for the
+        // common element types (not numeric, which psycopg2 makes Decimals, nor intervals).
+        return (format!("array_to_json({q})::text"), Kind::Json);
+    }
     match base {
         "smallint" | "integer" | "bigint" => (format!("{q}::int8"), Kind::Int),
         "boolean" => (format!("{q}::int4"), Kind::Bool),
