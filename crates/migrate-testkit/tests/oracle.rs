@@ -8,8 +8,10 @@
 //! of `sample_data.sql`, loaded by the oracle with the database's own client) make
 //! before-upgrade; `upgrade to seed version N` makes after-upgrade; `downgrade to version
 //! …` after-downgrade; `upgrade again …` after-reupgrade. Statements the server rejected in
-//! the recorded run fail here too (PostgreSQL's log marks them; the test checks exactly those
-//! fail) and are carried on past, as the recorded run did.
+//! the recorded run must fail here too, and no others (see `failed_in_record`); the replay
+//! carries on past them, as the recorded run did. All four stages are checked for every
+//! seed and every database label of the records: `sqlite`, `postgresql`, `mariadb`
+//! (PyMySQL), `mariadb-mysqldb` (MySQLdb) and, for 001, both on a latin1 database.
 
 #![allow(clippy::print_stderr)]
 
