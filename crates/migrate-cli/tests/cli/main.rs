@@ -21,6 +21,7 @@ mod journal;
 mod library;
 mod model;
 mod operations;
+mod python;
 mod repository;
 mod reversibility;
 mod safety;

@@ -78,6 +78,14 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     /// Whether DDL statements take part in transactions (so a failed version rolls back whole).
     fn transactional_ddl(&self) -> bool;
 
+    /// Whether a lone integer primary key that SQLAlchemy numbers by default (its
+    /// `autoincrement="auto"`) is an autoincrement column here (`SERIAL`, `AUTO_INCREMENT`).
+    /// Not on SQLite, where SQLAlchemy wrote no `AUTOINCREMENT` unless the table asked for
+    /// it (`sqlite_autoincrement=True`): an `INTEGER PRIMARY KEY` numbers itself there.
+    fn implied_autoincrement(&self) -> bool {
+        true
+    }
+
     /// Whether `sql` commits the open transaction by itself (MySQL's implicit commit before
     /// and after DDL), so that what follows it runs in autocommit mode. Never where DDL is
     /// transactional.

@@ -67,7 +67,7 @@ pub enum ExecError {
     #[error(transparent)]
     Script(#[from] ScriptError),
     /// A statement of a script failed.
-    #[error("{}:{line}: statement '{}' failed: {message}", path.display(), excerpt(sql))]
+    #[error("{}", describe_failure(path, *line, sql, message))]
     Statement {
         /// The script.
         path: PathBuf,
@@ -201,6 +201,18 @@ pub enum ExecError {
     /// `repair --accept-changed` for a script that has not changed.
     #[error("version {0}'s script has not changed since it was applied (or was never journaled)")]
     NotChanged(Version),
+}
+
+/// A failed statement as the error says it; a code step (a Rust or interpreted migration) has
+/// no statement, and its message names its own file and line.
+fn describe_failure(path: &std::path::Path, line: usize, sql: &str, message: &str) -> String {
+    if sql.is_empty() {
+        if message.starts_with(&*path.to_string_lossy()) {
+            return message.to_string();
+        }
+        return format!("{}: {message}", path.display());
+    }
+    format!("{}:{line}: statement '{}' failed: {message}", path.display(), excerpt(sql))
 }
 
 impl ExecError {

@@ -19,7 +19,7 @@ fn columns_of(
     values: &[Value],
     table: Option<&Value>,
     interp: &mut Interp<'_, '_>,
-) -> Result<(String, Vec<String>), Exc> {
+) -> Result<(Option<String>, Vec<String>), Exc> {
     let mut table_name = match table {
         Some(Value::Native(n)) => n
             .as_any()
@@ -51,9 +51,11 @@ fn columns_of(
             }
         }
     }
-    let table_name = table_name
-        .ok_or_else(|| Exc::type_error("the constraint's table is not known: pass table="))?;
     Ok((table_name, names))
+}
+
+fn unknown_table() -> Exc {
+    Exc::type_error("the constraint's table is not known: pass table=")
 }
 
 /// `Index(name, *columns, unique=…)`.
@@ -73,6 +75,7 @@ impl Index {
             .and_then(Value::as_str)
             .ok_or_else(|| Exc::type_error("Index() takes a name first"))?;
         let (table, columns) = columns_of(&args.pos[1..], args.kw("table"), interp)?;
+        let table = table.ok_or_else(unknown_table)?;
         Ok(Index {
             name: name.to_string(),
             table,
@@ -144,7 +147,8 @@ enum Kind {
 pub struct Constraint {
     kind: Kind,
     name: Option<String>,
-    table: String,
+    /// Unknown until the constraint is placed in a `Table(…)`, for one given column names.
+    table: std::cell::RefCell<Option<String>>,
     columns: Vec<String>,
 }
 
@@ -176,7 +180,10 @@ impl Constraint {
                             .collect();
                         (rt.to_string(), names)
                     }
-                    _ => columns_of(&refs, None, interp)?,
+                    _ => {
+                        let (t, names) = columns_of(&refs, None, interp)?;
+                        (t.ok_or_else(unknown_table)?, names)
+                    }
                 };
                 let kind = Kind::ForeignKey {
                     ref_table,
@@ -211,9 +218,14 @@ impl Constraint {
         Ok(Constraint {
             kind,
             name,
-            table,
+            table: std::cell::RefCell::new(table),
             columns,
         })
+    }
+
+    /// Places the constraint in table `name` (it was given inside `Table(…)`).
+    pub fn attach(&self, name: &str) {
+        self.table.borrow_mut().get_or_insert_with(|| name.to_string());
     }
 
     /// A unique constraint in the schema model, when this is one.
@@ -232,8 +244,9 @@ impl Constraint {
         })
     }
 
-    fn operation(&self, create: bool) -> Result<Operation, Exc> {
-        let table = self.table.clone();
+    /// The operation that creates (or drops) it.
+    pub fn operation(&self, create: bool) -> Result<Operation, Exc> {
+        let table = self.table.borrow().clone().ok_or_else(unknown_table)?;
         Ok(match (&self.kind, create) {
             (Kind::Unique, true) => Operation::AddUnique {
                 table,

@@ -109,6 +109,8 @@ fn sql_items() -> Vec<(&'static str, Value)> {
             }))
         }),
         ctor("select", |a, i| sql::select(&a, i)),
+        ctor("true", |_, _| Ok(Value::native(sql::BoolLiteral(true)))),
+        ctor("false", |_, _| Ok(Value::native(sql::BoolLiteral(false)))),
         ctor("and_", |a, _| sql::boolean("and_", &a)),
         ctor("or_", |a, _| sql::boolean("or_", &a)),
         ctor("not_", |a, _| sql::boolean("not_", &a)),

@@ -16,6 +16,17 @@ use crate::error::Exc;
 use crate::eval::Interp;
 use crate::value::{Args, Native, Value};
 
+/// Whether SQLAlchemy's autoincrement makes an autoincrement column on this database.
+#[derive(Clone, Copy)]
+enum Numbering {
+    /// As the column says, else implied for a lone integer primary key.
+    Implied,
+    /// Never (SQLite without `sqlite_autoincrement=True`).
+    AskedOnly,
+    /// SQLite's `sqlite_autoincrement=True`.
+    Always,
+}
+
 /// `MetaData(bind=…)`.
 #[derive(Default)]
 pub struct MetaData {
@@ -291,10 +302,13 @@ impl Column {
 
     /// The column as the schema model has it, `lone_pk` telling whether it is its table's
     /// only primary-key column (SQLAlchemy then numbers an integer one by itself).
-    fn to_model(&self, lone_pk: bool) -> model::Column {
-        let autoincrement = self
-            .autoincrement
-            .unwrap_or(lone_pk && is_integer(&self.ty) && self.foreign_keys.is_empty());
+    fn to_model(&self, lone_pk: bool, numbering: Numbering) -> model::Column {
+        let implied = lone_pk && is_integer(&self.ty) && self.foreign_keys.is_empty();
+        let autoincrement = match numbering {
+            Numbering::Implied => self.autoincrement.unwrap_or(implied),
+            Numbering::AskedOnly => false,
+            Numbering::Always => lone_pk && self.autoincrement.unwrap_or(implied),
+        };
         model::Column {
             name: self.name(),
             ty: self.ty.clone(),
@@ -344,6 +358,9 @@ fn type_of(t: &Value) -> Result<ColumnType, Exc> {
 }
 
 fn server_default(v: &Value) -> Result<DefaultValue, Exc> {
+    if let Some(b) = v.downcast::<super::sql::BoolLiteral>() {
+        return Ok(DefaultValue::Bool(b.0));
+    }
     if let Some(t) = v.downcast::<super::sql::TextClause>() {
         return Ok(DefaultValue::Expression(t.sql.clone()));
     }
@@ -384,7 +401,7 @@ impl Native for Column {
         match name {
             "create" => {
                 let table = self.table_of(&args, 0)?;
-                let column = self.to_model(false);
+                let column = self.to_model(false, Numbering::Implied);
                 let table_name = table.name.borrow().clone();
                 interp
                     .session()?
@@ -488,17 +505,25 @@ pub struct Table {
     columns: RefCell<Vec<Rc<dyn Native>>>,
     indexes: RefCell<Vec<model::Index>>,
     uniques: RefCell<Vec<model::Unique>>,
+    foreign_keys: RefCell<Vec<model::ForeignKey>>,
+    checks: RefCell<Vec<model::Check>>,
+    primary_key: RefCell<Option<model::PrimaryKey>>,
     options: BTreeMap<String, String>,
+    sqlite_autoincrement: bool,
     me: RefCell<Weak<Table>>,
 }
 
 impl Table {
-    fn shell(name: &str, options: BTreeMap<String, String>) -> Rc<Table> {
+    fn shell(name: &str, options: BTreeMap<String, String>, sqlite_autoincrement: bool) -> Rc<Table> {
         let t = Rc::new(Table {
             name: RefCell::new(name.to_string()),
             columns: RefCell::default(),
             indexes: RefCell::default(),
             uniques: RefCell::default(),
+            foreign_keys: RefCell::default(),
+            checks: RefCell::default(),
+            primary_key: RefCell::default(),
+            sqlite_autoincrement,
             options,
             me: RefCell::new(Weak::new()),
         });
@@ -534,7 +559,7 @@ impl Table {
                 .filter(|(k, _)| k.starts_with("mysql_"))
                 .map(|(k, v)| (k.clone(), v.to_string()))
                 .collect();
-            Table::shell(&name, options)
+            Table::shell(&name, options, args.flag("sqlite_autoincrement", false))
         };
         for item in args.pos.iter().skip(2) {
             match item {
@@ -547,11 +572,9 @@ impl Table {
                     table.indexes.borrow_mut().extend(index);
                 }
                 Value::Native(n) if n.as_any().is::<super::constraints::Constraint>() => {
-                    let c = n.as_any().downcast_ref::<super::constraints::Constraint>();
-                    if let Some(u) = c.and_then(super::constraints::Constraint::as_unique) {
-                        table.uniques.borrow_mut().push(u);
-                    } else {
-                        return Err(Exc::unsupported("this constraint inside Table()"));
+                    if let Some(c) = n.as_any().downcast_ref::<super::constraints::Constraint>() {
+                        c.attach(&name);
+                        table.add_constraint(c.operation(true)?);
                     }
                 }
                 other => {
@@ -577,7 +600,7 @@ impl Table {
             .autoload(name)
             .map_err(|_| Exc::new("NoSuchTableError", name))?
             .clone();
-        let table = Table::shell(name, model.options.clone());
+        let table = Table::shell(name, model.options.clone(), false);
         let pk: Vec<String> = model.primary_key.map(|p| p.columns).unwrap_or_default();
         for c in &model.columns {
             let column: Rc<dyn Native> = Rc::new(Column::from_model(c, pk.contains(&c.name)));
@@ -586,6 +609,17 @@ impl Table {
         *table.indexes.borrow_mut() = model.indexes;
         *table.uniques.borrow_mut() = model.uniques;
         Ok(table)
+    }
+
+    /// A constraint given inside `Table(…)`, as the operation that would add it.
+    fn add_constraint(&self, op: Operation) {
+        match op {
+            Operation::AddUnique { constraint, .. } => self.uniques.borrow_mut().push(constraint),
+            Operation::AddForeignKey { key, .. } => self.foreign_keys.borrow_mut().push(key),
+            Operation::AddCheck { check, .. } => self.checks.borrow_mut().push(check),
+            Operation::AddPrimaryKey { key, .. } => *self.primary_key.borrow_mut() = Some(key),
+            _ => {}
+        }
     }
 
     fn add(&self, column: Rc<dyn Native>) -> Result<(), Exc> {
@@ -609,11 +643,15 @@ impl Table {
         self.columns.borrow().clone()
     }
 
-    /// The table as the schema model has it.
-    fn to_model(&self) -> model::Table {
+    /// The table as the schema model has it, on a database where SQLAlchemy's implied
+    /// autoincrement is (or is not) the database's own.
+    fn to_model(&self, implied_autoincrement: bool) -> model::Table {
         let name = self.name.borrow().clone();
-        let columns: Vec<&Column> = Vec::new();
-        let _ = columns;
+        let numbering = match (implied_autoincrement, self.sqlite_autoincrement) {
+            (true, _) => Numbering::Implied,
+            (false, true) => Numbering::Always,
+            (false, false) => Numbering::AskedOnly,
+        };
         let all = self.column_list();
         let cols: Vec<&Column> = all
             .iter()
@@ -629,15 +667,17 @@ impl Table {
             name: name.clone(),
             columns: cols
                 .iter()
-                .map(|c| c.to_model(lone_pk && c.primary_key))
+                .map(|c| c.to_model(lone_pk && c.primary_key, numbering))
                 .collect(),
-            primary_key: (!pk.is_empty()).then_some(model::PrimaryKey {
-                name: None,
-                columns: pk,
+            primary_key: self.primary_key.borrow().clone().or_else(|| {
+                (!pk.is_empty()).then_some(model::PrimaryKey {
+                    name: None,
+                    columns: pk,
+                })
             }),
-            foreign_keys: Vec::new(),
+            foreign_keys: self.foreign_keys.borrow().clone(),
             uniques: self.uniques.borrow().clone(),
-            checks: Vec::new(),
+            checks: self.checks.borrow().clone(),
             indexes: self.indexes.borrow().clone(),
             options: self.options.clone(),
         };
@@ -676,7 +716,8 @@ impl Table {
     }
 
     fn create(&self, interp: &mut Interp<'_, '_>) -> Result<(), Exc> {
-        let model = self.to_model();
+        let implied = interp.session()?.dialect().implied_autoincrement();
+        let model = self.to_model(implied);
         interp.session()?.create_table(model).map_err(db_error)
     }
 

@@ -98,6 +98,12 @@ pub fn db_value(v: &Value) -> Result<DbValue, Exc> {
         Value::Float(f) => DbValue::Text(f.to_string()),
         Value::Str(s) => DbValue::Text(s.to_string()),
         other => {
+            if let Some(d) = other.downcast::<super::stdlib::DateTime>() {
+                return Ok(DbValue::Text(d.sql_text()));
+            }
+            if let Some(b) = other.downcast::<BoolLiteral>() {
+                return Ok(DbValue::Int(i64::from(b.0)));
+            }
             return Err(Exc::type_error(format!(
                 "'{}' cannot be sent to the database",
                 other.type_name()
@@ -270,6 +276,18 @@ pub fn boolean(kind: &str, args: &Args) -> Result<Value, Exc> {
         }
         "or_" => Ok(Value::native(join(" OR ", &args.pos)?)),
         _ => Ok(Value::native(join(" AND ", &args.pos)?)),
+    }
+}
+
+/// `expression.true()` / `false()`: a boolean literal, rendered per database.
+pub struct BoolLiteral(pub bool);
+
+impl Native for BoolLiteral {
+    fn type_name(&self) -> &str {
+        "BooleanClauseList"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }
 
@@ -446,9 +464,9 @@ impl Native for Statement {
                     s.order.push(operand(o)?);
                 }
             }
-            "execute" => return s.execute(interp, &Args::default()),
+            "execute" => return s.execute(interp, &args),
             "scalar" => {
-                let result = s.execute(interp, &Args::default())?;
+                let result = s.execute(interp, &args)?;
                 return interp.call_method(&result, "scalar", Args::default());
             }
             _ => return Err(Exc::attribute(self.type_name(), name)),

@@ -74,6 +74,10 @@ impl Dialect for Sqlite {
         s
     }
 
+    fn implied_autoincrement(&self) -> bool {
+        false
+    }
+
     fn transactional_ddl(&self) -> bool {
         true
     }
