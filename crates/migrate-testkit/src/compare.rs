@@ -22,6 +22,11 @@ pub fn strip_ignored(dump: &Json) -> Json {
                 map.remove(JOURNAL_TABLE);
             }
         }
+        // PostgreSQL numbers the journal's rows with a sequence of its own.
+        if let Some(seqs) = top.get_mut("sequences").and_then(Json::as_array_mut) {
+            let own = format!("{JOURNAL_TABLE}_id_seq");
+            seqs.retain(|s| s.as_str() != Some(own.as_str()));
+        }
         // Without the journal, a database whose only other table is migrate_version has no
         // data left; dump_schema.py leaves `data` out then.
         if top

@@ -86,6 +86,12 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
         true
     }
 
+    /// Whether SQLAlchemy 1.3 guarded a `Boolean` column with `CHECK (col IN (0, 1))` here
+    /// (`create_constraint=True`, its default, where the database has no boolean type).
+    fn boolean_check(&self) -> bool {
+        false
+    }
+
     /// Whether `sql` commits the open transaction by itself (MySQL's implicit commit before
     /// and after DDL), so that what follows it runs in autocommit mode. Never where DDL is
     /// transactional.

@@ -228,14 +228,6 @@ impl Constraint {
         self.table.borrow_mut().get_or_insert_with(|| name.to_string());
     }
 
-    /// A unique constraint in the schema model, when this is one.
-    pub fn as_unique(&self) -> Option<model::Unique> {
-        matches!(self.kind, Kind::Unique).then(|| model::Unique {
-            name: self.name.clone(),
-            columns: self.columns.clone(),
-        })
-    }
-
     fn named(&self, what: &str) -> Result<String, Exc> {
         self.name.clone().ok_or_else(|| {
             let mut e = Exc::unsupported(format!("dropping an unnamed {what}"));

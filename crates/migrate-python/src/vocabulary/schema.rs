@@ -215,12 +215,14 @@ pub struct Column {
     unique: bool,
     autoincrement: Option<bool>,
     foreign_keys: Vec<Rc<dyn Native>>,
+    /// `Boolean(create_constraint=…)`, SQLAlchemy 1.3's default being true.
+    boolean_constraint: bool,
     table: RefCell<Weak<Table>>,
 }
 
 impl Column {
     /// From its call's arguments.
-    pub fn new(args: &Args) -> Result<Column, Exc> {
+    pub fn new(args: &Args, interp: &mut Interp<'_, '_>) -> Result<Column, Exc> {
         let mut pos = args.pos.iter();
         let name = match pos.next() {
             Some(Value::Str(s)) => s.to_string(),
@@ -230,8 +232,13 @@ impl Column {
                 ));
             }
         };
-        let ty = match args.kw("type_").or_else(|| pos.next()) {
-            Some(t) => type_of(t)?,
+        let type_value = args.kw("type_").or_else(|| pos.next()).cloned();
+        let boolean_constraint = type_value
+            .as_ref()
+            .and_then(|t| t.downcast::<SaType>())
+            .is_none_or(|t| t.args.flag("create_constraint", true));
+        let ty = match &type_value {
+            Some(t) => type_of(t, interp)?,
             None => return Err(Exc::unsupported(format!("column '{name}' without a type"))),
         };
         let mut foreign_keys = Vec::new();
@@ -267,6 +274,7 @@ impl Column {
                 _ => None,
             },
             foreign_keys,
+            boolean_constraint,
             table: RefCell::new(Weak::new()),
         })
     }
@@ -283,6 +291,7 @@ impl Column {
             unique: false,
             autoincrement: Some(c.autoincrement),
             foreign_keys: Vec::new(),
+            boolean_constraint: false,
             table: RefCell::new(Weak::new()),
         }
     }
@@ -336,7 +345,7 @@ impl Column {
 }
 
 /// A column type value: a type class or instance, or a script's `TypeDecorator` subclass.
-fn type_of(t: &Value) -> Result<ColumnType, Exc> {
+fn type_of(t: &Value, interp: &mut Interp<'_, '_>) -> Result<ColumnType, Exc> {
     if let Some(sa) = t.downcast::<SaType>() {
         return column_type(sa);
     }
@@ -345,16 +354,33 @@ fn type_of(t: &Value) -> Result<ColumnType, Exc> {
         Value::Instance(i) => Some(i.class.clone()),
         _ => None,
     };
-    if let Some(class) = class {
-        // A TypeDecorator stores as its `impl`.
-        if let Some(imp) = class.lookup("impl") {
-            return type_of(&imp);
-        }
+    let Some(class) = class else {
+        return Err(Exc::type_error(format!("'{}' is not a column type", t.type_name())));
+    };
+    // A TypeDecorator stores as what `load_dialect_impl(dialect)` gives on this database,
+    // else as its `impl`.
+    if class.lookup("load_dialect_impl").is_some() {
+        let instance = match t {
+            Value::Class(_) => interp.call(t, Args::default())?,
+            other => other.clone(),
+        };
+        let name = interp.session()?.dialect().name();
+        let dialect = crate::modules::module(
+            "dialect",
+            vec![
+                ("name", Value::str(name)),
+                ("type_descriptor", crate::builtins::Builtin::value("type_descriptor", |a, _| {
+                    Ok(a.pos.first().cloned().unwrap_or_default())
+                })),
+            ],
+        );
+        let chosen = interp.call_method(&instance, "load_dialect_impl", Args::positional(vec![dialect]))?;
+        return type_of(&chosen, interp);
     }
-    Err(Exc::type_error(format!(
-        "'{}' is not a column type",
-        t.type_name()
-    )))
+    match class.lookup("impl") {
+        Some(imp) => type_of(&imp, interp),
+        None => Err(Exc::type_error(format!("'{}' is not a column type", class.name))),
+    }
 }
 
 fn server_default(v: &Value) -> Result<DefaultValue, Exc> {
@@ -470,7 +496,7 @@ impl Column {
             change.name = Some(new.to_string());
         }
         if let Some(t) = args.kw("type").or_else(|| args.pos.first()) {
-            change.ty = Some(type_of(t)?);
+            change.ty = Some(type_of(t, interp)?);
         }
         if let Some(n) = args.kw("nullable") {
             change.nullable = Some(n.truthy());
@@ -716,14 +742,34 @@ impl Table {
     }
 
     fn create(&self, interp: &mut Interp<'_, '_>) -> Result<(), Exc> {
-        let implied = interp.session()?.dialect().implied_autoincrement();
-        let model = self.to_model(implied);
+        let dialect = interp.session()?.dialect();
+        let mut model = self.to_model(dialect.implied_autoincrement());
+        if dialect.boolean_check() {
+            for c in self.column_list() {
+                let Some(c) = c.as_any().downcast_ref::<Column>() else { continue };
+                if c.ty == ColumnType::Boolean && c.boolean_constraint {
+                    model.checks.push(model::Check {
+                        name: None,
+                        expression: format!("{} IN (0, 1)", c.name()),
+                    });
+                }
+            }
+        }
         interp.session()?.create_table(model).map_err(db_error)
     }
 
     fn drop_table(&self, interp: &mut Interp<'_, '_>) -> Result<(), Exc> {
         let name = self.name.borrow().clone();
         interp.session()?.drop_table(&name).map_err(db_error)
+    }
+
+    /// Each column's Python-side default, for inserts.
+    pub fn python_defaults(&self) -> Vec<(String, Value)> {
+        self.column_list()
+            .iter()
+            .filter_map(|c| c.as_any().downcast_ref::<Column>())
+            .filter_map(|c| c.default.clone().map(|d| (c.name(), d)))
+            .collect()
     }
 
     /// The column named `name`.

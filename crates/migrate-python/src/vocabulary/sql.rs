@@ -13,12 +13,27 @@ use crate::error::Exc;
 use crate::eval::{Interp, iterate};
 use crate::value::{Args, Native, Value};
 
-/// A piece of SQL: text, a quoted identifier or a bound parameter.
+/// A piece of SQL: text, a quoted identifier or a value, written as the database's literal
+/// (typed parameters would make PostgreSQL refuse an integer for a boolean column, where
+/// SQLAlchemy's driver sent `true`).
 #[derive(Clone)]
 enum Part {
     Sql(String),
     Ident(String),
-    Param(DbValue),
+    Param(Lit),
+}
+
+/// A value for a SQL literal.
+#[derive(Clone)]
+pub enum Lit {
+    /// `NULL`.
+    Null,
+    /// A boolean, as the database writes one.
+    Bool(bool),
+    /// A number, as written.
+    Number(String),
+    /// A string.
+    Text(String),
 }
 
 /// A SQL expression (a condition, a column reference).
@@ -50,26 +65,21 @@ impl Expr {
         self.parts.extend(other.parts);
     }
 
-    /// Renders for the session's dialect: the SQL with numbered markers, and the parameters.
-    fn render(
-        &self,
-        interp: &mut Interp<'_, '_>,
-        first: usize,
-    ) -> Result<(String, Vec<DbValue>), Exc> {
+    /// Renders for the session's dialect.
+    fn render(&self, interp: &mut Interp<'_, '_>) -> Result<String, Exc> {
         let dialect = interp.session()?.dialect();
         let mut sql = String::new();
-        let mut params = Vec::new();
         for part in &self.parts {
             match part {
                 Part::Sql(s) => sql.push_str(s),
                 Part::Ident(i) => sql.push_str(&dialect.quote_ident(i)),
-                Part::Param(v) => {
-                    params.push(v.clone());
-                    sql.push_str(&dialect.placeholder(first + params.len()));
-                }
+                Part::Param(Lit::Null) => sql.push_str("NULL"),
+                Part::Param(Lit::Bool(b)) => sql.push_str(dialect.bool_literal(*b)),
+                Part::Param(Lit::Number(n)) => sql.push_str(n),
+                Part::Param(Lit::Text(t)) => sql.push_str(&dialect.string_literal(t)),
             }
         }
-        Ok((sql, params))
+        Ok(sql)
     }
 }
 
@@ -90,19 +100,19 @@ fn operand(v: &Value) -> Result<Expr, Exc> {
 ///
 /// # Errors
 /// A value with no SQL form.
-pub fn db_value(v: &Value) -> Result<DbValue, Exc> {
+pub fn db_value(v: &Value) -> Result<Lit, Exc> {
     Ok(match v {
-        Value::None => DbValue::Null,
-        Value::Bool(b) => DbValue::Int(i64::from(*b)),
-        Value::Int(i) => DbValue::Int(*i),
-        Value::Float(f) => DbValue::Text(f.to_string()),
-        Value::Str(s) => DbValue::Text(s.to_string()),
+        Value::None => Lit::Null,
+        Value::Bool(b) => Lit::Bool(*b),
+        Value::Int(i) => Lit::Number(i.to_string()),
+        Value::Float(f) if f.is_finite() => Lit::Number(format!("{}", Value::Float(*f))),
+        Value::Str(s) => Lit::Text(s.to_string()),
         other => {
             if let Some(d) = other.downcast::<super::stdlib::DateTime>() {
-                return Ok(DbValue::Text(d.sql_text()));
+                return Ok(Lit::Text(d.sql_text()));
             }
             if let Some(b) = other.downcast::<BoolLiteral>() {
-                return Ok(DbValue::Int(i64::from(b.0)));
+                return Ok(Lit::Bool(b.0));
             }
             return Err(Exc::type_error(format!(
                 "'{}' cannot be sent to the database",
@@ -318,6 +328,8 @@ enum Verb {
 #[derive(Clone)]
 pub struct Statement {
     verb: Verb,
+    /// Python-side column defaults, applied to an insert that does not give the column.
+    defaults: Vec<(String, Value)>,
     table: String,
     columns: Vec<String>,
     values: Vec<(String, Value)>,
@@ -351,8 +363,14 @@ pub fn table_statement(
         }
         _ => Vec::new(),
     };
+    let table_value = Value::Native(table_obj.clone());
+    let defaults = match table_value.downcast::<super::schema::Table>() {
+        Some(t) if verb == Verb::Insert => t.python_defaults(),
+        _ => Vec::new(),
+    };
     let mut s = Statement {
         verb,
+        defaults,
         table: table.to_string(),
         columns,
         values: Vec::new(),
@@ -402,6 +420,7 @@ pub fn select(args: &Args, interp: &mut Interp<'_, '_>) -> Result<Value, Exc> {
     }
     let mut s = Statement {
         verb: Verb::Select,
+        defaults: Vec::new(),
         table,
         columns,
         values: Vec::new(),
@@ -497,6 +516,18 @@ impl Statement {
             return Ok(Value::None);
         }
         values.extend(params.kw.iter().cloned());
+        if self.verb == Verb::Insert {
+            for (column, default) in &self.defaults {
+                if values.iter().any(|(k, _)| k == column) {
+                    continue;
+                }
+                let value = match default {
+                    Value::Function(_) | Value::Native(_) => interp.call(default, Args::default())?,
+                    v => v.clone(),
+                };
+                values.push((column.clone(), value));
+            }
+        }
         let mut e = Expr { parts: Vec::new() };
         let ident = |s: &str| Part::Ident(s.to_string());
         match self.verb {
@@ -561,9 +592,9 @@ impl Statement {
                 e.push(o.clone());
             }
         }
-        let (sql, params) = e.render(interp, 0)?;
+        let sql = e.render(interp)?;
         if self.verb == Verb::Select {
-            let rows = interp.session()?.query(&sql, &params).map_err(db_error)?;
+            let rows = interp.session()?.query(&sql, &[]).map_err(db_error)?;
             let names: Vec<String> = self
                 .columns
                 .iter()
@@ -573,7 +604,7 @@ impl Statement {
         }
         interp
             .session()?
-            .execute_with(&sql, &params)
+            .execute_with(&sql, &[])
             .map_err(db_error)?;
         Ok(result(Vec::new(), Vec::new()))
     }

@@ -135,6 +135,10 @@ impl Dialect for Mysql {
 
     // Every DDL statement commits the open transaction first.
     // See: https://dev.mysql.com/doc/refman/8.0/en/implicit-commit.html
+    fn boolean_check(&self) -> bool {
+        true
+    }
+
     fn transactional_ddl(&self) -> bool {
         false
     }

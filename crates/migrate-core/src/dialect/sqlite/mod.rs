@@ -78,6 +78,10 @@ impl Dialect for Sqlite {
         false
     }
 
+    fn boolean_check(&self) -> bool {
+        true
+    }
+
     fn transactional_ddl(&self) -> bool {
         true
     }
