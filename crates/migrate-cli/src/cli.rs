@@ -130,6 +130,10 @@ pub struct ScriptArgs {
     pub description: String,
     #[command(flatten)]
     pub repository: RepositoryArgs,
+    /// Write sqlalchemy-migrate's Python template (`NNN_description.py`) instead of a
+    /// portable script; the default in a repository whose scripts are Python already.
+    #[arg(long)]
+    pub python: bool,
 }
 
 /// `script_sql DBMS DESCRIPTION [REPOSITORY]`.

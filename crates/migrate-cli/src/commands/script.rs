@@ -31,7 +31,12 @@ pub fn version(args: RepositoryArgs, out: &mut Output) -> Result<(), CliError> {
 /// `script DESCRIPTION PATH`: the next version's portable script.
 pub fn portable(args: ScriptArgs, out: &mut Output) -> Result<(), CliError> {
     let repo = open(args.repository)?;
-    let path = repo.create_script(&args.description)?;
+    let python = args.python || repo.is_python();
+    let path = if python {
+        repo.create_python_script(&args.description)?
+    } else {
+        repo.create_script(&args.description)?
+    };
     out.status(&format!("created {}", path.display()));
     Ok(())
 }

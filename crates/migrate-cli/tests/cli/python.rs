@@ -61,16 +61,25 @@ fn differences(db: &TestDb, repo: &str) -> Vec<String> {
         cmd.args(&args).env("MIGRATE_PYTHONPATH", CORPUS);
         let out = outcome(&mut cmd);
         if out.code != 0 {
-            found.push(format!("{command}: exit {}: {}", out.code, out.stderr.trim()));
+            found.push(format!(
+                "{command}: exit {}: {}",
+                out.code,
+                out.stderr.trim()
+            ));
             break;
         }
         if out.stdout != step["stdout"].as_str().unwrap_or_default() {
-            found.push(format!("{command}: stdout {:?}, the Python tool's {:?}", out.stdout, step["stdout"]));
+            found.push(format!(
+                "{command}: stdout {:?}, the Python tool's {:?}",
+                out.stdout, step["stdout"]
+            ));
         }
         let mut conn = db.conn();
         let ours = migrate_testkit::dump_schema(conn.as_mut(), true).expect("dump");
         if let Err(diff) = migrate_testkit::compare_dumps(&step["schema"], &ours) {
-            found.push(format!("{command}: schema differs (expected / ours):\n{diff}"));
+            found.push(format!(
+                "{command}: schema differs (expected / ours):\n{diff}"
+            ));
         }
     }
     found
@@ -78,11 +87,26 @@ fn differences(db: &TestDb, repo: &str) -> Vec<String> {
 
 fn check(db: &TestDb, repo: &str) {
     let found = differences(db, repo);
-    assert!(found.is_empty(), "{repo} on {:?}:\n{}", db.backend, found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "{repo} on {:?}:\n{}",
+        db.backend,
+        found.join("\n")
+    );
 }
 
-matrix!(corpus_tutorial_matches_sqlalchemy_migrate, |db| { check(&db, "tutorial"); });
-matrix!(corpus_inventory_matches_sqlalchemy_migrate, |db| { check(&db, "inventory"); });
-matrix!(corpus_stacks_matches_sqlalchemy_migrate, |db| { check(&db, "stacks"); });
-matrix!(corpus_billing_matches_sqlalchemy_migrate, |db| { check(&db, "billing"); });
-matrix!(corpus_quirks_matches_sqlalchemy_migrate, |db| { check(&db, "quirks"); });
+matrix!(corpus_tutorial_matches_sqlalchemy_migrate, |db| {
+    check(&db, "tutorial");
+});
+matrix!(corpus_inventory_matches_sqlalchemy_migrate, |db| {
+    check(&db, "inventory");
+});
+matrix!(corpus_stacks_matches_sqlalchemy_migrate, |db| {
+    check(&db, "stacks");
+});
+matrix!(corpus_billing_matches_sqlalchemy_migrate, |db| {
+    check(&db, "billing");
+});
+matrix!(corpus_quirks_matches_sqlalchemy_migrate, |db| {
+    check(&db, "quirks");
+});

@@ -322,3 +322,94 @@ fn a_launcher_with_a_password_is_private() {
         );
     }
 }
+
+/// Seed 004's two Python scripts, as §1.12 and §1.17 print them.
+const SEED_SCRIPTS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../testdata/python-corpus/tutorial/versions"
+);
+
+/// `books` as SQLAlchemy 1.3 made it from the seed's MySQL types on each database: on
+/// MariaDB exactly the seed's `DESCRIBE` (§1.16, §1.21).
+fn check_python_books(db: &TestDb, with_isbn: bool) {
+    if db.backend == Backend::Mysql {
+        return check_books(db, with_isbn);
+    }
+    let (bigint, text, varchar, datetime) = match db.backend {
+        Backend::Postgres => (
+            "bigint",
+            "text",
+            "character varying",
+            "timestamp without time zone",
+        ),
+        _ => ("BIGINT", "TEXT", "VARCHAR(64)", "DATETIME"),
+    };
+    let col = |n: &str, t: &str, null: bool| (n.to_string(), t.to_string(), null);
+    let mut expected = vec![
+        col("id", bigint, false),
+        col("title", text, false),
+        col("author", varchar, false),
+        col("created_at", datetime, true),
+        col("updated_at", datetime, true),
+    ];
+    if with_isbn {
+        expected.push(col("isbn", bigint, false));
+    }
+    assert_eq!(db.columns("books"), expected);
+}
+
+// Seed 004 §1.2–1.21 and §1.23 with the seed's own Python scripts, run by migrate's
+// interpreter: no Python involved.
+matrix!(the_seed_tutorial_runs_its_python_scripts, |db| {
+    let repo = db.path("migrate_repo");
+    let r = repo.to_str().expect("utf-8 path");
+    let url = db.url.as_str();
+    db.run(&["create", "migrate_repo", "sample"]).success();
+    db.run(&["version_control", url, r]).success();
+    assert_eq!(db.run(&["version", r]).success().stdout, "0\n");
+    assert_eq!(db.run(&["db_version", url, r]).success().stdout, "0\n");
+
+    for (step, name) in [(1, "001_add_books_table.py"), (2, "002_add_isbn_column.py")] {
+        let description = if step == 1 {
+            "add books table"
+        } else {
+            "add isbn column"
+        };
+        db.run(&["script", "--python", description, r]).success();
+        let template = fs::read_to_string(repo.join("versions").join(name)).expect("template");
+        assert!(
+            template.contains("def upgrade(migrate_engine):"),
+            "{template}"
+        );
+        fs::copy(
+            Path::new(SEED_SCRIPTS).join(name),
+            repo.join("versions").join(name),
+        )
+        .expect("the seed's script");
+        assert_eq!(
+            db.run(&["version", r]).success().stdout,
+            format!("{step}\n")
+        );
+        let up = db.run(&["upgrade", url, r]);
+        assert_eq!(
+            up.success().stdout,
+            format!("{} -> {step}... \ndone\n", step - 1)
+        );
+        assert_eq!(up.stderr, "");
+        assert_eq!(
+            db.run(&["db_version", url, r]).success().stdout,
+            format!("{step}\n")
+        );
+        assert_eq!(db.tables(), vec!["books", "migrate_version"]);
+        check_python_books(&db, step == 2);
+    }
+
+    let down = db.run(&["downgrade", url, r, "0"]);
+    assert_eq!(
+        down.success().stdout,
+        "2 -> 1... \ndone\n1 -> 0... \ndone\n"
+    );
+    assert_eq!(db.tables(), vec!["migrate_version"]);
+    db.run(&["drop_version_control", url, r]).success();
+    assert!(db.tables().is_empty(), "{:?}", db.tables());
+});

@@ -212,7 +212,11 @@ fn describe_failure(path: &std::path::Path, line: usize, sql: &str, message: &st
         }
         return format!("{}: {message}", path.display());
     }
-    format!("{}:{line}: statement '{}' failed: {message}", path.display(), excerpt(sql))
+    format!(
+        "{}:{line}: statement '{}' failed: {message}",
+        path.display(),
+        excerpt(sql)
+    )
 }
 
 impl ExecError {

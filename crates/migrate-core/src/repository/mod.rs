@@ -465,6 +465,33 @@ impl Repository {
         Ok(path)
     }
 
+    /// Whether the repository's scripts are sqlalchemy-migrate's Python ones: its latest
+    /// version has a `.py` script (run by an interpreter or not).
+    pub fn is_python(&self) -> bool {
+        self.versions.values().next_back().is_some_and(|e| {
+            e.files
+                .iter()
+                .any(|f| f.path.extension().is_some_and(|x| x == "py"))
+        })
+    }
+
+    /// Writes the next version's Python script, sqlalchemy-migrate's template, and returns
+    /// its path.
+    ///
+    /// # Errors
+    /// An empty description, or an I/O error naming the file.
+    pub fn create_python_script(&self, description: &str) -> Result<PathBuf, RepoError> {
+        let version = self.next_version();
+        let name = format!(
+            "{}_{}.py",
+            self.format_version(version),
+            file_part(description)?
+        );
+        let path = scripts::script_path(&self.path.join(VERSIONS_DIR), &name);
+        write_new(&path, templates::PYTHON_SCRIPT)?;
+        Ok(path)
+    }
+
     /// Writes an SQL upgrade/downgrade pair for `dbms`, returning both paths: for the next
     /// version, or, given `version`, added to that existing version (its script for another
     /// database, as the seed's per-database pairs are).

@@ -300,6 +300,12 @@ fn clash(a: &ScriptKind, b: &ScriptKind) -> Option<String> {
         (Portable, Sql { .. }) | (Sql { .. }, Portable) => {
             Some("with both a portable script and SQL scripts".into())
         }
+        // Beside a Python script, a portable one would win everywhere and the Python
+        // script would never run. SQL scripts beside it are sqlalchemy-migrate's way of
+        // overriding it for one database, and stay allowed.
+        (Portable, Python) | (Python, Portable) => {
+            Some("with both a Python script and a portable script".into())
+        }
         _ => None,
     }
 }

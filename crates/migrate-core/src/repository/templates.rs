@@ -50,6 +50,12 @@ pub fn python_launcher(comment: &str, setup: &str, fallback_bin: &str) -> String
     )
 }
 
+/// sqlalchemy-migrate's template for a Python script, as `migrate script` wrote it.
+pub(super) const PYTHON_SCRIPT: &str = "from sqlalchemy import *\nfrom migrate import *\n\n\n\
+def upgrade(migrate_engine):\n    # Upgrade operations go here. Don't create your own engine; bind\n    \
+# migrate_engine to your metadata\n    pass\n\n\n\
+def downgrade(migrate_engine):\n    # Operations to reverse the above upgrade go here.\n    pass\n";
+
 pub(super) fn portable_script(description: &str) -> String {
     format!("# {description}\n{PORTABLE_HELP}")
 }

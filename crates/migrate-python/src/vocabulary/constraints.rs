@@ -225,7 +225,9 @@ impl Constraint {
 
     /// Places the constraint in table `name` (it was given inside `Table(…)`).
     pub fn attach(&self, name: &str) {
-        self.table.borrow_mut().get_or_insert_with(|| name.to_string());
+        self.table
+            .borrow_mut()
+            .get_or_insert_with(|| name.to_string());
     }
 
     fn named(&self, what: &str) -> Result<String, Exc> {

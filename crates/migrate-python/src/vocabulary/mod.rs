@@ -59,7 +59,9 @@ fn schema_items() -> Vec<(&'static str, Value)> {
             Ok(Value::native(schema::MetaData::new(&a)))
         }),
         ctor("Table", |a, i| schema::Table::construct(&a, i)),
-        ctor("Column", |a, i| Ok(Value::native(schema::Column::new(&a, i)?))),
+        ctor("Column", |a, i| {
+            Ok(Value::native(schema::Column::new(&a, i)?))
+        }),
         ctor("ForeignKey", |a, _| {
             Ok(Value::native(schema::ForeignKey::new(&a)?))
         }),

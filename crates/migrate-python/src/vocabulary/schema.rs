@@ -355,7 +355,10 @@ fn type_of(t: &Value, interp: &mut Interp<'_, '_>) -> Result<ColumnType, Exc> {
         _ => None,
     };
     let Some(class) = class else {
-        return Err(Exc::type_error(format!("'{}' is not a column type", t.type_name())));
+        return Err(Exc::type_error(format!(
+            "'{}' is not a column type",
+            t.type_name()
+        )));
     };
     // A TypeDecorator stores as what `load_dialect_impl(dialect)` gives on this database,
     // else as its `impl`.
@@ -369,17 +372,27 @@ fn type_of(t: &Value, interp: &mut Interp<'_, '_>) -> Result<ColumnType, Exc> {
             "dialect",
             vec![
                 ("name", Value::str(name)),
-                ("type_descriptor", crate::builtins::Builtin::value("type_descriptor", |a, _| {
-                    Ok(a.pos.first().cloned().unwrap_or_default())
-                })),
+                (
+                    "type_descriptor",
+                    crate::builtins::Builtin::value("type_descriptor", |a, _| {
+                        Ok(a.pos.first().cloned().unwrap_or_default())
+                    }),
+                ),
             ],
         );
-        let chosen = interp.call_method(&instance, "load_dialect_impl", Args::positional(vec![dialect]))?;
+        let chosen = interp.call_method(
+            &instance,
+            "load_dialect_impl",
+            Args::positional(vec![dialect]),
+        )?;
         return type_of(&chosen, interp);
     }
     match class.lookup("impl") {
         Some(imp) => type_of(&imp, interp),
-        None => Err(Exc::type_error(format!("'{}' is not a column type", class.name))),
+        None => Err(Exc::type_error(format!(
+            "'{}' is not a column type",
+            class.name
+        ))),
     }
 }
 
@@ -540,7 +553,11 @@ pub struct Table {
 }
 
 impl Table {
-    fn shell(name: &str, options: BTreeMap<String, String>, sqlite_autoincrement: bool) -> Rc<Table> {
+    fn shell(
+        name: &str,
+        options: BTreeMap<String, String>,
+        sqlite_autoincrement: bool,
+    ) -> Rc<Table> {
         let t = Rc::new(Table {
             name: RefCell::new(name.to_string()),
             columns: RefCell::default(),
@@ -746,7 +763,9 @@ impl Table {
         let mut model = self.to_model(dialect.implied_autoincrement());
         if dialect.boolean_check() {
             for c in self.column_list() {
-                let Some(c) = c.as_any().downcast_ref::<Column>() else { continue };
+                let Some(c) = c.as_any().downcast_ref::<Column>() else {
+                    continue;
+                };
                 if c.ty == ColumnType::Boolean && c.boolean_constraint {
                     model.checks.push(model::Check {
                         name: None,

@@ -522,7 +522,9 @@ impl Statement {
                     continue;
                 }
                 let value = match default {
-                    Value::Function(_) | Value::Native(_) => interp.call(default, Args::default())?,
+                    Value::Function(_) | Value::Native(_) => {
+                        interp.call(default, Args::default())?
+                    }
                     v => v.clone(),
                 };
                 values.push((column.clone(), value));

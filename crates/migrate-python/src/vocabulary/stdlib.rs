@@ -74,10 +74,18 @@ pub fn module(name: &str) -> Option<Value> {
                 ),
             ),
         ],
-        "six.moves" => vec![("range", Builtin::value("range", |a, i| {
-            let range = i.builtins.borrow().get("range").cloned().unwrap_or(Value::None);
-            i.call(&range, a)
-        }))],
+        "six.moves" => vec![(
+            "range",
+            Builtin::value("range", |a, i| {
+                let range = i
+                    .builtins
+                    .borrow()
+                    .get("range")
+                    .cloned()
+                    .unwrap_or(Value::None);
+                i.call(&range, a)
+            }),
+        )],
         "copy" => vec![
             ("copy", Builtin::value("copy", shallow_copy)),
             ("deepcopy", Builtin::value("deepcopy", shallow_copy)),
@@ -135,16 +143,39 @@ impl crate::value::Native for DateTime {
         if self.date_only { "date" } else { "datetime" }
     }
     fn attr(&self, name: &str, _: &mut Interp<'_, '_>) -> Result<Option<Value>, Exc> {
-        let i = ["year", "month", "day", "hour", "minute", "second", "microsecond"].iter().position(|n| *n == name);
+        let i = [
+            "year",
+            "month",
+            "day",
+            "hour",
+            "minute",
+            "second",
+            "microsecond",
+        ]
+        .iter()
+        .position(|n| *n == name);
         Ok(i.map(|i| Value::Int(self.parts[i])))
     }
     fn has_method(&self, name: &str) -> bool {
         matches!(name, "isoformat" | "strftime" | "__str__")
     }
-    fn call_method(&self, _: &std::rc::Rc<dyn crate::value::Native>, name: &str, _: Args, _: &mut Interp<'_, '_>) -> Result<Value, Exc> {
+    fn call_method(
+        &self,
+        _: &std::rc::Rc<dyn crate::value::Native>,
+        name: &str,
+        _: Args,
+        _: &mut Interp<'_, '_>,
+    ) -> Result<Value, Exc> {
         match name {
-            "isoformat" => Ok(Value::str(self.sql_text().replacen(' ', "T", 1).trim_end_matches(".000000").to_string())),
-            "__str__" => Ok(Value::str(self.sql_text().trim_end_matches(".000000").to_string())),
+            "isoformat" => Ok(Value::str(
+                self.sql_text()
+                    .replacen(' ', "T", 1)
+                    .trim_end_matches(".000000")
+                    .to_string(),
+            )),
+            "__str__" => Ok(Value::str(
+                self.sql_text().trim_end_matches(".000000").to_string(),
+            )),
             _ => Err(Exc::unsupported(format!("datetime.{name}()"))),
         }
     }
@@ -156,7 +187,9 @@ impl crate::value::Native for DateTime {
 fn datetime_new(a: Args, date_only: bool) -> Result<Value, Exc> {
     let mut parts = [0, 1, 1, 0, 0, 0, 0];
     for (i, v) in a.pos.iter().enumerate().take(if date_only { 3 } else { 7 }) {
-        parts[i] = v.as_int().ok_or_else(|| Exc::type_error("datetime() takes integers"))?;
+        parts[i] = v
+            .as_int()
+            .ok_or_else(|| Exc::type_error("datetime() takes integers"))?;
     }
     Ok(Value::native(DateTime { parts, date_only }))
 }
@@ -191,13 +224,25 @@ pub fn more(name: &str) -> Option<Vec<(&'static str, Value)>> {
                 ("date", Builtin::value("date", |a, _| datetime_new(a, true))),
             ]
         }
-        "time" => vec![("time", Builtin::value("time", |_, _| {
-            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
-            Ok(Value::Float(t))
-        }))],
-        "json" => vec![
-            ("dumps", Builtin::value("dumps", |a, i| Ok(Value::str(json_dumps(a.pos.first().unwrap_or(&Value::None), i)?)))),
-        ],
+        "time" => vec![(
+            "time",
+            Builtin::value("time", |_, _| {
+                let t = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs_f64())
+                    .unwrap_or(0.0);
+                Ok(Value::Float(t))
+            }),
+        )],
+        "json" => vec![(
+            "dumps",
+            Builtin::value("dumps", |a, i| {
+                Ok(Value::str(json_dumps(
+                    a.pos.first().unwrap_or(&Value::None),
+                    i,
+                )?))
+            }),
+        )],
         _ => return None,
     })
 }
@@ -209,14 +254,28 @@ impl crate::value::Native for DateTimeClass {
     fn type_name(&self) -> &str {
         "type:datetime"
     }
-    fn call(&self, _: &std::rc::Rc<dyn crate::value::Native>, args: Args, interp: &mut Interp<'_, '_>) -> Result<Value, Exc> {
+    fn call(
+        &self,
+        _: &std::rc::Rc<dyn crate::value::Native>,
+        args: Args,
+        interp: &mut Interp<'_, '_>,
+    ) -> Result<Value, Exc> {
         interp.call(&self.0, args)
     }
     fn has_method(&self, name: &str) -> bool {
         matches!(name, "utcnow" | "now")
     }
-    fn call_method(&self, _: &std::rc::Rc<dyn crate::value::Native>, _: &str, _: Args, _: &mut Interp<'_, '_>) -> Result<Value, Exc> {
-        Ok(Value::native(DateTime { parts: now_parts(), date_only: false }))
+    fn call_method(
+        &self,
+        _: &std::rc::Rc<dyn crate::value::Native>,
+        _: &str,
+        _: Args,
+        _: &mut Interp<'_, '_>,
+    ) -> Result<Value, Exc> {
+        Ok(Value::native(DateTime {
+            parts: now_parts(),
+            date_only: false,
+        }))
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
@@ -231,7 +290,13 @@ fn make_module_callable(_: &str, ctor: Value) -> Value {
 fn json_dumps(v: &Value, interp: &mut Interp<'_, '_>) -> Result<String, Exc> {
     Ok(match v {
         Value::None => "null".into(),
-        Value::Bool(b) => if *b { "true".into() } else { "false".into() },
+        Value::Bool(b) => {
+            if *b {
+                "true".into()
+            } else {
+                "false".into()
+            }
+        }
         Value::Int(i) => i.to_string(),
         Value::Float(f) => format!("{}", Value::Float(*f)),
         Value::Str(s) => {
@@ -256,17 +321,31 @@ fn json_dumps(v: &Value, interp: &mut Interp<'_, '_>) -> Result<String, Exc> {
             out
         }
         Value::List(_) | Value::Tuple(_) => {
-            let items: Vec<String> = iterate(v, interp)?.iter().map(|x| json_dumps(x, interp)).collect::<Result<_, _>>()?;
+            let items: Vec<String> = iterate(v, interp)?
+                .iter()
+                .map(|x| json_dumps(x, interp))
+                .collect::<Result<_, _>>()?;
             format!("[{}]", items.join(", "))
         }
         Value::Dict(d) => {
             let pairs = d.borrow().clone();
             let items: Vec<String> = pairs
                 .iter()
-                .map(|(k, x)| Ok(format!("{}: {}", json_dumps(&Value::str(k.to_string()), interp)?, json_dumps(x, interp)?)))
+                .map(|(k, x)| {
+                    Ok(format!(
+                        "{}: {}",
+                        json_dumps(&Value::str(k.to_string()), interp)?,
+                        json_dumps(x, interp)?
+                    ))
+                })
                 .collect::<Result<_, Exc>>()?;
             format!("{{{}}}", items.join(", "))
         }
-        other => return Err(Exc::type_error(format!("Object of type {} is not JSON serializable", other.type_name()))),
+        other => {
+            return Err(Exc::type_error(format!(
+                "Object of type {} is not JSON serializable",
+                other.type_name()
+            )));
+        }
     })
 }
