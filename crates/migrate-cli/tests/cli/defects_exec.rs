@@ -438,9 +438,10 @@ matrix!(refused_and_noop_walks_change_nothing, |db| {
         "DROP TABLE t1;\n",
     );
     db.run(&["create", "py", "py"]).success();
+    // A Python script that does not parse: refused before anything runs.
     db.write(
         "py/versions/001_t.py",
-        "def upgrade(migrate_engine):\n    pass\n",
+        "def upgrade(migrate_engine):\n    pass(\n",
     );
     db.run(&["create", "broken", "broken"]).success();
     sql(

@@ -37,14 +37,24 @@ fn a_repository_made_by_sqlalchemy_migrate_opens() {
     python_repository(&db.path("repo"));
     assert_eq!(db.run(&["version", "repo"]).success().stdout, "1\n");
     db.run(&["version_control", &db.url, "repo"]).success();
-    let before = db.snapshot();
-    let out = db.run(&["upgrade", &db.url, "repo"]);
-    out.failure(1, "version 1 has only a Python script, '001_add_books_table.py', and migrate does not execute Python");
-    assert!(
-        out.stderr.contains("help: rewrite it as SQL scripts"),
-        "{}",
-        out.stderr
+    // The Python script runs (here it does nothing); so does a downgrade back to 0.
+    assert_eq!(
+        db.run(&["upgrade", &db.url, "repo"]).success().stdout,
+        "0 -> 1... \ndone\n"
     );
+    db.write(
+        "repo/versions/001_add_books_table.py",
+        "def upgrade(migrate_engine):\n    pass\n\n\ndef downgrade(migrate_engine):\n    pass\n",
+    );
+    db.run(&["downgrade", &db.url, "repo", "0"]).success();
+    // A script that does not parse is refused before anything runs, naming file and line.
+    db.write(
+        "repo/versions/001_add_books_table.py",
+        "def upgrade(migrate_engine):\n    pass(\n",
+    );
+    let before = db.snapshot();
+    db.run(&["upgrade", &db.url, "repo"])
+        .failure(1, "001_add_books_table.py:2: SyntaxError");
     assert_eq!(db.snapshot(), before);
     // SQL scripts beside the Python one take precedence, as they did in sqlalchemy-migrate.
     db.write(
