@@ -5,6 +5,7 @@
 //! as plain messages with passwords already masked.
 
 mod mysql;
+mod pg_text;
 mod postgres;
 mod sqlite;
 

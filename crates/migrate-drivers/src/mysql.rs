@@ -159,7 +159,30 @@ fn from_mysql(value: MyValue) -> Value {
             i64::try_from(u).map_or_else(|_| Value::Text(u.to_string()), Value::Int)
         }
         MyValue::Bytes(b) => Value::Text(String::from_utf8_lossy(&b).into_owned()),
-        other => Value::Text(other.as_sql(true)),
+        MyValue::Float(f) => Value::Text(f.to_string()),
+        MyValue::Double(f) => Value::Text(f.to_string()),
+        // As the server prints them in the text protocol (`as_sql` would quote them).
+        MyValue::Date(y, mo, d, 0, 0, 0, 0) => Value::Text(format!("{y:04}-{mo:02}-{d:02}")),
+        MyValue::Date(y, mo, d, h, mi, s, us) => {
+            let fraction = if us == 0 {
+                String::new()
+            } else {
+                format!(".{us:06}")
+            };
+            Value::Text(format!(
+                "{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}{fraction}"
+            ))
+        }
+        MyValue::Time(negative, days, h, mi, s, us) => {
+            let sign = if negative { "-" } else { "" };
+            let hours = u32::from(h) + days * 24;
+            let fraction = if us == 0 {
+                String::new()
+            } else {
+                format!(".{us:06}")
+            };
+            Value::Text(format!("{sign}{hours:02}:{mi:02}:{s:02}{fraction}"))
+        }
     }
 }
 

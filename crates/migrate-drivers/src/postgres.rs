@@ -174,7 +174,7 @@ fn bind(stmt: &Statement, params: &[Value]) -> Vec<Box<dyn ToSql + Sync>> {
         .collect()
 }
 
-fn from_row(row: &postgres::Row, i: usize) -> Value {
+fn from_row(row: &postgres::Row, i: usize) -> Result<Value, DbError> {
     let ty = row.columns()[i].type_().clone();
     let int = match ty {
         Type::INT2 => row
@@ -199,13 +199,19 @@ fn from_row(row: &postgres::Row, i: usize) -> Value {
             .flatten()
             .map(i64::from),
         _ => {
-            return match row.try_get::<_, Option<String>>(i) {
-                Ok(Some(s)) => Value::Text(s),
-                _ => Value::Null,
+            // Never NULL for a value that is there: read as text, or fail naming the type.
+            return match row.try_get::<_, Option<crate::pg_text::PgText>>(i) {
+                Ok(Some(t)) => Ok(Value::Text(t.0)),
+                Ok(None) => Ok(Value::Null),
+                Err(e) => Err(DbError::new(format!(
+                    "column {} of the result: {}",
+                    row.columns()[i].name(),
+                    error_chain(&e)
+                ))),
             };
         }
     };
-    int.map_or(Value::Null, Value::Int)
+    Ok(int.map_or(Value::Null, Value::Int))
 }
 
 impl Connection for PostgresConnection {
@@ -240,9 +246,8 @@ impl Connection for PostgresConnection {
         let boxed = bind(&stmt, params);
         let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(AsRef::as_ref).collect();
         let rows = self.client.query(&stmt, &refs).map_err(|e| db_error(&e))?;
-        Ok(rows
-            .iter()
+        rows.iter()
             .map(|row| (0..row.len()).map(|i| from_row(row, i)).collect())
-            .collect())
+            .collect()
     }
 }

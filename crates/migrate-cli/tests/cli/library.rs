@@ -138,3 +138,51 @@ impl CodeMigration for ClashesWithTwo {
         Ok(())
     }
 }
+
+// `Connection::query` reads every value it is given back as text or a number, never a
+// silent NULL: PostgreSQL's binary protocol has no Rust type here for numeric, date or
+// timestamp values (they came back NULL), and MySQL's quoted its dates.
+matrix!(queries_read_numbers_dates_and_times, |db| {
+    let timestamp = match db.backend {
+        crate::support::Backend::Postgres => "TIMESTAMP",
+        _ => "DATETIME",
+    };
+    db.execute(&format!(
+        "CREATE TABLE v (id INTEGER, amount NUMERIC(12, 2), day DATE, at {timestamp}, ratio FLOAT)"
+    ));
+    db.execute("INSERT INTO v VALUES (1, 12.50, '2015-02-01', '2015-02-01 09:30:00', 1.5)");
+    db.execute("INSERT INTO v VALUES (2, NULL, NULL, NULL, NULL)");
+    let mut conn = db.conn();
+    let marker = conn.dialect().placeholder(1);
+    for (sql, params) in [
+        (
+            "SELECT amount, day, at, ratio FROM v WHERE id = 1".to_string(),
+            vec![],
+        ),
+        (
+            format!("SELECT amount, day, at, ratio FROM v WHERE id = {marker}"),
+            vec![migrate_core::connection::Value::Int(1)],
+        ),
+    ] {
+        let rows = conn.query(&sql, &params).expect("query");
+        let texts: Vec<String> = rows[0].iter().map(crate::support::text).collect();
+        // SQLite keeps a NUMERIC as a real number: 12.5.
+        let amount = if db.backend == crate::support::Backend::Sqlite {
+            "12.5"
+        } else {
+            "12.50"
+        };
+        assert_eq!(texts[0], amount, "{sql}");
+        assert_eq!(texts[1], "2015-02-01", "{sql}");
+        assert_eq!(texts[2], "2015-02-01 09:30:00", "{sql}");
+        assert_eq!(texts[3].parse::<f64>().ok(), Some(1.5), "{sql}");
+    }
+    let nulls = conn
+        .query("SELECT amount, day, at, ratio FROM v WHERE id = 2", &[])
+        .expect("query");
+    assert!(
+        nulls[0]
+            .iter()
+            .all(|v| *v == migrate_core::connection::Value::Null)
+    );
+});

@@ -43,7 +43,8 @@ impl Native for Engine {
     fn has_method(&self, name: &str) -> bool {
         matches!(
             name,
-            "execute"
+            "query"
+                | "execute"
                 | "connect"
                 | "begin"
                 | "close"
@@ -63,6 +64,10 @@ impl Native for Engine {
     ) -> Result<Value, Exc> {
         match name {
             "execute" => execute(args, interp),
+            "query" => {
+                let table = args.pos.first().cloned().unwrap_or_default();
+                interp.call_method(&table, "select", Args::default())
+            }
             "scalar" => {
                 let result = execute(args, interp)?;
                 interp.call_method(&result, "scalar", Args::default())
@@ -104,4 +109,20 @@ fn execute(mut args: Args, interp: &mut Interp<'_, '_>) -> Result<Value, Exc> {
         "cannot execute '{}'",
         what.type_name()
     )))
+}
+
+/// `sessionmaker(bind=engine)`: calling it gives a session, which here is the engine itself
+/// (the version's one transaction).
+pub struct SessionMaker(pub Value);
+
+impl Native for SessionMaker {
+    fn type_name(&self) -> &str {
+        "sessionmaker"
+    }
+    fn call(&self, _: &Rc<dyn Native>, _: Args, _: &mut Interp<'_, '_>) -> Result<Value, Exc> {
+        Ok(self.0.clone())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
 }

@@ -2,6 +2,7 @@
 //! out through migrate's session, and the parts of the standard library scripts use.
 
 mod constraints;
+mod datetime;
 mod engine;
 mod schema;
 mod sql;
@@ -111,6 +112,9 @@ fn sql_items() -> Vec<(&'static str, Value)> {
             }))
         }),
         ctor("select", |a, i| sql::select(&a, i)),
+        ("func", Value::native(sql::Func)),
+        // `column == null()` is `IS NULL`, as for `None`.
+        ctor("null", |_, _| Ok(Value::None)),
         ctor("true", |_, _| Ok(Value::native(sql::BoolLiteral(true)))),
         ctor("false", |_, _| Ok(Value::native(sql::BoolLiteral(false)))),
         ctor("and_", |a, _| sql::boolean("and_", &a)),
@@ -156,6 +160,7 @@ pub fn module(name: &str) -> Option<Value> {
             items.push(("schema", module("sqlalchemy.schema")?));
             items.push(("sql", module("sqlalchemy.sql")?));
             items.push(("dialects", module("sqlalchemy.dialects")?));
+            items.push(("orm", module("sqlalchemy.orm")?));
             items
         }
         "sqlalchemy.types" => {
@@ -167,6 +172,10 @@ pub fn module(name: &str) -> Option<Value> {
         "sqlalchemy.schema" => schema_items(),
         "sqlalchemy.sql" | "sqlalchemy.sql.expression" => sql_items(),
         "sqlalchemy.exc" => exception_items(),
+        "sqlalchemy.orm" => vec![ctor("sessionmaker", |a, _| {
+            let bind = a.kw("bind").cloned().unwrap_or_default();
+            Ok(Value::native(engine::SessionMaker(bind)))
+        })],
         "sqlalchemy.dialects" => vec![("mysql", module("sqlalchemy.dialects.mysql")?)],
         "sqlalchemy.dialects.mysql" | "sqlalchemy.dialects.mysql.base" => type_items(types::MYSQL),
         "migrate" | "migrate.changeset" => {

@@ -108,7 +108,7 @@ pub fn db_value(v: &Value) -> Result<Lit, Exc> {
         Value::Float(f) if f.is_finite() => Lit::Number(format!("{}", Value::Float(*f))),
         Value::Str(s) => Lit::Text(s.to_string()),
         other => {
-            if let Some(d) = other.downcast::<super::stdlib::DateTime>() {
+            if let Some(d) = other.downcast::<super::datetime::Moment>() {
                 return Ok(Lit::Text(d.sql_text()));
             }
             if let Some(b) = other.downcast::<BoolLiteral>() {
@@ -331,10 +331,13 @@ pub struct Statement {
     /// Python-side column defaults, applied to an insert that does not give the column.
     defaults: Vec<(String, Value)>,
     table: String,
-    columns: Vec<String>,
+    /// What a select returns: each column's label and expression.
+    columns: Vec<(String, Expr)>,
     values: Vec<(String, Value)>,
     filter: Option<Expr>,
     order: Vec<Expr>,
+    group: Vec<Expr>,
+    distinct: bool,
 }
 
 /// `table.insert()`, `.update()`, `.delete()`, `.select()`, `.count()`.
@@ -358,7 +361,7 @@ pub fn table_statement(
             let keys = interp.call_method(&all, "keys", Args::default())?;
             iterate(&keys, interp)?
                 .iter()
-                .map(|k| format!("{table}.{k}"))
+                .map(|k| (k.to_string(), Expr::column(&format!("{table}.{k}"))))
                 .collect()
         }
         _ => Vec::new(),
@@ -376,6 +379,8 @@ pub fn table_statement(
         values: Vec::new(),
         filter: None,
         order: Vec::new(),
+        group: Vec::new(),
+        distinct: false,
     };
     if let Some(w) = args.get(0, "whereclause") {
         s.filter = Some(operand(w)?);
@@ -398,25 +403,22 @@ pub fn select(args: &Args, interp: &mut Interp<'_, '_>) -> Result<Value, Exc> {
     };
     let mut columns = Vec::new();
     let mut table = String::new();
-    for item in &items {
-        if let Some(t) = item.downcast::<super::schema::Table>() {
-            let name = t.name.borrow().clone();
-            let stmt = table_statement(
-                &match item {
-                    Value::Native(n) => n.clone(),
-                    _ => unreachable_native()?,
-                },
-                &name,
-                "select",
-                Args::default(),
-                interp,
-            )?;
-            return Ok(stmt);
+    for (i, item) in items.iter().enumerate() {
+        if let (Some(t), Value::Native(n)) = (item.downcast::<super::schema::Table>(), item) {
+            table = t.name.borrow().clone();
+            let whole = table_statement(n, &table, "select", Args::default(), interp)?;
+            if let Some(s) = whole.downcast::<Statement>() {
+                columns.extend(s.columns.iter().cloned());
+            }
+        } else if let Some(c) = item.downcast::<super::schema::Column>() {
+            let qualified = c.qualified();
+            if let Some((t, _)) = qualified.rsplit_once('.') {
+                table.clone_from(&t.to_string());
+            }
+            columns.push((c.name(), Expr::column(&qualified)));
+        } else {
+            columns.push((format!("expr_{}", i + 1), operand(item)?));
         }
-        let name = interp.get_attr(item, "name")?.to_string();
-        let t = interp.get_attr(item, "table")?;
-        table = interp.get_attr(&t, "name")?.to_string();
-        columns.push(format!("{table}.{name}"));
     }
     let mut s = Statement {
         verb: Verb::Select,
@@ -426,6 +428,8 @@ pub fn select(args: &Args, interp: &mut Interp<'_, '_>) -> Result<Value, Exc> {
         values: Vec::new(),
         filter: None,
         order: Vec::new(),
+        group: Vec::new(),
+        distinct: false,
     };
     if let Some(w) = args.get(1, "whereclause") {
         s.filter = Some(operand(w)?);
@@ -433,8 +437,44 @@ pub fn select(args: &Args, interp: &mut Interp<'_, '_>) -> Result<Value, Exc> {
     Ok(Value::native(s))
 }
 
-fn unreachable_native() -> Result<Rc<dyn Native>, Exc> {
-    Err(Exc::type_error("not a table"))
+/// `func.count(…)`, `func.max(…)`…: a SQL function call.
+pub struct Func;
+
+impl Native for Func {
+    fn type_name(&self) -> &str {
+        "_FunctionGenerator"
+    }
+    fn attr(&self, name: &str, _: &mut Interp<'_, '_>) -> Result<Option<Value>, Exc> {
+        Ok(Some(Value::native(FuncName(name.to_string()))))
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+struct FuncName(String);
+
+impl Native for FuncName {
+    fn type_name(&self) -> &str {
+        "function"
+    }
+    fn call(&self, _: &Rc<dyn Native>, args: Args, _: &mut Interp<'_, '_>) -> Result<Value, Exc> {
+        let mut e = Expr::sql(&format!("{}(", self.0));
+        if args.pos.is_empty() && self.0 == "count" {
+            e.parts.push(Part::Sql("*".into()));
+        }
+        for (i, a) in args.pos.iter().enumerate() {
+            if i > 0 {
+                e.parts.push(Part::Sql(", ".into()));
+            }
+            e.push(operand(a)?);
+        }
+        e.parts.push(Part::Sql(")".into()));
+        Ok(Value::native(e))
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
 }
 
 impl Native for Statement {
@@ -447,7 +487,20 @@ impl Native for Statement {
         }
     }
     fn has_method(&self, name: &str) -> bool {
-        matches!(name, "where" | "values" | "order_by" | "execute" | "scalar")
+        matches!(
+            name,
+            "where"
+                | "filter"
+                | "values"
+                | "order_by"
+                | "group_by"
+                | "distinct"
+                | "select_from"
+                | "execute"
+                | "scalar"
+                | "all"
+                | "first"
+        )
     }
     fn call_method(
         &self,
@@ -458,7 +511,7 @@ impl Native for Statement {
     ) -> Result<Value, Exc> {
         let mut s = self.clone();
         match name {
-            "where" => {
+            "where" | "filter" => {
                 let cond = operand(args.pos.first().unwrap_or(&Value::None))?;
                 s.filter = Some(match s.filter.take() {
                     Some(mut f) => {
@@ -482,6 +535,21 @@ impl Native for Statement {
                 for o in &args.pos {
                     s.order.push(operand(o)?);
                 }
+            }
+            "group_by" => {
+                for o in &args.pos {
+                    s.group.push(operand(o)?);
+                }
+            }
+            "distinct" => s.distinct = true,
+            "select_from" => {
+                let t = args.pos.first().cloned().unwrap_or_default();
+                s.table = interp.get_attr(&t, "name")?.to_string();
+            }
+            "all" | "first" => {
+                let result = s.execute(interp, &Args::default())?;
+                let method = if name == "all" { "fetchall" } else { "first" };
+                return interp.call_method(&result, method, Args::default());
             }
             "execute" => return s.execute(interp, &args),
             "scalar" => {
@@ -570,20 +638,38 @@ impl Statement {
                 e.parts.push(ident(&self.table));
             }
             Verb::Select => {
-                e.parts.push(Part::Sql("SELECT ".into()));
-                for (i, c) in self.columns.iter().enumerate() {
+                e.parts.push(Part::Sql(
+                    if self.distinct {
+                        "SELECT DISTINCT "
+                    } else {
+                        "SELECT "
+                    }
+                    .into(),
+                ));
+                for (i, (_, c)) in self.columns.iter().enumerate() {
                     if i > 0 {
                         e.parts.push(Part::Sql(", ".into()));
                     }
-                    e.push(Expr::column(c));
+                    e.push(c.clone());
                 }
-                e.parts.push(Part::Sql(" FROM ".into()));
-                e.parts.push(ident(&self.table));
+                if !self.table.is_empty() {
+                    e.parts.push(Part::Sql(" FROM ".into()));
+                    e.parts.push(ident(&self.table));
+                }
             }
         }
         if let Some(f) = &self.filter {
             e.parts.push(Part::Sql(" WHERE ".into()));
             e.push(f.clone());
+        }
+        if !self.group.is_empty() {
+            e.parts.push(Part::Sql(" GROUP BY ".into()));
+            for (i, g) in self.group.iter().enumerate() {
+                if i > 0 {
+                    e.parts.push(Part::Sql(", ".into()));
+                }
+                e.push(g.clone());
+            }
         }
         if !self.order.is_empty() {
             e.parts.push(Part::Sql(" ORDER BY ".into()));
@@ -600,7 +686,7 @@ impl Statement {
             let names: Vec<String> = self
                 .columns
                 .iter()
-                .map(|c| c.rsplit('.').next().unwrap_or(c).to_string())
+                .map(|(label, _)| label.clone())
                 .collect();
             return Ok(result(names, rows));
         }
