@@ -47,6 +47,9 @@ impl Value {
 pub struct DbError {
     /// The database's own message (e.g. `ERROR 1146 (42S02): Table 'x' doesn't exist`).
     pub message: String,
+    /// The SQL standard's five-character SQLSTATE, where the database gives one (SQLite's
+    /// constraint violations are reported as `23000`).
+    pub sqlstate: Option<String>,
 }
 
 impl DbError {
@@ -54,7 +57,22 @@ impl DbError {
     pub fn new(message: impl Into<String>) -> DbError {
         DbError {
             message: message.into(),
+            sqlstate: None,
         }
+    }
+
+    /// The same error, with its SQLSTATE.
+    pub fn with_sqlstate(mut self, sqlstate: impl Into<String>) -> DbError {
+        self.sqlstate = Some(sqlstate.into());
+        self
+    }
+
+    /// Whether a constraint refused the statement (SQLSTATE class 23: a duplicate key, a
+    /// foreign key, a NOT NULL): what SQLAlchemy raised as `IntegrityError`.
+    pub fn is_integrity_violation(&self) -> bool {
+        self.sqlstate
+            .as_deref()
+            .is_some_and(|s| s.starts_with("23"))
     }
 }
 

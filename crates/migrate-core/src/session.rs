@@ -188,6 +188,32 @@ impl<'c> Session<'c> {
         Ok(())
     }
 
+    /// Runs one data statement whose failure the caller may recover from: where DDL is
+    /// transactional (the step's transaction is open) it runs in a savepoint, so that a
+    /// failure leaves the transaction usable (PostgreSQL refuses every later statement
+    /// otherwise). Elsewhere it runs as [`Session::execute_with`].
+    ///
+    /// # Errors
+    /// The database's error.
+    pub fn execute_recoverable(&mut self, sql: &str) -> Result<(), Error> {
+        if !self.conn.dialect().transactional_ddl() {
+            return self.execute_with(sql, &[]);
+        }
+        self.conn.execute("SAVEPOINT migrate_statement")?;
+        match self.conn.execute_with(sql, &[]) {
+            Ok(_) => {
+                self.conn.execute("RELEASE SAVEPOINT migrate_statement")?;
+                Ok(())
+            }
+            Err(e) => {
+                self.conn
+                    .execute("ROLLBACK TO SAVEPOINT migrate_statement")?;
+                self.conn.execute("RELEASE SAVEPOINT migrate_statement")?;
+                Err(e.into())
+            }
+        }
+    }
+
     /// Runs a query with parameters (markers as the dialect writes them).
     ///
     /// # Errors

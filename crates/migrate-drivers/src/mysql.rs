@@ -116,7 +116,8 @@ fn db_error(e: &mysql::Error) -> DbError {
         mysql::Error::MySqlError(server) => DbError::new(format!(
             "ERROR {} ({}): {}",
             server.code, server.state, server.message
-        )),
+        ))
+        .with_sqlstate(server.state.clone()),
         other => DbError::new(plain_message(other)),
     }
 }

@@ -144,7 +144,7 @@ fn db_error(e: &postgres::Error) -> DbError {
             if let Some(detail) = db.detail() {
                 message.push_str(&format!("; {detail}"));
             }
-            DbError::new(message)
+            DbError::new(message).with_sqlstate(db.code().code())
         }
         None => DbError::new(error_chain(e)),
     }

@@ -77,7 +77,13 @@ impl SqliteConnection {
 }
 
 fn db_error(e: rusqlite::Error) -> DbError {
-    DbError::new(e.to_string())
+    let integrity = e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation);
+    let error = DbError::new(e.to_string());
+    if integrity {
+        error.with_sqlstate("23000")
+    } else {
+        error
+    }
 }
 
 fn to_sql(value: &Value) -> SqlValue {

@@ -361,7 +361,11 @@ fn is_instance(v: &Value, t: &Value) -> bool {
         Value::Tuple(ts) => ts.iter().any(|t| is_instance(v, t)),
         Value::Class(c) => matches!(v, Value::Instance(i) if i.class.is_a(&c.name)),
         Value::Native(n) => {
-            let wanted = n.type_name().strip_prefix("type:").unwrap_or(n.type_name());
+            // A vocabulary class is a constructor function named after it.
+            let wanted = match n.as_any().downcast_ref::<Builtin>() {
+                Some(b) => b.name,
+                None => n.type_name().strip_prefix("type:").unwrap_or(n.type_name()),
+            };
             let actual = v.type_name();
             actual == wanted
                 || (wanted == "int" && matches!(v, Value::Bool(_)))

@@ -97,6 +97,14 @@ impl PythonMigration {
                 ));
             };
             interp.call(&f, Args::positional(vec![vocabulary::engine(dialect)]))?;
+            if let Some(what) = interp.rollback_requested.take() {
+                return Err(Exc::new(
+                    "RuntimeError",
+                    format!(
+                        "the script called {what}: the version is one transaction, so it is rolled back whole and not recorded"
+                    ),
+                ));
+            }
             Ok(())
         };
         run(&mut interp).map_err(|e| to_script_error(&self.path, e).into())

@@ -548,6 +548,13 @@ pub fn percent_format(fmt: &str, args: &Value, interp: &mut Interp<'_, '_>) -> R
             .unwrap_or(0);
         if spec.starts_with('-') {
             out.push_str(&format!("{text:<width$}"));
+        } else if spec.starts_with('0') && matches!(directive, 'd' | 'i' | 'f') {
+            // `%05d`: zeros after any sign.
+            let (sign, digits) = text
+                .strip_prefix('-')
+                .map_or(("", text.as_str()), |d| ("-", d));
+            let pad = width.saturating_sub(sign.len());
+            out.push_str(&format!("{sign}{digits:0>pad$}"));
         } else {
             out.push_str(&format!("{text:>width$}"));
         }

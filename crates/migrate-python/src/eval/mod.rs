@@ -139,6 +139,14 @@ pub struct Interp<'a, 's> {
     pub(crate) importer: &'a dyn Importer,
     pub(crate) builtins: Scope,
     depth: usize,
+    /// How many `try` blocks enclose what runs now: a database error there may be caught,
+    /// so statements run in a savepoint that keeps the version's transaction usable.
+    pub(crate) try_depth: usize,
+    /// The exceptions being handled, innermost last: what a bare `raise` raises again.
+    handling: Vec<Exc>,
+    /// Where the script asked to roll its session back: the version is one transaction, so
+    /// it cannot be recorded as applied.
+    pub rollback_requested: Option<String>,
 }
 
 const MAX_DEPTH: usize = 200;
@@ -152,6 +160,9 @@ impl<'a, 's> Interp<'a, 's> {
             importer,
             builtins: crate::builtins::scope(),
             depth: 0,
+            try_depth: 0,
+            handling: Vec::new(),
+            rollback_requested: None,
         }
     }
 
@@ -461,7 +472,10 @@ impl<'a, 's> Interp<'a, 's> {
         if s.is_star {
             return Err(Exc::unsupported("`except*`"));
         }
-        let outcome = match self.block(&s.body, frame) {
+        self.try_depth += 1;
+        let body = self.block(&s.body, frame);
+        self.try_depth -= 1;
+        let outcome = match body {
             Ok(flow) => match flow {
                 Flow::Normal => self.block(&s.orelse, frame),
                 other => Ok(other),
@@ -492,7 +506,10 @@ impl<'a, 's> Interp<'a, 's> {
                     let value = crate::builtins::exception_value(&exc);
                     self.store(name.as_str(), value, frame);
                 }
-                return self.block(&h.body, frame);
+                self.handling.push(exc);
+                let outcome = self.block(&h.body, frame);
+                self.handling.pop();
+                return outcome;
             }
         }
         Err(exc)
@@ -500,7 +517,11 @@ impl<'a, 's> Interp<'a, 's> {
 
     fn raise(&mut self, s: &ast::StmtRaise, frame: &mut Frame) -> Result<Exc, Exc> {
         let Some(e) = &s.exc else {
-            return Ok(Exc::new("RuntimeError", "No active exception to reraise"));
+            return Ok(self
+                .handling
+                .last()
+                .cloned()
+                .unwrap_or_else(|| Exc::new("RuntimeError", "No active exception to reraise")));
         };
         let value = self.expr(e, frame)?;
         crate::builtins::exception_from(&value, self)

@@ -223,6 +223,35 @@ impl Constraint {
         })
     }
 
+    /// A table's check, foreign key or unique constraint as `table.constraints` lists it.
+    pub fn from_model(table: &str, op: Operation) -> Option<Constraint> {
+        let (kind, name, columns) = match op {
+            Operation::AddCheck { check, .. } => {
+                (Kind::Check(check.expression), check.name, Vec::new())
+            }
+            Operation::AddUnique { constraint, .. } => {
+                (Kind::Unique, constraint.name, constraint.columns)
+            }
+            Operation::AddForeignKey { key, .. } => (
+                Kind::ForeignKey {
+                    ref_table: key.ref_table,
+                    ref_columns: key.ref_columns,
+                    on_delete: key.on_delete,
+                    on_update: key.on_update,
+                },
+                key.name,
+                key.columns,
+            ),
+            _ => return None,
+        };
+        Some(Constraint {
+            kind,
+            name,
+            table: std::cell::RefCell::new(Some(table.to_string())),
+            columns,
+        })
+    }
+
     /// Places the constraint in table `name` (it was given inside `Table(…)`).
     pub fn attach(&self, name: &str) {
         self.table
@@ -309,7 +338,11 @@ impl Native for Constraint {
         }
     }
     fn attr(&self, name: &str, _: &mut Interp<'_, '_>) -> Result<Option<Value>, Exc> {
-        Ok((name == "name").then(|| self.name.clone().map_or(Value::None, Value::str)))
+        Ok(match (name, &self.kind) {
+            ("name", _) => Some(self.name.clone().map_or(Value::None, Value::str)),
+            ("sqltext", Kind::Check(sql)) => Some(Value::str(sql.as_str())),
+            _ => None,
+        })
     }
     fn has_method(&self, name: &str) -> bool {
         matches!(name, "create" | "drop")

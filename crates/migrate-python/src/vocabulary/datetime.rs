@@ -370,3 +370,35 @@ pub fn module_items() -> Vec<(&'static str, Value)> {
         ("timedelta", Builtin::value("timedelta", new_timedelta)),
     ]
 }
+
+/// A value the database returned for a `DateTime`, `Date` or `Time` column, as SQLAlchemy
+/// returned it: a `datetime`, `date` or `time`.
+pub fn parse(text: &str, ty: &migrate_core::schema::ColumnType) -> Option<Value> {
+    use migrate_core::schema::ColumnType;
+    let num = |s: &str| s.parse::<i64>().ok();
+    let clock = |t: &str| -> Option<i64> {
+        let (hms, frac) = t.split_once('.').unwrap_or((t, "0"));
+        let mut it = hms.split(':');
+        let (h, m, s) = (
+            num(it.next()?)?,
+            num(it.next()?)?,
+            num(it.next().unwrap_or("0"))?,
+        );
+        let us = num(&format!("{frac:0<6}")[..6])?;
+        Some(((h * 60 + m) * 60 + s) * 1_000_000 + us)
+    };
+    let date = |d: &str| -> Option<i64> {
+        let mut it = d.split('-');
+        Some(days_from_civil(num(it.next()?)?, num(it.next()?)?, num(it.next()?)?) * DAY)
+    };
+    let text = text.trim().trim_end_matches("+00:00");
+    let (micros, kind) = match ty {
+        ColumnType::Date => (date(text.get(..10)?)?, Kind::Date),
+        ColumnType::Time => (clock(text)?, Kind::Time),
+        _ => {
+            let (d, t) = text.split_once([' ', 'T']).unwrap_or((text, "00:00:00"));
+            (date(d)? + clock(t)?, Kind::DateTime)
+        }
+    };
+    Some(Value::native(Moment { micros, kind }))
+}

@@ -76,9 +76,14 @@ impl Native for Engine {
             // transaction is the engine itself, and its commit is the step's.
             "connect" | "begin" | "__enter__" => Ok(Value::Native(this.clone())),
             "close" | "__exit__" | "commit" => Ok(Value::None),
-            "rollback" => Err(Exc::unsupported(
-                "rolling back inside a migration (the version is one transaction)",
-            )),
+            // The version is one transaction: what the script wants undone is undone by
+            // failing the step, which the script's run reports once the function returns.
+            "rollback" => {
+                interp
+                    .rollback_requested
+                    .get_or_insert_with(|| "session.rollback()".into());
+                Ok(Value::None)
+            }
             _ => Err(Exc::attribute("Engine", name)),
         }
     }

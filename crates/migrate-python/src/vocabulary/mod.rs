@@ -22,9 +22,27 @@ use crate::value::{Args, Value};
 
 pub use engine::Engine;
 
+/// The `dialect` a `TypeDecorator`'s methods receive: its `name`, and `type_descriptor`.
+pub(crate) fn dialect_object(interp: &mut Interp<'_, '_>) -> Result<Value, Exc> {
+    let name = interp.session()?.dialect().name();
+    Ok(make_module(
+        "dialect",
+        vec![
+            ("name", Value::str(name)),
+            ctor("type_descriptor", |a, _| {
+                Ok(a.pos.first().cloned().unwrap_or_default())
+            }),
+        ],
+    ))
+}
+
 /// A database error as the Python exception scripts catch (`except OperationalError`).
 pub(crate) fn db_error(e: migrate_core::Error) -> Exc {
-    Exc::new("OperationalError", e.to_string())
+    let class = match &e {
+        migrate_core::Error::Db(d) if d.is_integrity_violation() => "IntegrityError",
+        _ => "OperationalError",
+    };
+    Exc::new(class, e.to_string())
 }
 
 /// A Python value as a SQL literal for an operation.

@@ -217,6 +217,9 @@ pub struct Column {
     foreign_keys: Vec<Rc<dyn Native>>,
     /// `Boolean(create_constraint=…)`, SQLAlchemy 1.3's default being true.
     boolean_constraint: bool,
+    /// The script's `TypeDecorator` instance, when the type is one: it converts values
+    /// written (`process_bind_param`) and read (`process_result_value`).
+    decorator: Option<Value>,
     table: RefCell<Weak<Table>>,
 }
 
@@ -237,6 +240,11 @@ impl Column {
             .as_ref()
             .and_then(|t| t.downcast::<SaType>())
             .is_none_or(|t| t.args.flag("create_constraint", true));
+        let decorator = match &type_value {
+            Some(Value::Instance(i)) => Some(Value::Instance(i.clone())),
+            Some(class @ Value::Class(_)) => Some(interp.call(class, Args::default())?),
+            _ => None,
+        };
         let ty = match &type_value {
             Some(t) => type_of(t, interp)?,
             None => return Err(Exc::unsupported(format!("column '{name}' without a type"))),
@@ -275,6 +283,7 @@ impl Column {
             },
             foreign_keys,
             boolean_constraint,
+            decorator,
             table: RefCell::new(Weak::new()),
         })
     }
@@ -292,6 +301,7 @@ impl Column {
             autoincrement: Some(c.autoincrement),
             foreign_keys: Vec::new(),
             boolean_constraint: false,
+            decorator: None,
             table: RefCell::new(Weak::new()),
         }
     }
@@ -299,6 +309,14 @@ impl Column {
     /// The column's name.
     pub fn name(&self) -> String {
         self.name.borrow().clone()
+    }
+
+    /// What data statements need to know of the column's values.
+    pub fn info(&self) -> super::sql::ColumnInfo {
+        super::sql::ColumnInfo {
+            ty: Some(self.ty.clone()),
+            decorator: self.decorator.clone(),
+        }
     }
 
     /// `table.column`, or the bare name for a column of no table yet.
@@ -367,19 +385,7 @@ fn type_of(t: &Value, interp: &mut Interp<'_, '_>) -> Result<ColumnType, Exc> {
             Value::Class(_) => interp.call(t, Args::default())?,
             other => other.clone(),
         };
-        let name = interp.session()?.dialect().name();
-        let dialect = crate::modules::module(
-            "dialect",
-            vec![
-                ("name", Value::str(name)),
-                (
-                    "type_descriptor",
-                    crate::builtins::Builtin::value("type_descriptor", |a, _| {
-                        Ok(a.pos.first().cloned().unwrap_or_default())
-                    }),
-                ),
-            ],
-        );
+        let dialect = super::dialect_object(interp)?;
         let chosen = interp.call_method(
             &instance,
             "load_dialect_impl",
@@ -651,6 +657,8 @@ impl Table {
         }
         *table.indexes.borrow_mut() = model.indexes;
         *table.uniques.borrow_mut() = model.uniques;
+        *table.checks.borrow_mut() = model.checks;
+        *table.foreign_keys.borrow_mut() = model.foreign_keys;
         Ok(table)
     }
 
@@ -791,6 +799,15 @@ impl Table {
             .collect()
     }
 
+    /// Each column's portable type and `TypeDecorator`, by name, for data statements.
+    pub fn column_info(&self) -> Vec<(String, super::sql::ColumnInfo)> {
+        self.column_list()
+            .iter()
+            .filter_map(|c| c.as_any().downcast_ref::<Column>())
+            .map(|c| (c.name(), c.info()))
+            .collect()
+    }
+
     /// The column named `name`.
     pub fn column(&self, name: &str) -> Option<Rc<dyn Native>> {
         self.columns
@@ -812,6 +829,35 @@ impl Native for Table {
     fn attr(&self, name: &str, _: &mut Interp<'_, '_>) -> Result<Option<Value>, Exc> {
         Ok(match name {
             "name" => Some(Value::str(self.name.borrow().as_str())),
+            "constraints" => {
+                let name = self.name.borrow().clone();
+                let table = name.clone();
+                let ops =
+                    self.checks
+                        .borrow()
+                        .iter()
+                        .map(|c| Operation::AddCheck {
+                            table: table.clone(),
+                            check: c.clone(),
+                        })
+                        .chain(self.uniques.borrow().iter().map(|u| Operation::AddUnique {
+                            table: table.clone(),
+                            constraint: u.clone(),
+                        }))
+                        .chain(self.foreign_keys.borrow().iter().map(|k| {
+                            Operation::AddForeignKey {
+                                table: table.clone(),
+                                key: k.clone(),
+                            }
+                        }))
+                        .collect::<Vec<_>>();
+                let items = ops
+                    .into_iter()
+                    .filter_map(|op| super::constraints::Constraint::from_model(&name, op))
+                    .map(Value::native)
+                    .collect();
+                Some(Value::list(items))
+            }
             "c" | "columns" => self
                 .me
                 .borrow()

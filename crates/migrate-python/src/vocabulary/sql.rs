@@ -324,6 +324,64 @@ enum Verb {
     Select,
 }
 
+/// What a data statement knows of a column: its portable type (to read values back as
+/// SQLAlchemy returned them) and its `TypeDecorator`.
+#[derive(Clone, Default)]
+pub struct ColumnInfo {
+    /// The portable type.
+    pub ty: Option<migrate_core::schema::ColumnType>,
+    /// The script's `TypeDecorator` instance.
+    pub decorator: Option<Value>,
+}
+
+impl ColumnInfo {
+    /// A value as written: through `process_bind_param` when the type has one.
+    fn bind(&self, value: Value, interp: &mut Interp<'_, '_>) -> Result<Value, Exc> {
+        match &self.decorator {
+            Some(d) if interp.get_attr(d, "process_bind_param").is_ok() => {
+                let dialect = super::dialect_object(interp)?;
+                interp.call_method(
+                    d,
+                    "process_bind_param",
+                    Args::positional(vec![value, dialect]),
+                )
+            }
+            _ => Ok(value),
+        }
+    }
+
+    /// A value as read: as SQLAlchemy's type returned it, then through
+    /// `process_result_value`.
+    fn read(&self, value: Value, interp: &mut Interp<'_, '_>) -> Result<Value, Exc> {
+        use migrate_core::schema::ColumnType;
+        let value = match (&self.ty, &value) {
+            (_, Value::None) => value,
+            (Some(ColumnType::Boolean), v) => {
+                Value::Bool(v.truthy() && v.as_str() != Some("0") && v.as_str() != Some("f"))
+            }
+            (Some(ColumnType::Numeric { .. } | ColumnType::Float), Value::Str(s)) => {
+                s.parse::<f64>().map_or(value.clone(), Value::Float)
+            }
+            (
+                Some(ty @ (ColumnType::DateTime | ColumnType::Date | ColumnType::Time)),
+                Value::Str(s),
+            ) => super::datetime::parse(s, ty).unwrap_or(value.clone()),
+            _ => value,
+        };
+        match &self.decorator {
+            Some(d) if interp.get_attr(d, "process_result_value").is_ok() => {
+                let dialect = super::dialect_object(interp)?;
+                interp.call_method(
+                    d,
+                    "process_result_value",
+                    Args::positional(vec![value, dialect]),
+                )
+            }
+            _ => Ok(value),
+        }
+    }
+}
+
 /// A data statement being built: `table.update().where(…).values(…)`.
 #[derive(Clone)]
 pub struct Statement {
@@ -331,8 +389,10 @@ pub struct Statement {
     /// Python-side column defaults, applied to an insert that does not give the column.
     defaults: Vec<(String, Value)>,
     table: String,
-    /// What a select returns: each column's label and expression.
-    columns: Vec<(String, Expr)>,
+    /// What a select returns: each column's label and expression, and what is known of it.
+    columns: Vec<(String, Expr, ColumnInfo)>,
+    /// The table's columns, to bind values written to them.
+    binders: Vec<(String, ColumnInfo)>,
     values: Vec<(String, Value)>,
     filter: Option<Expr>,
     order: Vec<Expr>,
@@ -346,7 +406,7 @@ pub fn table_statement(
     table: &str,
     verb: &str,
     args: Args,
-    interp: &mut Interp<'_, '_>,
+    _interp: &mut Interp<'_, '_>,
 ) -> Result<Value, Exc> {
     let verb = match verb {
         "insert" => Verb::Insert,
@@ -355,18 +415,24 @@ pub fn table_statement(
         "select" => Verb::Select,
         other => return Err(Exc::unsupported(format!("Table.{other}()"))),
     };
+    let table_value = Value::Native(table_obj.clone());
+    let binders = table_value
+        .downcast::<super::schema::Table>()
+        .map(super::schema::Table::column_info)
+        .unwrap_or_default();
     let columns = match verb {
-        Verb::Select => {
-            let all = interp.get_attr(&Value::Native(table_obj.clone()), "c")?;
-            let keys = interp.call_method(&all, "keys", Args::default())?;
-            iterate(&keys, interp)?
-                .iter()
-                .map(|k| (k.to_string(), Expr::column(&format!("{table}.{k}"))))
-                .collect()
-        }
+        Verb::Select => binders
+            .iter()
+            .map(|(k, info)| {
+                (
+                    k.clone(),
+                    Expr::column(&format!("{table}.{k}")),
+                    info.clone(),
+                )
+            })
+            .collect(),
         _ => Vec::new(),
     };
-    let table_value = Value::Native(table_obj.clone());
     let defaults = match table_value.downcast::<super::schema::Table>() {
         Some(t) if verb == Verb::Insert => t.python_defaults(),
         _ => Vec::new(),
@@ -374,6 +440,7 @@ pub fn table_statement(
     let mut s = Statement {
         verb,
         defaults,
+        binders,
         table: table.to_string(),
         columns,
         values: Vec::new(),
@@ -415,14 +482,19 @@ pub fn select(args: &Args, interp: &mut Interp<'_, '_>) -> Result<Value, Exc> {
             if let Some((t, _)) = qualified.rsplit_once('.') {
                 table.clone_from(&t.to_string());
             }
-            columns.push((c.name(), Expr::column(&qualified)));
+            columns.push((c.name(), Expr::column(&qualified), c.info()));
         } else {
-            columns.push((format!("expr_{}", i + 1), operand(item)?));
+            columns.push((
+                format!("expr_{}", i + 1),
+                operand(item)?,
+                ColumnInfo::default(),
+            ));
         }
     }
     let mut s = Statement {
         verb: Verb::Select,
         defaults: Vec::new(),
+        binders: Vec::new(),
         table,
         columns,
         values: Vec::new(),
@@ -598,6 +670,15 @@ impl Statement {
                 values.push((column.clone(), value));
             }
         }
+        let mut bound = Vec::with_capacity(values.len());
+        for (k, v) in values {
+            let v = match self.binders.iter().find(|(name, _)| *name == k) {
+                Some((_, info)) => info.bind(v, interp)?,
+                None => v,
+            };
+            bound.push((k, v));
+        }
+        let values = bound;
         let mut e = Expr { parts: Vec::new() };
         let ident = |s: &str| Part::Ident(s.to_string());
         match self.verb {
@@ -646,7 +727,7 @@ impl Statement {
                     }
                     .into(),
                 ));
-                for (i, (_, c)) in self.columns.iter().enumerate() {
+                for (i, (_, c, _)) in self.columns.iter().enumerate() {
                     if i > 0 {
                         e.parts.push(Part::Sql(", ".into()));
                     }
@@ -686,14 +767,30 @@ impl Statement {
             let names: Vec<String> = self
                 .columns
                 .iter()
-                .map(|(label, _)| label.clone())
+                .map(|(label, ..)| label.clone())
                 .collect();
-            return Ok(result(names, rows));
+            let mut converted = Vec::with_capacity(rows.len());
+            for row in rows {
+                let mut values = Vec::with_capacity(row.len());
+                for (i, v) in row.iter().enumerate() {
+                    let v = py_value(v);
+                    values.push(match self.columns.get(i) {
+                        Some((_, _, info)) => info.read(v, interp)?,
+                        None => v,
+                    });
+                }
+                converted.push(values);
+            }
+            return Ok(rows_result(names, converted));
         }
-        interp
-            .session()?
-            .execute_with(&sql, &[])
-            .map_err(db_error)?;
+        let caught = interp.try_depth > 0;
+        let session = interp.session()?;
+        let outcome = if caught {
+            session.execute_recoverable(&sql)
+        } else {
+            session.execute_with(&sql, &[])
+        };
+        outcome.map_err(db_error)?;
         Ok(result(Vec::new(), Vec::new()))
     }
 }
@@ -713,13 +810,21 @@ pub fn execute_text(sql: &str, interp: &mut Interp<'_, '_>) -> Result<Value, Exc
 }
 
 fn result(names: Vec<String>, rows: Vec<Vec<DbValue>>) -> Value {
+    let rows = rows
+        .iter()
+        .map(|r| r.iter().map(py_value).collect())
+        .collect();
+    rows_result(names, rows)
+}
+
+fn rows_result(names: Vec<String>, rows: Vec<Vec<Value>>) -> Value {
     let names = Rc::new(names);
     let rows = rows
         .into_iter()
-        .map(|r| {
+        .map(|values| {
             Value::native(Row {
                 names: names.clone(),
-                values: r.iter().map(py_value).collect(),
+                values,
             })
         })
         .collect();

@@ -36,6 +36,16 @@ pub fn module(name: &str) -> Option<Value> {
         "six" => vec![
             ("iteritems", Builtin::value("iteritems", six_items)),
             (
+                "iterkeys",
+                Builtin::value("iterkeys", |a, i| {
+                    i.call_method(
+                        a.pos.first().unwrap_or(&Value::None),
+                        "keys",
+                        Args::default(),
+                    )
+                }),
+            ),
+            (
                 "itervalues",
                 Builtin::value("itervalues", |a, i| {
                     i.call_method(
@@ -134,21 +144,53 @@ pub fn more(name: &str) -> Option<Vec<(&'static str, Value)>> {
                 Ok(Value::Float(t))
             }),
         )],
-        "json" => vec![(
-            "dumps",
-            Builtin::value("dumps", |a, i| {
-                Ok(Value::str(json_dumps(
-                    a.pos.first().unwrap_or(&Value::None),
-                    i,
-                )?))
-            }),
-        )],
+        "json" => vec![
+            (
+                "dumps",
+                Builtin::value("dumps", |a, i| {
+                    let sort = a.flag("sort_keys", false);
+                    let v = a.pos.first().cloned().unwrap_or_default();
+                    Ok(Value::str(json_dumps(&v, sort, i)?))
+                }),
+            ),
+            (
+                "loads",
+                Builtin::value("loads", |a, _| {
+                    let text = a
+                        .pos
+                        .first()
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| Exc::type_error("loads() takes a str"))?;
+                    let parsed: serde_json::Value =
+                        serde_json::from_str(text).map_err(|e| Exc::value_error(e.to_string()))?;
+                    Ok(from_json(&parsed))
+                }),
+            ),
+        ],
         _ => return None,
     })
 }
 
+/// A parsed JSON document as Python's `json.loads` gives it.
+fn from_json(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::None,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .map_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0)), Value::Int),
+        serde_json::Value::String(s) => Value::str(s.as_str()),
+        serde_json::Value::Array(a) => Value::list(a.iter().map(from_json).collect()),
+        serde_json::Value::Object(o) => Value::Dict(std::rc::Rc::new(std::cell::RefCell::new(
+            o.iter()
+                .map(|(k, v)| (Value::str(k.as_str()), from_json(v)))
+                .collect(),
+        ))),
+    }
+}
+
 /// Python's `json.dumps` with its default separators.
-fn json_dumps(v: &Value, interp: &mut Interp<'_, '_>) -> Result<String, Exc> {
+fn json_dumps(v: &Value, sort: bool, interp: &mut Interp<'_, '_>) -> Result<String, Exc> {
     Ok(match v {
         Value::None => "null".into(),
         Value::Bool(b) => {
@@ -184,19 +226,22 @@ fn json_dumps(v: &Value, interp: &mut Interp<'_, '_>) -> Result<String, Exc> {
         Value::List(_) | Value::Tuple(_) => {
             let items: Vec<String> = iterate(v, interp)?
                 .iter()
-                .map(|x| json_dumps(x, interp))
+                .map(|x| json_dumps(x, sort, interp))
                 .collect::<Result<_, _>>()?;
             format!("[{}]", items.join(", "))
         }
         Value::Dict(d) => {
-            let pairs = d.borrow().clone();
+            let mut pairs = d.borrow().clone();
+            if sort {
+                pairs.sort_by(|a, b| a.0.to_string().cmp(&b.0.to_string()));
+            }
             let items: Vec<String> = pairs
                 .iter()
                 .map(|(k, x)| {
                     Ok(format!(
                         "{}: {}",
-                        json_dumps(&Value::str(k.to_string()), interp)?,
-                        json_dumps(x, interp)?
+                        json_dumps(&Value::str(k.to_string()), sort, interp)?,
+                        json_dumps(x, sort, interp)?
                     ))
                 })
                 .collect::<Result<_, Exc>>()?;
