@@ -233,7 +233,7 @@ fn json_dumps(v: &Value, sort: bool, interp: &mut Interp<'_, '_>) -> Result<Stri
         Value::Dict(d) => {
             let mut pairs = d.borrow().clone();
             if sort {
-                pairs.sort_by(|a, b| a.0.to_string().cmp(&b.0.to_string()));
+                pairs.sort_by_key(|a| a.0.to_string());
             }
             let items: Vec<String> = pairs
                 .iter()
