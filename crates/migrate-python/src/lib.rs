@@ -83,31 +83,65 @@ impl PythonMigration {
         let dialect = session.dialect().name();
         let source =
             Source::parse(&self.path, &self.text).map_err(|e| to_script_error(&self.path, e))?;
+        let schema_before = session.schema().clone();
         let importer = PathImporter {
             path: self.search_path.clone(),
         };
-        let mut interp = Interp::new(Some(session), &importer);
-        let run = |interp: &mut Interp<'_, '_>| -> Result<(), Exc> {
-            let globals = interp.run_module(&source, "migration")?;
-            let f = globals.borrow().get(function).cloned();
-            let Some(f) = f else {
-                return Err(Exc::new(
-                    "AttributeError",
-                    format!("the script has no {function}() function"),
-                ));
+        let (logged, writes) = {
+            let mut interp = Interp::new(Some(&mut *session), &importer);
+            let run = |interp: &mut Interp<'_, '_>| -> Result<(), Exc> {
+                let globals = interp.run_module(&source, "migration")?;
+                let f = globals.borrow().get(function).cloned();
+                let Some(f) = f else {
+                    return Err(Exc::new(
+                        "AttributeError",
+                        format!("the script has no {function}() function"),
+                    ));
+                };
+                interp.call(&f, Args::positional(vec![vocabulary::engine(dialect)]))?;
+                if let Some(what) = interp.rollback_requested.take() {
+                    return Err(Exc::new(
+                        "RuntimeError",
+                        format!(
+                            "the script called {what}: the version is one transaction, so it is \
+                             rolled back whole and not recorded"
+                        ),
+                    ));
+                }
+                Ok(())
             };
-            interp.call(&f, Args::positional(vec![vocabulary::engine(dialect)]))?;
-            if let Some(what) = interp.rollback_requested.take() {
-                return Err(Exc::new(
-                    "RuntimeError",
-                    format!(
-                        "the script called {what}: the version is one transaction, so it is rolled back whole and not recorded"
-                    ),
-                ));
-            }
-            Ok(())
+            run(&mut interp).map_err(|e| to_script_error(&self.path, e))?;
+            (interp.logged, interp.writes)
         };
-        run(&mut interp).map_err(|e| to_script_error(&self.path, e).into())
+        // sqlalchemy-migrate recorded version 0 over a full schema when a downgrade only
+        // logged (seed 001's "Downgrade from initial Cinder install is unsupported."): a
+        // downgrade that leaves the schema as it was, of an upgrade that does something, is
+        // refused with what it said.
+        if function == "downgrade"
+            && writes == 0
+            && session.schema() == &schema_before
+            && source::does_work(&source, "upgrade")
+        {
+            let said = logged
+                .last()
+                .map_or_else(String::new, |m| format!(": it says \"{m}\""));
+            let line = source::line_of_function(&source, "downgrade").unwrap_or(1);
+            return Err(ScriptError::Interpreted {
+                path: self.path.clone(),
+                line,
+                message: format!(
+                    "the downgrade changes nothing, though the upgrade does{said}; the version is \
+                     kept rather than recorded as undone"
+                ),
+                help: Some(
+                    "write a downgrade that undoes the upgrade, or leave the database at this \
+                     version"
+                        .into(),
+                ),
+            }
+            .into());
+        }
+        Ok(())
     }
 }
 

@@ -62,3 +62,47 @@ impl Source {
         self.line(node.start())
     }
 }
+
+fn function<'s>(source: &'s Source, name: &str) -> Option<&'s ruff_python_ast::StmtFunctionDef> {
+    source.body.iter().find_map(|s| match s {
+        Stmt::FunctionDef(f) if f.name.as_str() == name => Some(f),
+        _ => None,
+    })
+}
+
+/// The line where top-level function `name` is defined.
+pub fn line_of_function(source: &Source, name: &str) -> Option<usize> {
+    function(source, name).map(|f| source.line_of(f))
+}
+
+/// Whether top-level function `name` does anything but `pass`, a docstring, log or raise.
+pub fn does_work(source: &Source, name: &str) -> bool {
+    let Some(f) = function(source, name) else {
+        return false;
+    };
+    f.body.iter().any(|s| match s {
+        Stmt::Pass(_) | Stmt::Raise(_) => false,
+        Stmt::Expr(e) => match &*e.value {
+            ruff_python_ast::Expr::StringLiteral(_) => false,
+            ruff_python_ast::Expr::Call(c) => !is_logging(&c.func),
+            _ => true,
+        },
+        _ => true,
+    })
+}
+
+/// `LOG.warning`, `logging.info`, `log.exception`…
+fn is_logging(func: &ruff_python_ast::Expr) -> bool {
+    let ruff_python_ast::Expr::Attribute(a) = func else {
+        return false;
+    };
+    let ruff_python_ast::Expr::Name(n) = &*a.value else {
+        return false;
+    };
+    let owner = n.id.as_str().to_ascii_lowercase();
+    (owner == "log" || owner == "logging" || owner == "logger")
+        && matches!(
+            a.attr.as_str(),
+            "debug" | "info" | "warning" | "warn" | "error" | "exception" | "critical"
+        )
+}

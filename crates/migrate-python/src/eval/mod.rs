@@ -147,6 +147,10 @@ pub struct Interp<'a, 's> {
     /// Where the script asked to roll its session back: the version is one transaction, so
     /// it cannot be recorded as applied.
     pub rollback_requested: Option<String>,
+    /// What the script logged (`LOG.warning(…)`), for messages about the step.
+    pub logged: Vec<String>,
+    /// How many data statements (or raw SQL texts) the script sent.
+    pub writes: usize,
 }
 
 const MAX_DEPTH: usize = 200;
@@ -163,6 +167,8 @@ impl<'a, 's> Interp<'a, 's> {
             try_depth: 0,
             handling: Vec::new(),
             rollback_requested: None,
+            logged: Vec::new(),
+            writes: 0,
         }
     }
 

@@ -61,7 +61,8 @@ fn unknown_table() -> Exc {
 /// `Index(name, *columns, unique=…)`.
 pub struct Index {
     name: String,
-    table: String,
+    /// Unknown until the index is placed in a `Table(…)`, for one given column names.
+    table: std::cell::RefCell<Option<String>>,
     columns: Vec<String>,
     unique: bool,
 }
@@ -75,13 +76,23 @@ impl Index {
             .and_then(Value::as_str)
             .ok_or_else(|| Exc::type_error("Index() takes a name first"))?;
         let (table, columns) = columns_of(&args.pos[1..], args.kw("table"), interp)?;
-        let table = table.ok_or_else(unknown_table)?;
         Ok(Index {
             name: name.to_string(),
-            table,
+            table: std::cell::RefCell::new(table),
             columns,
             unique: args.flag("unique", false),
         })
+    }
+
+    fn table(&self) -> Result<String, Exc> {
+        self.table.borrow().clone().ok_or_else(unknown_table)
+    }
+
+    /// Places the index in table `name` (it was given inside `Table(…)`).
+    pub fn attach(&self, name: &str) {
+        self.table
+            .borrow_mut()
+            .get_or_insert_with(|| name.to_string());
     }
 
     /// The index in the schema model.
@@ -113,11 +124,11 @@ impl Native for Index {
     ) -> Result<Value, Exc> {
         let op = match name {
             "create" => Operation::CreateIndex {
-                table: self.table.clone(),
+                table: self.table()?,
                 index: self.model(),
             },
             "drop" => Operation::DropIndex {
-                table: self.table.clone(),
+                table: self.table()?,
                 name: self.name.clone(),
             },
             _ => return Err(Exc::attribute("Index", name)),

@@ -131,6 +131,7 @@ fn sql_items() -> Vec<(&'static str, Value)> {
         }),
         ctor("select", |a, i| sql::select(&a, i)),
         ("func", Value::native(sql::Func)),
+        ctor("exists", |_, _| Ok(Value::native(sql::Exists::default()))),
         // `column == null()` is `IS NULL`, as for `None`.
         ctor("null", |_, _| Ok(Value::None)),
         ctor("true", |_, _| Ok(Value::native(sql::BoolLiteral(true)))),

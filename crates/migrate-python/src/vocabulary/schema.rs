@@ -614,11 +614,10 @@ impl Table {
             match item {
                 Value::Native(n) if n.as_any().is::<Column>() => table.add(n.clone())?,
                 Value::Native(n) if n.as_any().is::<super::constraints::Index>() => {
-                    let index = n
-                        .as_any()
-                        .downcast_ref::<super::constraints::Index>()
-                        .map(|i| i.model());
-                    table.indexes.borrow_mut().extend(index);
+                    if let Some(i) = n.as_any().downcast_ref::<super::constraints::Index>() {
+                        i.attach(&name);
+                        table.indexes.borrow_mut().push(i.model());
+                    }
                 }
                 Value::Native(n) if n.as_any().is::<super::constraints::Constraint>() => {
                     if let Some(c) = n.as_any().downcast_ref::<super::constraints::Constraint>() {

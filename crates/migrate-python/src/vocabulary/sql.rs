@@ -65,6 +65,20 @@ impl Expr {
         self.parts.extend(other.parts);
     }
 
+    /// The tables its qualified columns name, in order of appearance.
+    fn tables(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for pair in self.parts.windows(2) {
+            if let [Part::Ident(t), Part::Sql(dot)] = pair
+                && dot == "."
+                && !out.contains(t)
+            {
+                out.push(t.clone());
+            }
+        }
+        out
+    }
+
     /// Renders for the session's dialect.
     fn render(&self, interp: &mut Interp<'_, '_>) -> Result<String, Exc> {
         let dialect = interp.session()?.dialect();
@@ -286,6 +300,52 @@ pub fn boolean(kind: &str, args: &Args) -> Result<Value, Exc> {
         }
         "or_" => Ok(Value::native(join(" OR ", &args.pos)?)),
         _ => Ok(Value::native(join(" AND ", &args.pos)?)),
+    }
+}
+
+/// `exists().where(…)`: a subquery correlated to the statement it is used in, as SQLAlchemy
+/// rendered it: `EXISTS (SELECT * FROM <the other tables> WHERE …)`.
+#[derive(Clone, Default)]
+pub struct Exists(Option<Expr>);
+
+impl Exists {
+    /// The condition inside a statement on `outer`.
+    fn within(&self, outer: &str) -> Expr {
+        let cond = self.0.clone().unwrap_or_else(|| Expr::sql("1 = 1"));
+        let mut e = Expr::sql("EXISTS (SELECT * FROM ");
+        let inner: Vec<String> = cond.tables().into_iter().filter(|t| t != outer).collect();
+        for (i, t) in inner.iter().enumerate() {
+            if i > 0 {
+                e.parts.push(Part::Sql(", ".into()));
+            }
+            e.parts.push(Part::Ident(t.clone()));
+        }
+        e.parts.push(Part::Sql(" WHERE ".into()));
+        e.push(cond);
+        e.parts.push(Part::Sql(")".into()));
+        e
+    }
+}
+
+impl Native for Exists {
+    fn type_name(&self) -> &str {
+        "Exists"
+    }
+    fn has_method(&self, name: &str) -> bool {
+        name == "where"
+    }
+    fn call_method(
+        &self,
+        _: &Rc<dyn Native>,
+        _: &str,
+        args: Args,
+        _: &mut Interp<'_, '_>,
+    ) -> Result<Value, Exc> {
+        let cond = operand(args.pos.first().unwrap_or(&Value::None))?;
+        Ok(Value::native(Exists(Some(cond))))
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }
 
@@ -584,7 +644,11 @@ impl Native for Statement {
         let mut s = self.clone();
         match name {
             "where" | "filter" => {
-                let cond = operand(args.pos.first().unwrap_or(&Value::None))?;
+                let arg = args.pos.first().cloned().unwrap_or_default();
+                let cond = match arg.downcast::<Exists>() {
+                    Some(exists) => exists.within(&s.table),
+                    None => operand(&arg)?,
+                };
                 s.filter = Some(match s.filter.take() {
                     Some(mut f) => {
                         f.parts.insert(0, Part::Sql("(".into()));
@@ -783,6 +847,7 @@ impl Statement {
             }
             return Ok(rows_result(names, converted));
         }
+        interp.writes += 1;
         let caught = interp.try_depth > 0;
         let session = interp.session()?;
         let outcome = if caught {
@@ -805,6 +870,7 @@ pub fn execute_text(sql: &str, interp: &mut Interp<'_, '_>) -> Result<Value, Exc
         let rows = interp.session()?.query(sql, &[]).map_err(db_error)?;
         return Ok(result(Vec::new(), rows));
     }
+    interp.writes += 1;
     interp.session()?.execute(sql).map_err(db_error)?;
     Ok(result(Vec::new(), Vec::new()))
 }

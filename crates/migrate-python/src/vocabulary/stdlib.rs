@@ -7,7 +7,20 @@ use crate::modules::module as make_module;
 use crate::value::{Args, Value};
 
 fn logger() -> Value {
-    let quiet: fn(Args, &mut Interp<'_, '_>) -> Result<Value, Exc> = |_, _| Ok(Value::None);
+    // What a migration logs is kept for the step's messages (a downgrade that only logs is
+    // refused with what it said).
+    let record: fn(Args, &mut Interp<'_, '_>) -> Result<Value, Exc> = |a, i| {
+        if let Some(first) = a.pos.first() {
+            let text = match a.pos.get(1) {
+                Some(args) => {
+                    crate::methods::percent_format(&first.to_string(), args, i)?.to_string()
+                }
+                None => first.to_string(),
+            };
+            i.logged.push(text);
+        }
+        Ok(Value::None)
+    };
     make_module(
         "logger",
         [
@@ -20,7 +33,7 @@ fn logger() -> Value {
             "critical",
         ]
         .into_iter()
-        .map(|n| (n, Builtin::value("log", quiet)))
+        .map(|n| (n, Builtin::value("log", record)))
         .collect(),
     )
 }
