@@ -25,6 +25,16 @@ pub struct Cli {
     /// Print each statement as it is sent (sqlalchemy-migrate's --engine_arg_echo=True).
     #[arg(long, global = true, hide = true)]
     pub echo: bool,
+    /// Where the application modules Python scripts import are (`heat/db/…`): directories
+    /// separated by ':', searched before `python_path` in migrate.cfg.
+    #[arg(
+        long = "python-path",
+        alias = "python_path",
+        env = "MIGRATE_PYTHONPATH",
+        value_delimiter = ':',
+        global = true
+    )]
+    pub python_path: Vec<std::path::PathBuf>,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,

@@ -47,6 +47,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    commands::set_python_path(cli.python_path);
     let mut out = Output::new(cli.quiet);
     out.echo = cli.echo || engine.echo;
     for ignored in &engine.ignored {

@@ -110,7 +110,14 @@ impl PythonMigration {
                 }
                 Ok(())
             };
-            run(&mut interp).map_err(|e| to_script_error(&self.path, e))?;
+            // A failure at run time is reported as the step's failure, whose remedy is about
+            // the step: the script's remedy goes into the message.
+            run(&mut interp).map_err(|mut e| {
+                if let Some(help) = e.help.take() {
+                    e.message = format!("{} ({help})", e.message);
+                }
+                to_script_error(&self.path, e)
+            })?;
             (interp.logged, interp.writes)
         };
         // sqlalchemy-migrate recorded version 0 over a full schema when a downgrade only

@@ -19,15 +19,26 @@ use crate::CliError;
 use crate::cli::Command;
 use crate::output::Output;
 
+static PYTHON_PATH: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
+
+/// `--python-path` (or `MIGRATE_PYTHONPATH`), once, from the command line.
+pub fn set_python_path(path: Vec<PathBuf>) {
+    let _ = PYTHON_PATH.set(path);
+}
+
 /// Opens a repository with the Python interpreter attached, so that sqlalchemy-migrate's
-/// `.py` scripts run. Application modules they import are found on `MIGRATE_PYTHONPATH`
-/// (directories separated as in `PATH`), then in the repository's parent directories' order
-/// of `python_path`.
+/// `.py` scripts run. Application modules they import are found under `--python-path`
+/// (`MIGRATE_PYTHONPATH`), then under `python_path` in `migrate.cfg` (relative to the
+/// repository).
 pub fn open_repository(path: impl AsRef<Path>) -> Result<Repository, CliError> {
     let repo = Repository::open(path)?;
-    let search: Vec<PathBuf> = std::env::var_os("MIGRATE_PYTHONPATH")
-        .map(|v| std::env::split_paths(&v).collect())
-        .unwrap_or_default();
+    let mut search: Vec<PathBuf> = PYTHON_PATH.get().cloned().unwrap_or_default();
+    search.extend(
+        repo.config()
+            .python_path
+            .iter()
+            .map(|p| repo.path().join(p)),
+    );
     let interpreter = migrate_python::PythonInterpreter::new(search);
     Ok(repo.with_interpreter(&interpreter)?)
 }

@@ -250,3 +250,32 @@ matrix!(seed_002_differs_only_as_known, |db| {
 matrix!(seed_003_differs_only_as_known, |db| {
     check_seed(&db, "003");
 });
+
+// Application modules are found through `python_path` in migrate.cfg (relative to the
+// repository) or `--python-path`; without either, the import is an error naming the line and
+// the remedy, and nothing runs.
+matrix!(application_modules_are_found_on_the_python_path, |db| {
+    copy_dir(&PathBuf::from(CORPUS).join("stacks"), &db.path("stacks"));
+    copy_dir(&PathBuf::from(CORPUS).join("app"), &db.path("app"));
+    db.run(&["version_control", &db.url, "stacks"]).success();
+    let before = db.snapshot();
+    let missing = db.run(&["upgrade", &db.url, "stacks", "1"]);
+    missing.failure(1, "ImportError: No module named 'app.db'");
+    assert!(
+        missing.stderr.contains("--python-path"),
+        "{}",
+        missing.stderr
+    );
+    assert_eq!(db.snapshot(), before);
+    let flag = db.run(&["upgrade", &db.url, "stacks", "1", "--python-path", "."]);
+    assert_eq!(flag.success().stdout, "0 -> 1... \ndone\n");
+    let cfg = db.path("stacks/migrate.cfg");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, format!("{text}\npython_path = ..\n")).unwrap();
+    assert_eq!(
+        db.run(&["upgrade", &db.url, "stacks", "2"])
+            .success()
+            .stdout,
+        "1 -> 2... \ndone\n"
+    );
+});

@@ -86,6 +86,9 @@ pub struct Config {
     pub required_dbs: Vec<String>,
     /// New versions are numbered by UTC time (`YYYYMMDDHHMMSS`) instead of latest + 1.
     pub use_timestamp_numbering: bool,
+    /// Where Python scripts' application modules are (`python_path`, directories separated
+    /// by ':', relative to the repository).
+    pub python_path: Vec<String>,
 }
 
 const SECTION: &str = "db_settings";
@@ -97,6 +100,7 @@ impl Config {
             repository_id,
             version_table: TableName::default(),
             journal_table: JournalTable::BesideVersionTable,
+            python_path: Vec::new(),
             required_dbs: Vec::new(),
             use_timestamp_numbering: false,
         }
@@ -165,10 +169,20 @@ impl Config {
             Some(v) => parse_bool(&v).map_err(|m| err(line_of("use_timestamp_numbering"), m))?,
             None => false,
         };
+        let python_path = get("python_path")?
+            .map(|v| {
+                v.split(':')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Config {
             repository_id: RepositoryId::new(repository_id),
             version_table,
             journal_table,
+            python_path,
             required_dbs,
             use_timestamp_numbering,
         })
@@ -214,7 +228,7 @@ impl Config {
              # in <version_table>_journal unless this names another table. Set it empty to keep\n\
              # no journal, so the database holds only the tables sqlalchemy-migrate made; then\n\
              # nothing records checksums or where a failed MySQL step stopped.\n\
-             {}\n",
+             {}\n{}",
             ini::escape(self.repository_id.as_str()),
             ini::escape(self.version_table.as_str()),
             dbs.join(","),
@@ -228,6 +242,15 @@ impl Config {
                 JournalTable::Named(name) =>
                     format!("journal_table={}", ini::escape(name.as_str())),
                 JournalTable::Off => "journal_table=".to_string(),
+            },
+            if self.python_path.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "\n# Where Python scripts find the application modules they import,\n\
+                     # relative to this directory, separated by ':'.\npython_path={}\n",
+                    ini::escape(&self.python_path.join(":"))
+                )
             },
         )
     }
