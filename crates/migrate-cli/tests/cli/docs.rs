@@ -122,7 +122,7 @@ const TUTORIAL: &str = include_str!("../../../../docs/tutorial.md");
 matrix!(the_readme_tutorial_runs_as_written, |db| {
     let start = README.find("## The tutorial").expect("tutorial section");
     let end = README[start..]
-        .find("\n## Taking over")
+        .find("\n## Coming from sqlalchemy-migrate")
         .expect("section end")
         + start;
     run_page(&db, "README.md", &README[start..end]);
