@@ -54,3 +54,8 @@ fn fuzz_url_raw_password() {
 fn fuzz_config() {
     fuzz("config");
 }
+
+#[test]
+fn fuzz_python() {
+    fuzz("python");
+}

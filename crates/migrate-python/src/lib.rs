@@ -176,6 +176,33 @@ impl CodeMigration for PythonMigration {
     }
 }
 
+/// Parses `text` and runs its module-level code without a database, for at most `steps`
+/// statements: what a fuzzer drives. An exception the script raises, or a construct outside
+/// the subset, comes back as `Err` with its `file:line` message; nothing panics.
+///
+/// # Errors
+/// The script's error.
+pub fn run_module_text(text: &str, steps: u64) -> Result<(), String> {
+    let path = Path::new("fuzz.py");
+    let source = Source::parse(path, text).map_err(|e| to_script_error(path, e).to_string())?;
+    let importer = PathImporter { path: Vec::new() };
+    let mut interp = Interp::new(None, &importer);
+    interp.steps_left = Some(steps);
+    let globals = interp
+        .run_module(&source, "fuzz")
+        .map_err(|e| to_script_error(path, e).to_string())?;
+    // The migration functions too, as far as they go without a database.
+    for name in ["upgrade", "downgrade"] {
+        let f = globals.borrow().get(name).cloned();
+        if let Some(f) = f {
+            interp
+                .call(&f, Args::positional(vec![vocabulary::engine("sqlite")]))
+                .map_err(|e| to_script_error(path, e).to_string())?;
+        }
+    }
+    Ok(())
+}
+
 /// An exception that escaped the script, as the error migrate reports: the file and line
 /// where it was raised (an imported module's, if there), the exception, and the remedy.
 fn to_script_error(script: &Path, e: Exc) -> ScriptError {

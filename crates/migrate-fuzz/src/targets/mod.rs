@@ -1,6 +1,7 @@
 //! One module per fuzz target: its input strategy and its invariant check.
 
 pub mod config;
+pub mod python;
 pub mod script;
 pub mod split;
 pub mod url;
@@ -8,13 +9,14 @@ pub mod url;
 use crate::driver::{Report, Settings, run};
 
 /// Every target, as `cargo run -p migrate-fuzz -- <target>` names it.
-pub const NAMES: [&str; 6] = [
+pub const NAMES: [&str; 7] = [
     "split",
     "script",
     "pipeline",
     "url",
     "url_raw_password",
     "config",
+    "python",
 ];
 
 /// Runs the target called `name` for the settings' time; `None` for an unknown name.
@@ -31,6 +33,7 @@ pub fn run_target(name: &str, settings: Settings) -> Option<Report> {
         "url" => run(name, &url::strategy(), url::check, settings),
         "url_raw_password" => run(name, &url::strategy_raw_password(), url::check, settings),
         "config" => run(name, &config::strategy(), config::check, settings),
+        "python" => run(name, &python::strategy(), |s| python::check(s), settings),
         _ => return None,
     })
 }
@@ -48,6 +51,7 @@ pub fn check_bytes(name: &str, data: &[u8]) -> bool {
         "script" => script::check(&script::Input::Text(text())),
         "url" => url::check(&url::Input::Raw(text())),
         "config" => config::check(&config::Input::Text(text())),
+        "python" => python::check(&text()),
         _ => return false,
     }
     true

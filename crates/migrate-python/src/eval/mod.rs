@@ -151,6 +151,8 @@ pub struct Interp<'a, 's> {
     pub logged: Vec<String>,
     /// How many data statements (or raw SQL texts) the script sent.
     pub writes: usize,
+    /// Statements left to run, when bounded (fuzzing): a loop that never ends is an error.
+    pub steps_left: Option<u64>,
 }
 
 const MAX_DEPTH: usize = 200;
@@ -169,6 +171,7 @@ impl<'a, 's> Interp<'a, 's> {
             rollback_requested: None,
             logged: Vec::new(),
             writes: 0,
+            steps_left: None,
         }
     }
 
@@ -268,6 +271,12 @@ impl<'a, 's> Interp<'a, 's> {
 
     pub(crate) fn block(&mut self, body: &[Stmt], frame: &mut Frame) -> Result<Flow, Exc> {
         for stmt in body {
+            if let Some(left) = self.steps_left.as_mut() {
+                if *left == 0 {
+                    return Err(Exc::new("TimeoutError", "the script ran too long"));
+                }
+                *left -= 1;
+            }
             let flow = self
                 .stmt(stmt, frame)
                 .map_err(|e| e.at(frame.source.line_of(stmt)))?;
