@@ -231,12 +231,12 @@ fn check_raw(text: &str) {
     let Ok(parsed) = DatabaseUrl::parse(text) else {
         return;
     };
-    if let Target::Server(server) = parsed.target() {
-        if server.password.as_deref().is_some_and(|p| !p.is_empty()) {
-            assert!(
-                parsed.to_string().contains("***"),
-                "{text:?} has a password but shows as {parsed} ({shown:?})"
-            );
-        }
+    if let Target::Server(server) = parsed.target()
+        && server.password.as_deref().is_some_and(|p| !p.is_empty())
+    {
+        assert!(
+            parsed.to_string().contains("***"),
+            "{text:?} has a password but shows as {parsed} ({shown:?})"
+        );
     }
 }
