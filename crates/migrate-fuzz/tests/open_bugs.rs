@@ -59,6 +59,20 @@ fn url_raw_password_in_an_sqlite_host_part_is_never_shown() {
 }
 
 #[test]
+fn a_password_that_is_part_of_the_help_text_is_not_a_finding() {
+    url::check(&url::Input::Built(url::Parts {
+        scheme: "postgres",
+        user: String::new(),
+        password: "l://".into(),
+        encoded: false,
+        host: "localhost".into(),
+        port: String::new(),
+        database: String::new(),
+        query: String::new(),
+    }));
+}
+
+#[test]
 fn url_with_a_line_break_in_its_scheme_separator_hides_the_password() {
     url::check(&url::Input::Raw(
         "mysql+pymysql:\n//root:p%40ss%3Aword@[::1]:3307/heat?://charset=utf8".into(),
