@@ -50,7 +50,7 @@ import sysconfig
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DUMP = os.path.join(HERE, "dump_schema.py")
+DUMP = os.path.join(HERE, "..", "sam-oracle", "dump_schema.py")
 REPOS = ["tutorial", "inventory", "stacks", "billing", "quirks"]
 DBS = ["sqlite", "postgresql", "mariadb"]
 PG = os.environ.get("SAMREF_PG", "postgresql://postgres@127.0.0.1:5432")

@@ -62,9 +62,30 @@ const TOKENS: &[&str] = &[
     "datetime.datetime(2015, 1, 1)",
 ];
 
-/// Mutated scripts.
+/// The differential corpus's scripts (`testdata/python-corpus/*/versions/*.py`), read where
+/// they are rather than copied.
+fn corpus_scripts() -> Vec<String> {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/python-corpus");
+    let mut texts = Vec::new();
+    for repo in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        let versions = repo.path().join("versions");
+        for script in std::fs::read_dir(versions).into_iter().flatten().flatten() {
+            let path = script.path();
+            if path.extension().is_some_and(|e| e == "py") {
+                texts.extend(std::fs::read_to_string(path));
+            }
+        }
+    }
+    texts.sort();
+    texts
+}
+
+/// Mutated scripts: the seeds in `corpus/python` and the differential corpus's.
 pub fn strategy() -> BoxedStrategy<String> {
-    corpus::texts(corpus::seeds("python"), TOKENS)
+    let mut seeds = corpus::seeds("python");
+    seeds.extend(corpus_scripts());
+    corpus::texts(seeds, TOKENS)
 }
 
 /// Statements each input may run: enough for the seeds, bounded for `while True`.
