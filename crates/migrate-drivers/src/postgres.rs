@@ -198,6 +198,8 @@ fn from_row(row: &postgres::Row, i: usize) -> Result<Value, DbError> {
             .ok()
             .flatten()
             .map(i64::from),
+        // `SELECT pg_advisory_lock(…)` and other procedures: there is no value.
+        Type::VOID => return Ok(Value::Null),
         _ => {
             // Never NULL for a value that is there: read as text, or fail naming the type.
             return match row.try_get::<_, Option<crate::pg_text::PgText>>(i) {
