@@ -67,6 +67,12 @@ impl DbError {
         self
     }
 
+    /// Whether other objects depend on what the statement would drop (SQLSTATE 2BP01: a
+    /// table a foreign key of another table still references).
+    pub fn is_dependency_violation(&self) -> bool {
+        self.sqlstate.as_deref() == Some("2BP01")
+    }
+
     /// Whether a constraint refused the statement (SQLSTATE class 23: a duplicate key, a
     /// foreign key, a NOT NULL): what SQLAlchemy raised as `IntegrityError`.
     pub fn is_integrity_violation(&self) -> bool {

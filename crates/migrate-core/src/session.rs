@@ -188,28 +188,39 @@ impl<'c> Session<'c> {
         Ok(())
     }
 
-    /// Runs one data statement whose failure the caller may recover from: where DDL is
-    /// transactional (the step's transaction is open) it runs in a savepoint, so that a
-    /// failure leaves the transaction usable (PostgreSQL refuses every later statement
-    /// otherwise). Elsewhere it runs as [`Session::execute_with`].
+    /// Runs one data statement whose failure the caller may recover from (see
+    /// [`Session::recoverable`]).
     ///
     /// # Errors
     /// The database's error.
     pub fn execute_recoverable(&mut self, sql: &str) -> Result<(), Error> {
+        self.recoverable(|s| s.execute_with(sql, &[]))
+    }
+
+    /// Runs `work` so that its failure leaves the session usable: where DDL is
+    /// transactional (the step's transaction is open) it runs in a savepoint, rolled back on
+    /// failure (PostgreSQL refuses every later statement otherwise). Elsewhere it just runs.
+    ///
+    /// # Errors
+    /// What `work` returned, or the database's error handling the savepoint.
+    pub fn recoverable<T>(
+        &mut self,
+        work: impl FnOnce(&mut Session<'c>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         if !self.conn.dialect().transactional_ddl() {
-            return self.execute_with(sql, &[]);
+            return work(self);
         }
         self.conn.execute("SAVEPOINT migrate_statement")?;
-        match self.conn.execute_with(sql, &[]) {
-            Ok(_) => {
+        match work(self) {
+            Ok(v) => {
                 self.conn.execute("RELEASE SAVEPOINT migrate_statement")?;
-                Ok(())
+                Ok(v)
             }
             Err(e) => {
                 self.conn
                     .execute("ROLLBACK TO SAVEPOINT migrate_statement")?;
                 self.conn.execute("RELEASE SAVEPOINT migrate_statement")?;
-                Err(e.into())
+                Err(e)
             }
         }
     }

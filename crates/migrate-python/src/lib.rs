@@ -99,6 +99,13 @@ impl PythonMigration {
                     ));
                 };
                 interp.call(&f, Args::positional(vec![vocabulary::engine(dialect)]))?;
+                // Tables whose drop waited for the tables referencing them to go first.
+                for table in std::mem::take(&mut interp.deferred_drops) {
+                    interp
+                        .session()?
+                        .drop_table(&table)
+                        .map_err(vocabulary::db_error)?;
+                }
                 if let Some(what) = interp.rollback_requested.take() {
                     return Err(Exc::new(
                         "RuntimeError",

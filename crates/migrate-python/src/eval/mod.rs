@@ -153,6 +153,10 @@ pub struct Interp<'a, 's> {
     pub writes: usize,
     /// Statements left to run, when bounded (fuzzing): a loop that never ends is an error.
     pub steps_left: Option<u64>,
+    /// Tables whose drop the database refused while others still referenced them: dropped
+    /// again, in order, once the script has run (a script that drops a table before the one
+    /// referencing it, which sqlalchemy-migrate left half-done on PostgreSQL).
+    pub deferred_drops: Vec<String>,
 }
 
 const MAX_DEPTH: usize = 200;
@@ -172,6 +176,7 @@ impl<'a, 's> Interp<'a, 's> {
             logged: Vec::new(),
             writes: 0,
             steps_left: None,
+            deferred_drops: Vec::new(),
         }
     }
 

@@ -786,7 +786,13 @@ impl Table {
 
     fn drop_table(&self, interp: &mut Interp<'_, '_>) -> Result<(), Exc> {
         let name = self.name.borrow().clone();
-        interp.session()?.drop_table(&name).map_err(db_error)
+        match interp.session()?.recoverable(|s| s.drop_table(&name)) {
+            Err(migrate_core::Error::Db(e)) if e.is_dependency_violation() => {
+                interp.deferred_drops.push(name);
+                Ok(())
+            }
+            other => other.map_err(db_error),
+        }
     }
 
     /// Each column's Python-side default, for inserts.
