@@ -9,6 +9,7 @@
 mod backend;
 mod measure;
 mod peers;
+mod python;
 mod workloads;
 
 use std::path::PathBuf;
@@ -86,6 +87,13 @@ fn main() {
     if wanted("reflect") {
         for &backend in &backends {
             workloads::reflect(&env, backend, 2000).print();
+        }
+    }
+    if wanted("python") {
+        for &backend in &backends {
+            for line in python::walk(&env, backend, 50, &peers) {
+                line.print();
+            }
         }
     }
     if wanted("rebuild") {

@@ -275,7 +275,13 @@ impl Peer {
         Some(self.command(root, db, &refs))
     }
 
-    fn command(&self, root: &Path, db: &Db, args: &[&str]) -> Command {
+    /// Whether this is sqlalchemy-migrate, which also runs Python repositories.
+    pub fn is_sqlalchemy_migrate(&self) -> bool {
+        matches!(self.kind, Kind::SqlalchemyMigrate)
+    }
+
+    /// The peer's program with `args`, in `root`, for `db`.
+    pub fn command(&self, root: &Path, db: &Db, args: &[&str]) -> Command {
         let mut c = Command::new(&self.program);
         c.args(&self.prefix).args(args).current_dir(root);
         match self.kind {

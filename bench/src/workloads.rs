@@ -17,7 +17,7 @@ pub struct Env {
 }
 
 impl Env {
-    fn migrate(&self, args: &[&str]) -> Command {
+    pub fn migrate(&self, args: &[&str]) -> Command {
         let mut c = Command::new(&self.migrate);
         c.args(args);
         c
@@ -117,7 +117,7 @@ pub fn make_repo(dir: &Path, n: usize) -> PathBuf {
 }
 
 /// The floor: the same statements, a transaction per version with its version-table update.
-fn floor_file(dir: &Path, n: usize, up: bool) -> PathBuf {
+pub fn floor_file(dir: &Path, n: usize, up: bool) -> PathBuf {
     let path = dir.join(format!("floor_{}_{n}.sql", if up { "up" } else { "down" }));
     let mut sql = String::new();
     let steps: Vec<usize> = if up {

@@ -98,3 +98,13 @@ fn config_value_ending_in_backslash_reads_back() {
         use_timestamp_numbering: false,
     }));
 }
+
+#[test]
+fn config_required_dbs_with_quotes_or_line_breaks_is_refused_not_misread() {
+    config::check(&config::Input::Text(
+        "[db_settings]\nrepository_id\t = é日本\nversion_table=\nrequired_dbs=[' \"a\" , b,]\nuse_timestamp_numbering = yes\n".into(),
+    ));
+    config::check(&config::Input::Text(
+        "[db_settings]\nrepository_id=sample\nrequired_dbs=[']\n\n  required_dbs=[']\n".into(),
+    ));
+}

@@ -276,11 +276,25 @@ fn parse_list(value: &str) -> Result<Vec<String>, String> {
         .ok_or_else(|| {
             format!("required_dbs must be a list such as ['postgresql','sqlite'], not '{v}'")
         })?;
-    Ok(inner
-        .split(',')
-        .map(|item| item.trim().trim_matches(['\'', '"']).trim().to_string())
-        .filter(|item| !item.is_empty())
-        .collect())
+    let mut names = Vec::new();
+    for item in inner.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        // 'name', "name" or a bare name; a database name holds no quote, bracket or space.
+        let name = ['\'', '"']
+            .iter()
+            .find_map(|q| item.strip_prefix(*q).and_then(|i| i.strip_suffix(*q)))
+            .unwrap_or(item);
+        let plain = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '+' | '.'));
+        if !plain {
+            return Err(format!(
+                "required_dbs holds {item}, which is not a database name such as 'postgresql'"
+            ));
+        }
+        names.push(name.to_string());
+    }
+    Ok(names)
 }
 
 #[cfg(test)]
