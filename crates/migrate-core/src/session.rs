@@ -52,6 +52,17 @@ impl<'c> Session<'c> {
         Ok(Session { conn, schema })
     }
 
+    /// Starts a session on a database whose schema (without migrate's own tables) is known
+    /// to be `schema`: the executor's, handing one code step's schema to the next.
+    pub(crate) fn with_schema(conn: &'c mut dyn Connection, schema: Schema) -> Session<'c> {
+        Session { conn, schema }
+    }
+
+    /// The schema as the session left it.
+    pub(crate) fn into_schema(self) -> Schema {
+        self.schema
+    }
+
     /// The database's dialect (what sqlalchemy-migrate scripts read as `migrate_engine.name`).
     pub fn dialect(&self) -> &'static dyn crate::dialect::Dialect {
         self.conn.dialect()

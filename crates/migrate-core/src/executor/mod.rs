@@ -414,6 +414,7 @@ pub fn run(
         transactions: run.transactions,
         written_ahead: std::cell::Cell::default(),
         run_so_far: std::cell::RefCell::default(),
+        schema: std::cell::RefCell::default(),
     };
     // Every derived downgrade of the walk is derived now: one that cannot be is refused
     // before the versions ahead of it in the walk run, not after.
@@ -426,6 +427,10 @@ pub fn run(
     let mut sql_before: Option<Version> = None;
     for (i, (step, script)) in plan.steps.iter().zip(&loaded).enumerate() {
         let next = plan.steps.get(i + 1).zip(loaded.get(i + 1));
+        if script.code.is_none() {
+            // Anything but a code step may change the schema behind the cached one.
+            ctx.schema.replace(None);
+        }
         for warning in &script.warnings {
             observer.warning(warning);
         }
@@ -469,6 +474,10 @@ struct StepContext<'a> {
     /// In a run made one transaction, the script statements it has sent so far (to find a
     /// failing statement).
     run_so_far: std::cell::RefCell<Vec<String>>,
+    /// The schema as the previous step left it when that was a code step (its session kept it
+    /// current), so the next code step need not read it again: reflecting a whole database
+    /// per step made a walk of Python or Rust steps cost several times its statements.
+    schema: std::cell::RefCell<Option<crate::schema::Schema>>,
 }
 
 /// Where and when a step's journal row records how the step went.
@@ -669,7 +678,7 @@ fn run_in_transaction(
         execute_reaching(tx.conn(), ctx, entry, statements, i, progress)?;
     }
     if let Some(code) = &sql.code {
-        operations::run_code(tx.conn(), code).map_err(|m| (1, m))?;
+        operations::run_code(tx.conn(), code, &ctx.schema).map_err(|m| (1, m))?;
     }
     let last = statements.len().max(1);
     if row == JournalRow::InEndBatch {
@@ -875,7 +884,7 @@ fn run_autocommit(
     }
     let journal_each = conn.dialect().transactional_ddl();
     if let Some(code) = &sql.code {
-        operations::run_code(conn, code).map_err(|m| (1, m))?;
+        operations::run_code(conn, code, &ctx.schema).map_err(|m| (1, m))?;
     }
     for i in 0..statements.len() {
         // Where each statement is not journaled after it (MySQL), the one it reaches is.

@@ -193,15 +193,23 @@ fn replay(
     Ok(schema)
 }
 
-/// Runs a Rust migration's method for `direction` in a session on `conn`.
+/// Runs a Rust (or interpreted) migration's method for `direction` in a session on `conn`,
+/// starting from `schema` when the previous step left it (else reading the database), and
+/// leaving the schema there for the next step when this one succeeds.
 pub(super) fn run_code(
     conn: &mut dyn Connection,
     code: &(crate::code::CodeScript, Direction),
+    schema: &std::cell::RefCell<Option<Schema>>,
 ) -> Result<(), String> {
-    let mut session = crate::session::Session::new(conn).map_err(|e| e.to_string())?;
+    let mut session = match schema.take() {
+        Some(known) => crate::session::Session::with_schema(conn, known),
+        None => crate::session::Session::new(conn).map_err(|e| e.to_string())?,
+    };
     let result = match code.1 {
         Direction::Upgrade => code.0.0.upgrade(&mut session),
         Direction::Downgrade => code.0.0.downgrade(&mut session),
     };
-    result.map_err(|e| e.to_string())
+    result.map_err(|e| e.to_string())?;
+    schema.replace(Some(session.into_schema()));
+    Ok(())
 }
