@@ -108,3 +108,13 @@ fn config_required_dbs_with_quotes_or_line_breaks_is_refused_not_misread() {
         "[db_settings]\nrepository_id=sample\nrequired_dbs=[']\n\n  required_dbs=[']\n".into(),
     ));
 }
+
+#[test]
+fn config_names_python_reads_as_blank_are_refused_at_create() {
+    config::check(&config::Input::Built(config::Fields {
+        repository_id: "\u{1c}".into(),
+        version_table: "-".into(),
+        required_dbs: Vec::new(),
+        use_timestamp_numbering: false,
+    }));
+}

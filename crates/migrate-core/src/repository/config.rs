@@ -188,6 +188,33 @@ impl Config {
         })
     }
 
+    /// Refuses settings that the file [`Config::render`] writes would not give back: a name
+    /// that is empty, spans lines, or starts or ends with what Python's `str.strip` removes.
+    ///
+    /// # Errors
+    /// What is wrong, naming the key.
+    pub fn check_writable(&self) -> Result<(), String> {
+        let journal = match &self.journal_table {
+            JournalTable::Named(t) => Some(t.as_str()),
+            _ => None,
+        };
+        let names = [
+            ("repository_id", Some(self.repository_id.as_str())),
+            ("version_table", Some(self.version_table.as_str())),
+            ("journal_table", journal),
+        ];
+        for (key, value) in names {
+            let Some(value) = value else { continue };
+            if value.is_empty() || value.contains(['\n', '\r']) || ini::strip(value) != value {
+                return Err(format!(
+                    "{key} {value:?} cannot be written to migrate.cfg: it is empty, spans lines, \
+                     or starts or ends with whitespace"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The journal's table, or `None` when the journal is off.
     pub fn journal_table(&self) -> Option<TableName> {
         match &self.journal_table {

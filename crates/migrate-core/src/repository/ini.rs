@@ -51,7 +51,8 @@ fn is_space(c: char) -> bool {
     c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
 }
 
-fn strip(s: &str) -> &str {
+/// `s` as `ConfigParser` reads a value back: without Python's whitespace at either end.
+pub(super) fn strip(s: &str) -> &str {
     s.trim_matches(is_space)
 }
 

@@ -237,6 +237,13 @@ impl Repository {
         }
         config.required_dbs = options.required_dbs.clone();
         config.use_timestamp_numbering = options.use_timestamp_numbering;
+        config
+            .check_writable()
+            .map_err(|message| RepoError::Config {
+                path: path.join(CONFIG_FILE),
+                line: None,
+                message,
+            })?;
         let versions = path.join(VERSIONS_DIR);
         fs::create_dir_all(&versions).map_err(io_err("create", &versions))?;
         write_new(&path.join(CONFIG_FILE), &config.render())?;

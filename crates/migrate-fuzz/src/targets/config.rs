@@ -116,7 +116,10 @@ pub fn check(input: &Input) {
             config.version_table = TableName::new(f.version_table.as_str());
             config.required_dbs = f.required_dbs.clone();
             config.use_timestamp_numbering = f.use_timestamp_numbering;
-            check_round_trip(&config);
+            // What `migrate create` refuses to write need not read back.
+            if config.check_writable().is_ok() {
+                check_round_trip(&config);
+            }
         }
     }
 }
