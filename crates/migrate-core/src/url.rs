@@ -222,6 +222,23 @@ fn parse_server(url: &str, masked: &str) -> Result<ServerTarget, UrlError> {
         url: masked.to_string(),
         reason,
     };
+    // An `@` after the authority means a user or password held an unencoded `/`, `?` or `#`:
+    // the parser would take part of the password for the host (and show it).
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let after_authority = after_scheme
+        .find(['/', '?', '#'])
+        .map_or("", |i| &after_scheme[i..]);
+    if after_authority
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .contains('@')
+    {
+        return Err(malformed(
+            "the user name or password holds a '/', '?' or '#': percent-encode it (%2F, %3F, %23)"
+                .to_string(),
+        ));
+    }
     let parsed = url::Url::parse(url).map_err(|e| malformed(e.to_string()))?;
     let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
     let non_empty = |s: String| (!s.is_empty()).then_some(s);

@@ -118,3 +118,17 @@ fn config_names_python_reads_as_blank_are_refused_at_create() {
         use_timestamp_numbering: false,
     }));
 }
+
+#[test]
+fn url_password_with_an_at_and_a_slash_never_becomes_the_host() {
+    url::check(&url::Input::Built(url::Parts {
+        scheme: "postgresql",
+        user: ".".into(),
+        password: "@!/".into(),
+        encoded: false,
+        host: "localhost".into(),
+        port: String::new(),
+        database: "..".into(),
+        query: String::new(),
+    }));
+}
