@@ -341,7 +341,7 @@ fn range(args: Args, _: &mut Interp<'_, '_>) -> Result<Value, Exc> {
     let mut i = start;
     while (step > 0 && i < stop) || (step < 0 && i > stop) {
         out.push(Value::Int(i));
-        if out.len() > 10_000_000 {
+        if out.len() > crate::eval::MAX_SIZE {
             return Err(Exc::new("MemoryError", "range too large"));
         }
         i += step;

@@ -55,7 +55,7 @@ impl PythonInterpreter {
 
 impl ScriptInterpreter for PythonInterpreter {
     fn load(&self, file: &ScriptFile, text: &str) -> Arc<dyn CodeMigration> {
-        let parse_error = Source::parse(&file.path, text).err();
+        let parse_error = stacker::grow(STACK, || Source::parse(&file.path, text).err());
         Arc::new(PythonMigration {
             path: file.path.clone(),
             version: file.version,
@@ -167,10 +167,10 @@ impl CodeMigration for PythonMigration {
         &self.description
     }
     fn upgrade(&self, session: &mut Session<'_>) -> Result<(), Error> {
-        self.run("upgrade", session)
+        stacker::grow(STACK, || self.run("upgrade", session))
     }
     fn downgrade(&self, session: &mut Session<'_>) -> Result<(), Error> {
-        self.run("downgrade", session)
+        stacker::grow(STACK, || self.run("downgrade", session))
     }
     fn check(&self) -> Result<(), ScriptError> {
         match &self.parse_error {
@@ -190,6 +190,10 @@ impl CodeMigration for PythonMigration {
 /// # Errors
 /// The script's error.
 pub fn run_module_text(text: &str, steps: u64) -> Result<(), String> {
+    stacker::grow(STACK, || run_module_text_here(text, steps))
+}
+
+fn run_module_text_here(text: &str, steps: u64) -> Result<(), String> {
     let path = Path::new("fuzz.py");
     let source = Source::parse(path, text).map_err(|e| to_script_error(path, e).to_string())?;
     let importer = PathImporter { path: Vec::new() };
@@ -210,6 +214,10 @@ pub fn run_module_text(text: &str, steps: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// The stack the interpreter runs on: its limits (200 nested calls, 200 nested expressions,
+/// the parser's own nesting) fit in it in a debug build.
+const STACK: usize = 256 * 1024 * 1024;
+
 /// An exception that escaped the script, as the error migrate reports: the file and line
 /// where it was raised (an imported module's, if there), the exception, and the remedy.
 fn to_script_error(script: &Path, e: Exc) -> ScriptError {
@@ -222,5 +230,49 @@ fn to_script_error(script: &Path, e: Exc) -> ScriptError {
         line: e.line.unwrap_or(1),
         message: e.to_string(),
         help: e.help.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_module_text;
+
+    fn run(text: &str) -> Result<(), String> {
+        // The test harness's 2 MiB threads: what the fuzz targets run on.
+        let text = text.to_string();
+        std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || run_module_text(&text, 1_000_000))
+            .expect("thread")
+            .join()
+            .expect("no panic")
+    }
+
+    #[test]
+    fn deep_recursion_is_an_error() {
+        let deep = run("def f(n):\n    return f(n + 1)\n\nf(0)\n").unwrap_err();
+        assert!(deep.contains("RecursionError"), "{deep}");
+    }
+
+    #[test]
+    fn nested_brackets_are_an_error() {
+        // Parentheses alone are no nesting in the tree; lists are.
+        let parens = format!("x = {}1{}\n", "(".repeat(5000), ")".repeat(5000));
+        assert_eq!(run(&parens), Ok(()));
+        let lists = format!("x = {}1{}\n", "[".repeat(5000), "]".repeat(5000));
+        let err = run(&lists).unwrap_err();
+        assert!(err.contains("RecursionError"), "{err}");
+    }
+
+    #[test]
+    fn runaway_values_and_loops_are_errors() {
+        let big = run("x = 'a' * 10 ** 12\n").unwrap_err();
+        assert!(big.contains("MemoryError"), "{big}");
+        let cyclic = run("a = []\na.append(a)\nb = str(a)\nc = a == a\n");
+        assert!(cyclic.is_ok(), "{cyclic:?}");
+        let slow = run("while True:\n    pass\n").unwrap_err();
+        assert!(slow.contains("TimeoutError"), "{slow}");
+        let comp = run("x = [i for i in range(10 ** 6) for j in range(10 ** 6)]\n").unwrap_err();
+        assert!(comp.contains("TimeoutError"), "{comp}");
     }
 }

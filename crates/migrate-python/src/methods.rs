@@ -545,6 +545,7 @@ pub fn percent_format(fmt: &str, args: &Value, interp: &mut Interp<'_, '_>) -> R
             .split('.')
             .next()
             .and_then(|w| w.parse().ok())
+            .filter(|w| *w <= 10_000)
             .unwrap_or(0);
         if spec.starts_with('-') {
             out.push_str(&format!("{text:<width$}"));

@@ -220,7 +220,9 @@ impl Value {
             (Value::Float(a), b) => b.as_float().is_some_and(|b| *a == b),
             (a, Value::Float(b)) => a.as_float().is_some_and(|a| a == *b),
             (a, b) if a.as_int().is_some() && b.as_int().is_some() => a.as_int() == b.as_int(),
-            (Value::List(a), Value::List(b)) => seq_eq(&a.borrow(), &b.borrow()),
+            (Value::List(a), Value::List(b)) => {
+                Rc::ptr_eq(a, b) || seq_eq(&a.borrow(), &b.borrow())
+            }
             (Value::Tuple(a), Value::Tuple(b)) => seq_eq(a, b),
             (Value::Dict(a), Value::Dict(b)) => {
                 let (a, b) = (a.borrow(), b.borrow());
@@ -285,6 +287,13 @@ pub fn py_str_repr(s: &str) -> String {
     out
 }
 
+thread_local! {
+    /// How deeply `str()` of nested lists is being written: a list that holds itself is
+    /// written `[...]` at depth 50, as Python writes a recursive list, not overflowing the
+    /// stack.
+    static DISPLAY_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 fn join(items: &[Value]) -> String {
     items.iter().map(Value::repr).collect::<Vec<_>>().join(", ")
 }
@@ -292,6 +301,26 @@ fn join(items: &[Value]) -> String {
 /// `str(x)`.
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let nested = matches!(self, Value::List(_) | Value::Tuple(_) | Value::Dict(_));
+        if nested {
+            let depth = DISPLAY_DEPTH.with(|d| {
+                d.set(d.get() + 1);
+                d.get()
+            });
+            let result = if depth > 50 {
+                f.write_str("[...]")
+            } else {
+                self.fmt_value(f)
+            };
+            DISPLAY_DEPTH.with(|d| d.set(d.get() - 1));
+            return result;
+        }
+        self.fmt_value(f)
+    }
+}
+
+impl Value {
+    fn fmt_value(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::None => f.write_str("None"),
             Value::Bool(true) => f.write_str("True"),

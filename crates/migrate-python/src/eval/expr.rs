@@ -9,11 +9,24 @@ use super::{Body, BoundMethod, Frame, Function, Interp, closure, iterate, ops};
 use crate::error::Exc;
 use crate::value::{Args, Value, new_scope};
 
+/// How deeply expressions may nest (Python's own parser stops near 200).
+const MAX_EXPR_DEPTH: usize = 200;
+
 /// What a comprehension produces for each item (one value, or a key and a value).
 type Emit<'e, I> = dyn FnMut(&mut I, &mut Frame) -> Result<Vec<Value>, Exc> + 'e;
 
 impl Interp<'_, '_> {
     pub(crate) fn expr(&mut self, e: &Expr, frame: &mut Frame) -> Result<Value, Exc> {
+        if self.expr_depth >= MAX_EXPR_DEPTH {
+            return Err(Exc::new("RecursionError", "expression nested too deeply"));
+        }
+        self.expr_depth += 1;
+        let value = self.expr_inner(e, frame);
+        self.expr_depth -= 1;
+        value
+    }
+
+    fn expr_inner(&mut self, e: &Expr, frame: &mut Frame) -> Result<Value, Exc> {
         match e {
             Expr::NoneLiteral(_) => Ok(Value::None),
             Expr::BooleanLiteral(b) => Ok(Value::Bool(b.value)),
@@ -225,6 +238,7 @@ impl Interp<'_, '_> {
             return Ok(());
         };
         for item in iterate(&self.expr(&first.iter, frame)?, self)? {
+            self.tick()?;
             self.assign(&first.target, item, frame)?;
             let mut keep = true;
             for cond in &first.ifs {

@@ -13,6 +13,7 @@ use crate::error::Exc;
 use crate::source::Source;
 use crate::value::{Args, Native, Scope, Value, new_scope};
 
+pub(crate) use ops::MAX_SIZE;
 pub(crate) use ops::{
     dict_set as dict_insert, iterate, make_set as make_set_value, order as order_values, subscript,
 };
@@ -139,6 +140,9 @@ pub struct Interp<'a, 's> {
     pub(crate) importer: &'a dyn Importer,
     pub(crate) builtins: Scope,
     depth: usize,
+    /// How deeply the expression being evaluated is nested: a bound, so that a script of
+    /// ten thousand nested brackets is an error, not a stack overflow.
+    pub(crate) expr_depth: usize,
     /// How many `try` blocks enclose what runs now: a database error there may be caught,
     /// so statements run in a savepoint that keeps the version's transaction usable.
     pub(crate) try_depth: usize,
@@ -170,6 +174,7 @@ impl<'a, 's> Interp<'a, 's> {
             importer,
             builtins: crate::builtins::scope(),
             depth: 0,
+            expr_depth: 0,
             try_depth: 0,
             handling: Vec::new(),
             rollback_requested: None,
@@ -274,14 +279,20 @@ impl<'a, 's> Interp<'a, 's> {
         result.map_err(|e| with_file(e, &f.source))
     }
 
+    /// Counts one unit of work against the budget, when there is one.
+    pub(crate) fn tick(&mut self) -> Result<(), Exc> {
+        if let Some(left) = self.steps_left.as_mut() {
+            if *left == 0 {
+                return Err(Exc::new("TimeoutError", "the script ran too long"));
+            }
+            *left -= 1;
+        }
+        Ok(())
+    }
+
     pub(crate) fn block(&mut self, body: &[Stmt], frame: &mut Frame) -> Result<Flow, Exc> {
         for stmt in body {
-            if let Some(left) = self.steps_left.as_mut() {
-                if *left == 0 {
-                    return Err(Exc::new("TimeoutError", "the script ran too long"));
-                }
-                *left -= 1;
-            }
+            self.tick()?;
             let flow = self
                 .stmt(stmt, frame)
                 .map_err(|e| e.at(frame.source.line_of(stmt)))?;

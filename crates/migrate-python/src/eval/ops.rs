@@ -46,6 +46,21 @@ fn dunder(op: Operator) -> &'static str {
     }
 }
 
+/// The most items (or bytes) one value may hold: a migration script never needs more, and a
+/// runaway `'x' * 10**12` must be an error, not the process killed for memory.
+pub(crate) const MAX_SIZE: usize = 10_000_000;
+
+/// Refuses a value larger than [`MAX_SIZE`].
+pub(crate) fn check_size(n: usize) -> Result<(), Exc> {
+    if n > MAX_SIZE {
+        return Err(Exc::new(
+            "MemoryError",
+            format!("a value of {n} items or bytes"),
+        ));
+    }
+    Ok(())
+}
+
 /// `left op right`.
 pub(crate) fn binary(
     op: Operator,
@@ -79,13 +94,14 @@ pub(crate) fn binary(
         (Operator::Mult, Value::Str(s), n) | (Operator::Mult, n, Value::Str(s))
             if n.as_int().is_some() =>
         {
-            Ok(Value::str(
-                s.repeat(n.as_int().unwrap_or(0).max(0) as usize),
-            ))
+            let times = n.as_int().unwrap_or(0).max(0) as usize;
+            check_size(s.len().saturating_mul(times))?;
+            Ok(Value::str(s.repeat(times)))
         }
         (Operator::Mult, Value::List(l), n) if n.as_int().is_some() => {
             let items = l.borrow();
             let times = n.as_int().unwrap_or(0).max(0) as usize;
+            check_size(items.len().saturating_mul(times))?;
             Ok(Value::list(
                 items
                     .iter()

@@ -204,6 +204,17 @@ fn from_json(v: &serde_json::Value) -> Value {
 
 /// Python's `json.dumps` with its default separators.
 fn json_dumps(v: &Value, sort: bool, interp: &mut Interp<'_, '_>) -> Result<String, Exc> {
+    interp.expr_depth += 1;
+    let out = if interp.expr_depth > 100 {
+        Err(Exc::value_error("Circular reference detected"))
+    } else {
+        json_value(v, sort, interp)
+    };
+    interp.expr_depth -= 1;
+    out
+}
+
+fn json_value(v: &Value, sort: bool, interp: &mut Interp<'_, '_>) -> Result<String, Exc> {
     Ok(match v {
         Value::None => "null".into(),
         Value::Bool(b) => {
