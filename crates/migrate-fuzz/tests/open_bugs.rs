@@ -132,3 +132,10 @@ fn url_password_with_an_at_and_a_slash_never_becomes_the_host() {
         query: String::new(),
     }));
 }
+
+#[test]
+fn config_errors_name_a_key_written_in_another_case() {
+    config::check(&config::Input::Text(
+        "[db_settings]\nrepository_id=x\nrequired_dbS:s=['sqlite']\n".into(),
+    ));
+}

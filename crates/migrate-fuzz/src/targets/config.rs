@@ -160,8 +160,9 @@ fn check_error(text: &str, e: &RepoError) {
         .find(|k| message.starts_with(k) && !message.starts_with("no "));
     if let Some(key) = key {
         let at = line.unwrap_or_else(|| panic!("no line for a bad {key}: {shown}"));
+        // Keys are case-insensitive, as in ConfigParser: `required_dbS` is `required_dbs`.
         assert!(
-            lines[at - 1].contains(key),
+            lines[at - 1].to_lowercase().contains(key),
             "line {at} ({:?}) does not hold {key}: {shown}",
             lines[at - 1]
         );
