@@ -139,3 +139,17 @@ fn config_errors_name_a_key_written_in_another_case() {
         "[db_settings]\nrepository_id=x\nrequired_dbS:s=['sqlite']\n".into(),
     ));
 }
+
+#[test]
+fn a_password_that_is_part_of_the_refusal_is_not_a_finding() {
+    url::check(&url::Input::Built(url::Parts {
+        scheme: "postgresql",
+        user: String::new(),
+        password: "'/'".into(),
+        encoded: false,
+        host: "localhost".into(),
+        port: String::new(),
+        database: String::new(),
+        query: String::new(),
+    }));
+}
