@@ -7,7 +7,7 @@ use ruff_python_ast::{self as ast, Expr};
 
 use super::{Body, BoundMethod, Frame, Function, Interp, closure, iterate, ops};
 use crate::error::Exc;
-use crate::value::{Args, Value, new_scope};
+use crate::value::{Args, Value};
 
 /// How deeply expressions may nest (Python's own parser stops near 200).
 const MAX_EXPR_DEPTH: usize = 200;
@@ -215,7 +215,7 @@ impl Interp<'_, '_> {
     ) -> Result<Vec<Value>, Exc> {
         // Comprehensions have a scope of their own in Python 3: their variables do not leak.
         let mut inner = Frame {
-            locals: new_scope(),
+            locals: self.scope(),
             globals: frame.globals.clone(),
             enclosing: closure(frame),
             source: frame.source.clone(),

@@ -155,6 +155,10 @@ pub struct Interp<'a, 's> {
     pub logged: Vec<String>,
     /// How many data statements (or raw SQL texts) the script sent.
     pub writes: usize,
+    /// Every scope made in this run: a function keeps its module's globals, which hold the
+    /// function, so scopes form cycles that reference counting never frees. They are emptied
+    /// when the run ends (weak, so a scope no longer used is freed as it goes).
+    scopes: Vec<std::rc::Weak<std::cell::RefCell<HashMap<String, Value>>>>,
     /// Statements left to run, when bounded (fuzzing): a loop that never ends is an error.
     pub steps_left: Option<u64>,
     /// Tables whose drop the database refused while others still referenced them: dropped
@@ -180,6 +184,7 @@ impl<'a, 's> Interp<'a, 's> {
             rollback_requested: None,
             logged: Vec::new(),
             writes: 0,
+            scopes: Vec::new(),
             steps_left: None,
             deferred_drops: Vec::new(),
         }
@@ -200,7 +205,7 @@ impl<'a, 's> Interp<'a, 's> {
     /// # Errors
     /// What the module raised.
     pub fn run_module(&mut self, source: &Rc<Source>, name: &str) -> Result<Scope, Exc> {
-        let globals = new_scope();
+        let globals = self.scope();
         globals
             .borrow_mut()
             .insert("__name__".into(), Value::str(name));
@@ -237,7 +242,7 @@ impl<'a, 's> Interp<'a, 's> {
     fn instantiate(&mut self, class: &Rc<Class>, args: Args) -> Result<Value, Exc> {
         let instance = Value::Instance(Rc::new(Instance {
             class: class.clone(),
-            attrs: new_scope(),
+            attrs: self.scope(),
         }));
         if let Some(Value::Function(init)) = class.lookup("__init__") {
             let mut args = args;
@@ -258,7 +263,7 @@ impl<'a, 's> Interp<'a, 's> {
                 "maximum recursion depth exceeded",
             ));
         }
-        let locals = new_scope();
+        let locals = self.scope();
         bind_params(f, args, &locals)?;
         let mut frame = Frame {
             locals,
@@ -277,6 +282,16 @@ impl<'a, 's> Interp<'a, 's> {
         };
         self.depth -= 1;
         result.map_err(|e| with_file(e, &f.source))
+    }
+
+    /// A new scope, emptied when the run ends.
+    pub(crate) fn scope(&mut self) -> Scope {
+        let scope = new_scope();
+        if self.scopes.len() >= 1024 && self.scopes.len().is_power_of_two() {
+            self.scopes.retain(|w| w.strong_count() > 0);
+        }
+        self.scopes.push(Rc::downgrade(&scope));
+        scope
     }
 
     /// Counts one unit of work against the budget, when there is one.
@@ -457,7 +472,7 @@ impl<'a, 's> Interp<'a, 's> {
             .into_iter()
             .next()
             .filter(|b| !matches!(b, Value::Native(n) if n.type_name() == "type:object"));
-        let attrs = new_scope();
+        let attrs = self.scope();
         let mut class_frame = Frame {
             locals: attrs.clone(),
             globals: frame.globals.clone(),
@@ -648,6 +663,20 @@ impl<'a, 's> Interp<'a, 's> {
             .get(name)
             .cloned()
             .ok_or_else(|| Exc::name_error(name))
+    }
+}
+
+impl Drop for Interp<'_, '_> {
+    fn drop(&mut self) {
+        // Break the cycles (functions ↔ globals, closures ↔ locals, `self.x = self`): what
+        // the run made is freed with it. Emptied first, dropped after, so that no value is
+        // dropped while a scope is borrowed.
+        let mut values = Vec::new();
+        for scope in self.scopes.drain(..).filter_map(|w| w.upgrade()) {
+            values.extend(scope.borrow_mut().drain().map(|(_, v)| v));
+        }
+        values.extend(self.modules.drain().map(|(_, v)| v));
+        drop(values);
     }
 }
 
