@@ -228,14 +228,10 @@ fn parse_server(url: &str, masked: &str) -> Result<ServerTarget, UrlError> {
     let after_authority = after_scheme
         .find(['/', '?', '#'])
         .map_or("", |i| &after_scheme[i..]);
-    if after_authority
-        .split('?')
-        .next()
-        .unwrap_or_default()
-        .contains('@')
-    {
+    if after_authority.contains('@') {
         return Err(malformed(
-            "the user name or password holds a '/', '?' or '#': percent-encode it (%2F, %3F, %23)"
+            "an '@' follows the host: a user name or password holding '/', '?' or '#' (or an \
+             option holding '@') must be percent-encoded (%2F, %3F, %23, %40)"
                 .to_string(),
         ));
     }

@@ -153,3 +153,17 @@ fn a_password_that_is_part_of_the_refusal_is_not_a_finding() {
         query: String::new(),
     }));
 }
+
+#[test]
+fn url_password_with_a_question_mark_never_becomes_an_option() {
+    url::check(&url::Input::Built(url::Parts {
+        scheme: "postgresql",
+        user: "a".into(),
+        password: "/?\"".into(),
+        encoded: false,
+        host: "localhost".into(),
+        port: String::new(),
+        database: String::new(),
+        query: "?=".into(),
+    }));
+}
