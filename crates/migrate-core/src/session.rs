@@ -221,16 +221,16 @@ impl<'c> Session<'c> {
         if !self.conn.dialect().transactional_ddl() {
             return work(self);
         }
-        self.conn.execute("SAVEPOINT migrate_statement")?;
+        // The same savepoint statements a nested step uses.
+        let bounds = crate::connection::Bounds::new(true);
+        self.conn.execute(&bounds.begin(self.conn.dialect()))?;
         match work(self) {
             Ok(v) => {
-                self.conn.execute("RELEASE SAVEPOINT migrate_statement")?;
+                self.conn.execute(&bounds.commit())?;
                 Ok(v)
             }
             Err(e) => {
-                self.conn
-                    .execute("ROLLBACK TO SAVEPOINT migrate_statement")?;
-                self.conn.execute("RELEASE SAVEPOINT migrate_statement")?;
+                self.conn.execute(&bounds.rollback())?;
                 Err(e)
             }
         }

@@ -24,6 +24,26 @@ fn split_unicode_whitespace_is_not_an_empty_statement() {
     split::check("SELECT 1;\u{b};\n".as_bytes());
 }
 
+/// A URL built from parts, with `password` written as is.
+fn built(
+    scheme: &'static str,
+    user: &str,
+    password: &str,
+    database: &str,
+    query: &str,
+) -> url::Input {
+    url::Input::Built(url::Parts {
+        scheme,
+        user: user.into(),
+        password: password.into(),
+        encoded: false,
+        host: "localhost".into(),
+        port: String::new(),
+        database: database.into(),
+        query: query.into(),
+    })
+}
+
 fn raw_password(password: &str) -> url::Input {
     url::Input::Built(url::Parts {
         scheme: "postgresql",
@@ -46,30 +66,12 @@ fn url_raw_password_with_delimiters_is_never_shown() {
 
 #[test]
 fn url_raw_password_in_an_sqlite_host_part_is_never_shown() {
-    url::check(&url::Input::Built(url::Parts {
-        scheme: "sqlite",
-        user: String::new(),
-        password: "?0¡".into(),
-        encoded: false,
-        host: "localhost".into(),
-        port: String::new(),
-        database: String::new(),
-        query: String::new(),
-    }));
+    url::check(&built("sqlite", "", "?0¡", "", ""));
 }
 
 #[test]
 fn a_password_that_is_part_of_the_help_text_is_not_a_finding() {
-    url::check(&url::Input::Built(url::Parts {
-        scheme: "postgres",
-        user: String::new(),
-        password: "l://".into(),
-        encoded: false,
-        host: "localhost".into(),
-        port: String::new(),
-        database: String::new(),
-        query: String::new(),
-    }));
+    url::check(&built("postgres", "", "l://", "", ""));
 }
 
 #[test]
@@ -121,16 +123,7 @@ fn config_names_python_reads_as_blank_are_refused_at_create() {
 
 #[test]
 fn url_password_with_an_at_and_a_slash_never_becomes_the_host() {
-    url::check(&url::Input::Built(url::Parts {
-        scheme: "postgresql",
-        user: ".".into(),
-        password: "@!/".into(),
-        encoded: false,
-        host: "localhost".into(),
-        port: String::new(),
-        database: "..".into(),
-        query: String::new(),
-    }));
+    url::check(&built("postgresql", ".", "@!/", "..", ""));
 }
 
 #[test]
@@ -142,28 +135,10 @@ fn config_errors_name_a_key_written_in_another_case() {
 
 #[test]
 fn a_password_that_is_part_of_the_refusal_is_not_a_finding() {
-    url::check(&url::Input::Built(url::Parts {
-        scheme: "postgresql",
-        user: String::new(),
-        password: "'/'".into(),
-        encoded: false,
-        host: "localhost".into(),
-        port: String::new(),
-        database: String::new(),
-        query: String::new(),
-    }));
+    url::check(&built("postgresql", "", "'/'", "", ""));
 }
 
 #[test]
 fn url_password_with_a_question_mark_never_becomes_an_option() {
-    url::check(&url::Input::Built(url::Parts {
-        scheme: "postgresql",
-        user: "a".into(),
-        password: "/?\"".into(),
-        encoded: false,
-        host: "localhost".into(),
-        port: String::new(),
-        database: String::new(),
-        query: "?=".into(),
-    }));
+    url::check(&built("postgresql", "a", "/?\"", "", "?="));
 }
