@@ -104,6 +104,21 @@ pub enum Command {
     History(ReportArgs),
     /// Write an executable wrapper FILE that runs migrate with a default URL and repository.
     Manage(ManageArgs),
+    /// Rewrite a repository's Python versions as portable scripts where they map exactly onto
+    /// portable operations (per-database SQL where the databases differ); keep the others.
+    /// Prints what each version does and what became of it; --out DIR writes the result.
+    Convert(ConvertArgs),
+}
+
+/// `convert PATH [--out DIR]`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+    /// Where to write the converted repository (a path that does not exist yet); without
+    /// it nothing is written.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 /// `create PATH NAME`.

@@ -23,6 +23,9 @@ pub enum CliError {
     Failed(migrate_core::Error),
     /// A check found differences, already printed (exit 3).
     Differences,
+    /// The command finished its work but some of it failed, each failure already printed
+    /// (exit 1).
+    Reported,
 }
 
 impl<E: Into<migrate_core::Error>> From<E> for CliError {
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(CliError::Differences) => ExitCode::from(3),
+        Err(CliError::Reported) => ExitCode::from(1),
         Err(CliError::Failed(e)) => {
             out.error(&e.to_string(), e.help().as_deref());
             ExitCode::from(if is_usage(&e) { 2 } else { 1 })

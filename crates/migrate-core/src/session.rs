@@ -18,7 +18,7 @@
 //! ```
 
 use crate::change::{ColumnChange, Operation};
-use crate::connection::{Connection, Value};
+use crate::connection::{Connection, DbError, Value};
 use crate::error::Error;
 use crate::executor::ExecError;
 use crate::schema::{Column, Schema, Table};
@@ -27,6 +27,51 @@ use crate::schema::{Column, Schema, Table};
 pub struct Session<'c> {
     conn: &'c mut dyn Connection,
     schema: Schema,
+    /// Set when the session only writes down what it is asked (for `convert`).
+    transcript: Option<Transcript>,
+    /// How many statements may stay applied should the migration fail now: those up to the
+    /// last one that committed by itself (MySQL's DDL), or that may have.
+    committed: usize,
+    /// How many statements were sent.
+    sent: usize,
+}
+
+/// What a migration asked of a transcribing session, in order: nothing ran.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Transcript {
+    pub entries: Vec<Transcribed>,
+    /// The first query the migration made: it reads rows, so what it writes depends on them.
+    pub read: Option<String>,
+}
+
+/// One thing a migration asked of a transcribing session.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Transcribed {
+    /// A schema or data operation, checked against the schema of the moment.
+    Operation(Operation),
+    /// Raw SQL (`migrate_engine.execute("…")`), in this database's dialect.
+    Sql(String),
+    /// A data statement the migration wrote in this database's dialect.
+    Data(String),
+}
+
+/// The connection of a transcribing session: it has a dialect and runs nothing.
+#[derive(Debug)]
+pub(crate) struct Offline(pub &'static dyn crate::dialect::Dialect);
+
+impl Connection for Offline {
+    fn dialect(&self) -> &'static dyn crate::dialect::Dialect {
+        self.0
+    }
+    fn execute(&mut self, _: &str) -> Result<(), DbError> {
+        Err(DbError::new("a transcribing session runs nothing"))
+    }
+    fn execute_with(&mut self, _: &str, _: &[Value]) -> Result<u64, DbError> {
+        Err(DbError::new("a transcribing session runs nothing"))
+    }
+    fn query(&mut self, _: &str, _: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {
+        Err(DbError::new("a transcribing session runs nothing"))
+    }
 }
 
 fn op_error(op: &Operation, message: String, help: Option<String>) -> Error {
@@ -49,18 +94,71 @@ impl<'c> Session<'c> {
     pub fn new(conn: &'c mut dyn Connection) -> Result<Session<'c>, Error> {
         let exclude = ["migrate_version", "migrate_version_journal"];
         let schema = conn.dialect().reflect(conn, &exclude)?;
-        Ok(Session { conn, schema })
+        Ok(Session {
+            conn,
+            schema,
+            transcript: None,
+            committed: 0,
+            sent: 0,
+        })
     }
 
     /// Starts a session on a database whose schema (without migrate's own tables) is known
     /// to be `schema`: the executor's, handing one code step's schema to the next.
     pub(crate) fn with_schema(conn: &'c mut dyn Connection, schema: Schema) -> Session<'c> {
-        Session { conn, schema }
+        Session {
+            conn,
+            schema,
+            transcript: None,
+            committed: 0,
+            sent: 0,
+        }
+    }
+
+    /// A session that runs nothing and writes down what it is asked, on a database whose
+    /// schema is `schema`: operations are checked and folded into it as if they ran; a query
+    /// fails (its rows cannot be known), and raw SQL leaves the schema as it was.
+    pub(crate) fn transcribing(conn: &'c mut Offline, schema: Schema) -> Session<'c> {
+        Session {
+            conn,
+            schema,
+            transcript: Some(Transcript::default()),
+            committed: 0,
+            sent: 0,
+        }
     }
 
     /// The schema as the session left it.
     pub(crate) fn into_schema(self) -> Schema {
         self.schema
+    }
+
+    /// How many of the statements sent stay applied should the step fail now, where the
+    /// database commits some statements by itself (MySQL's DDL); a statement that failed
+    /// part-way through a batch counts as one that may have.
+    pub(crate) fn committed(&self) -> usize {
+        self.committed
+    }
+
+    /// Sends one statement (or a batch), counting what may stay applied.
+    fn send(&mut self, sql: &str, params: Option<&[Value]>) -> Result<(), DbError> {
+        self.sent += 1;
+        let dialect = self.conn.dialect();
+        let result = match params {
+            None => self.conn.execute(sql),
+            Some(p) => self.conn.execute_with(sql, p).map(|_| ()),
+        };
+        // A batch that failed may have committed its first statements; DDL that ran did.
+        let ends = dialect.ends_transaction(sql);
+        if ends || (result.is_err() && !dialect.transactional_ddl()) {
+            self.committed = self.sent;
+        }
+        result
+    }
+
+    /// The schema and what a transcribing session was asked.
+    pub(crate) fn into_transcript(self) -> (Schema, Transcript) {
+        (self.schema, self.transcript.unwrap_or_default())
     }
 
     /// The database's dialect (what sqlalchemy-migrate scripts read as `migrate_engine.name`).
@@ -99,6 +197,14 @@ impl<'c> Session<'c> {
         let mut next = self.schema.clone();
         next.apply(&op)
             .map_err(|e| op_error(&op, e.to_string(), None))?;
+        if let Some(transcript) = &mut self.transcript {
+            if let Operation::DropTable { name } = &op {
+                refuse_drop_of_referenced(&self.schema, name)?;
+            }
+            transcript.entries.push(Transcribed::Operation(op));
+            self.schema = next;
+            return Ok(());
+        }
         let statements = self
             .conn
             .dialect()
@@ -115,7 +221,7 @@ impl<'c> Session<'c> {
                     ));
                 }
             } else {
-                self.conn.execute(&s.sql)?;
+                self.send(&s.sql, None)?;
             }
         }
         self.schema = next;
@@ -183,7 +289,11 @@ impl<'c> Session<'c> {
     /// # Errors
     /// The database's error.
     pub fn execute(&mut self, sql: &str) -> Result<(), Error> {
-        self.conn.execute(sql)?;
+        if let Some(transcript) = &mut self.transcript {
+            transcript.entries.push(Transcribed::Sql(sql.to_string()));
+            return Ok(());
+        }
+        self.send(sql, None)?;
         let exclude = ["migrate_version", "migrate_version_journal"];
         self.schema = self.conn.dialect().reflect(self.conn, &exclude)?;
         Ok(())
@@ -195,7 +305,17 @@ impl<'c> Session<'c> {
     /// # Errors
     /// The database's error.
     pub fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<(), Error> {
-        self.conn.execute_with(sql, params)?;
+        if let Some(transcript) = &mut self.transcript {
+            if !params.is_empty() {
+                return Err(DbError::new(
+                    "a data statement with parameters cannot be written down as SQL",
+                )
+                .into());
+            }
+            transcript.entries.push(Transcribed::Data(sql.to_string()));
+            return Ok(());
+        }
+        self.send(sql, Some(params))?;
         Ok(())
     }
 
@@ -218,7 +338,7 @@ impl<'c> Session<'c> {
         &mut self,
         work: impl FnOnce(&mut Session<'c>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        if !self.conn.dialect().transactional_ddl() {
+        if !self.conn.dialect().transactional_ddl() || self.transcript.is_some() {
             return work(self);
         }
         // The same savepoint statements a nested step uses.
@@ -241,6 +361,31 @@ impl<'c> Session<'c> {
     /// # Errors
     /// The database's error.
     pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, Error> {
+        if let Some(transcript) = &mut self.transcript {
+            transcript.read.get_or_insert_with(|| sql.to_string());
+            return Err(DbError::new(
+                "the migration reads rows, which a transcribing session does not have",
+            )
+            .into());
+        }
         Ok(self.conn.query(sql, params)?)
+    }
+}
+
+/// What a database with foreign keys does when a table another one references is dropped:
+/// refuses it (SQLSTATE 2BP01), so a transcript orders drops as the real run does.
+fn refuse_drop_of_referenced(schema: &Schema, name: &str) -> Result<(), Error> {
+    let referrer = schema
+        .tables
+        .iter()
+        .find(|t| t.name != name && t.foreign_keys.iter().any(|fk| fk.ref_table == name));
+    match referrer {
+        Some(t) => Err(DbError::new(format!(
+            "cannot drop table {name} because table {} references it",
+            t.name
+        ))
+        .with_sqlstate("2BP01")
+        .into()),
+        None => Ok(()),
     }
 }

@@ -47,6 +47,7 @@ pub fn open_repository(path: impl AsRef<Path>) -> Result<Repository, CliError> {
 pub fn run(command: Command, out: &mut Output) -> Result<(), CliError> {
     match command {
         Command::Create(args) => create::run(args, out),
+        Command::Convert(args) => script::convert(args, out),
         Command::Script(args) => script::portable(args, out),
         Command::ScriptSql(args) => script::sql(args, out),
         Command::Version(args) => script::version(args, out),

@@ -1,11 +1,11 @@
 //! Commands that read or extend a repository without a database: `version`, `script`,
-//! `script_sql`.
+//! `script_sql`, `convert`.
 
 use migrate_core::Repository;
 
 use crate::CliError;
 use crate::args::{Bound, Slot, bind};
-use crate::cli::{RepositoryArgs, ScriptArgs, ScriptSqlArgs};
+use crate::cli::{ConvertArgs, RepositoryArgs, ScriptArgs, ScriptSqlArgs};
 use crate::output::Output;
 
 fn open(args: RepositoryArgs) -> Result<Repository, CliError> {
@@ -55,6 +55,65 @@ pub fn sql(args: ScriptSqlArgs, out: &mut Output) -> Result<(), CliError> {
     let repo = open(args.repository)?;
     for path in repo.create_sql_scripts(&args.dbms, &args.description, version)? {
         out.status(&format!("created {}", path.display()));
+    }
+    Ok(())
+}
+
+/// `convert PATH [--out DIR]`: a table of the versions, what each does and what became of
+/// it; each version that could not be run is an error below it (exit 1).
+pub fn convert(args: ConvertArgs, out: &mut Output) -> Result<(), CliError> {
+    use migrate_core::ops::{self, ConvertOutcome};
+    let repo = open(args.repository)?;
+    let report = ops::convert(&repo, args.out.as_deref())?;
+    let rows: Vec<[String; 4]> = report
+        .iter()
+        .map(|v| {
+            let kind = v.kind.map_or_else(|| "-".to_string(), |k| k.to_string());
+            let result = match &v.outcome {
+                ConvertOutcome::Converted(file) => format!("converted: {file}"),
+                ConvertOutcome::Kept(why) => format!("kept: {why}"),
+                ConvertOutcome::Failed(_) => "kept: it cannot run (below)".to_string(),
+                _ => "kept".to_string(),
+            };
+            [v.version.to_string(), v.files.join(", "), kind, result]
+        })
+        .collect();
+    let header = ["version", "file", "does", "result"].map(String::from);
+    let widths: Vec<usize> = (0..3)
+        .map(|i| {
+            std::iter::once(&header)
+                .chain(&rows)
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in std::iter::once(&header).chain(&rows) {
+        let line = format!(
+            "{:<w0$}  {:<w1$}  {:<w2$}  {}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
+        out.result(line.trim_end());
+    }
+    match &args.out {
+        Some(dir) => out.status(&format!("wrote {}", dir.display())),
+        None => out.status("nothing written: --out DIR writes the converted repository"),
+    }
+    let mut failed = false;
+    for v in &report {
+        if let ConvertOutcome::Failed(message) = &v.outcome {
+            out.error(message, None);
+            failed = true;
+        }
+    }
+    if failed {
+        return Err(CliError::Reported);
     }
     Ok(())
 }

@@ -151,6 +151,16 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
         if b { "TRUE" } else { "FALSE" }
     }
 
+    /// A binary string literal (SQL's `X'…'`).
+    fn binary_literal(&self, bytes: &[u8]) -> String {
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!("X'{hex}'")
+    }
+
+    /// A query giving the connection's database (SQLAlchemy's `engine.url.database`): its
+    /// name, or for SQLite its file.
+    fn current_database_query(&self) -> &'static str;
+
     /// What follows `CREATE TABLE (…)`: MySQL's `ENGINE=… DEFAULT CHARSET=…`.
     ///
     /// # Errors

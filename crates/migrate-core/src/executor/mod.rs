@@ -678,7 +678,7 @@ fn run_in_transaction(
         execute_reaching(tx.conn(), ctx, entry, statements, i, progress)?;
     }
     if let Some(code) = &sql.code {
-        operations::run_code(tx.conn(), code, &ctx.schema).map_err(|m| (1, m))?;
+        operations::run_code(tx.conn(), code, &ctx.schema)?;
     }
     let last = statements.len().max(1);
     if row == JournalRow::InEndBatch {
@@ -884,7 +884,7 @@ fn run_autocommit(
     }
     let journal_each = conn.dialect().transactional_ddl();
     if let Some(code) = &sql.code {
-        operations::run_code(conn, code, &ctx.schema).map_err(|m| (1, m))?;
+        operations::run_code(conn, code, &ctx.schema)?;
     }
     for i in 0..statements.len() {
         // Where each statement is not journaled after it (MySQL), the one it reaches is.

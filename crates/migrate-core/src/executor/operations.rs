@@ -200,16 +200,18 @@ pub(super) fn run_code(
     conn: &mut dyn Connection,
     code: &(crate::code::CodeScript, Direction),
     schema: &std::cell::RefCell<Option<Schema>>,
-) -> Result<(), String> {
+) -> Result<(), (usize, String)> {
     let mut session = match schema.take() {
         Some(known) => crate::session::Session::with_schema(conn, known),
-        None => crate::session::Session::new(conn).map_err(|e| e.to_string())?,
+        None => crate::session::Session::new(conn).map_err(|e| (1, e.to_string()))?,
     };
     let result = match code.1 {
         Direction::Upgrade => code.0.0.upgrade(&mut session),
         Direction::Downgrade => code.0.0.downgrade(&mut session),
     };
-    result.map_err(|e| e.to_string())?;
+    // The failure is reported as the statement after the last that stays applied, so that
+    // where DDL commits by itself the step is dirty, not "nothing was applied".
+    result.map_err(|e| (session.committed() + 1, e.to_string()))?;
     schema.replace(Some(session.into_schema()));
     Ok(())
 }

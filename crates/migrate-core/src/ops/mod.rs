@@ -554,11 +554,13 @@ pub fn drop_version_control(
 }
 
 mod check;
+mod convert;
 mod preview_py;
 mod repair;
 mod sync;
 
 pub use check::{VersionCheck, drift, drift_from, schema_at, test, update_db_from_model};
+pub use convert::{ConvertOutcome, ConvertedVersion, VersionKind, convert};
 pub use preview_py::preview_python;
 pub use repair::{RepairAction, RepairOutcome, Status, repair, stamp, status};
 pub use sync::{SyncOptions, SyncOutcome, sync};

@@ -57,6 +57,12 @@ pub enum RepoError {
         /// The path given.
         path: PathBuf,
     },
+    /// `convert --out` into the repository it converts.
+    #[error("cannot write the converted repository to '{path}': it is inside the repository")]
+    OutputInside {
+        /// The path given.
+        path: PathBuf,
+    },
     /// A file could not be read or written.
     #[error("cannot {action} '{path}': {source}")]
     Io {
@@ -129,7 +135,9 @@ impl RepoError {
                  or make one with `migrate create PATH NAME`"
                     .into(),
             ),
-            RepoError::AlreadyExists { .. } => Some("choose a path that does not exist yet".into()),
+            RepoError::AlreadyExists { .. } | RepoError::OutputInside { .. } => {
+                Some("choose a path outside the repository that does not exist yet".into())
+            }
             RepoError::NoSuchVersion { .. } => {
                 Some("leave out --version to write the next version's scripts".into())
             }

@@ -211,10 +211,26 @@ pub fn model_toml(schema: &Schema) -> String {
     out
 }
 
+/// Column → value, as an inline table of a data step.
+fn row_toml(
+    row: &std::collections::BTreeMap<String, crate::change::Literal>,
+    op: &Operation,
+) -> Result<String, String> {
+    let parts: Vec<String> = row
+        .iter()
+        .map(|(k, v)| match v {
+            Some(v) => Ok(format!("{} = {}", q(k), value_toml(v))),
+            None => Err(format!("{op}: a script has no way to write NULL")),
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(format!("{{ {} }}", parts.join(", ")))
+}
+
 /// Operations as the `[[upgrade]]` steps of a portable script.
 ///
 /// # Errors
-/// An operation the script format cannot express (data statements written from code).
+/// An operation the script format cannot express (a NULL in a data statement, a constraint
+/// without a name).
 pub fn operations_toml(ops: &[Operation], section: &str) -> Result<String, String> {
     let mut out = String::new();
     for op in ops {
@@ -339,9 +355,32 @@ pub fn operations_toml(ops: &[Operation], section: &str) -> Result<String, Strin
                     map.iter().map(|(k, v)| format!("{k} = {}", q(v))).collect();
                 format!("sql = {{ {} }}", parts.join(", "))
             }
-            Operation::Insert { .. } | Operation::Update { .. } | Operation::Delete { .. } => {
-                return Err(format!("{op}: data statements are not written to scripts"));
+            Operation::Insert { table, rows } => {
+                let rows: Vec<String> = rows
+                    .iter()
+                    .map(|r| row_toml(r, op))
+                    .collect::<Result<_, _>>()?;
+                format!(
+                    "insert = {{ table = {}, rows = [{}] }}",
+                    q(table),
+                    rows.join(", ")
+                )
             }
+            Operation::Update { table, set, filter } => format!(
+                "update = {{ table = {}, set = {}{} }}",
+                q(table),
+                row_toml(set, op)?,
+                filter
+                    .as_ref()
+                    .map_or_else(String::new, |f| format!(", where = {}", q(f)))
+            ),
+            Operation::Delete { table, filter } => format!(
+                "delete = {{ table = {}{} }}",
+                q(table),
+                filter
+                    .as_ref()
+                    .map_or_else(String::new, |f| format!(", where = {}", q(f)))
+            ),
         };
         let _ = write!(out, "\n[[{section}]]\n{step}\n");
     }

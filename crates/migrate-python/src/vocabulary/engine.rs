@@ -36,6 +36,9 @@ impl Native for Engine {
                 "dialect",
                 vec![("name", Value::str(self.name.as_str()))],
             )),
+            "url" => Some(Value::native(Url {
+                drivername: self.name.clone(),
+            })),
             "engine" | "bind" => None,
             _ => None,
         })
@@ -86,6 +89,38 @@ impl Native for Engine {
             }
             _ => Err(Exc::attribute("Engine", name)),
         }
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// `engine.url`: what scripts read of it (`url.database` in MySQL branches). Credentials are
+/// not there: a script has no use for them, and they must never reach a log.
+struct Url {
+    drivername: String,
+}
+
+impl Native for Url {
+    fn type_name(&self) -> &str {
+        "URL"
+    }
+    fn attr(&self, name: &str, interp: &mut Interp<'_, '_>) -> Result<Option<Value>, Exc> {
+        Ok(match name {
+            "drivername" => Some(Value::str(self.drivername.as_str())),
+            "database" => {
+                let session = interp.session()?;
+                let sql = session.dialect().current_database_query();
+                let rows = session.query(sql, &[]).map_err(super::db_error)?;
+                let name = rows.into_iter().next().and_then(|r| r.into_iter().next());
+                Some(match name {
+                    Some(migrate_core::connection::Value::Text(t)) => Value::str(t.as_str()),
+                    _ => Value::None,
+                })
+            }
+            "host" | "port" | "username" | "password" => Some(Value::None),
+            _ => None,
+        })
     }
     fn as_any(&self) -> &dyn Any {
         self

@@ -73,6 +73,10 @@ impl Dialect for Mysql {
         }
     }
 
+    fn current_database_query(&self) -> &'static str {
+        "SELECT DATABASE()"
+    }
+
     fn bool_literal(&self, b: bool) -> &'static str {
         if b { "1" } else { "0" }
     }

@@ -19,6 +19,17 @@ pub struct Postgres;
 pub static POSTGRES: Postgres = Postgres;
 
 impl Dialect for Postgres {
+    fn current_database_query(&self) -> &'static str {
+        "SELECT current_database()"
+    }
+
+    fn binary_literal(&self, bytes: &[u8]) -> String {
+        // bytea's hex input form, in an escape string so that it reads the same whatever
+        // standard_conforming_strings says (as string_literal does).
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!("E'\\\\x{hex}'::bytea")
+    }
+
     fn kind(&self) -> DialectKind {
         DialectKind::Postgres
     }

@@ -44,6 +44,10 @@ impl Dialect for Sqlite {
         render::type_sql(column)
     }
 
+    fn current_database_query(&self) -> &'static str {
+        "SELECT file FROM pragma_database_list WHERE name = 'main'"
+    }
+
     fn bool_literal(&self, b: bool) -> &'static str {
         if b { "1" } else { "0" }
     }
