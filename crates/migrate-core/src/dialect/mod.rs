@@ -56,6 +56,18 @@ impl DialectKind {
     }
 }
 
+/// The statements of an enum type that is an object of its own (see
+/// [`Dialect::enum_type_sql`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumTypeSql {
+    /// `CREATE TYPE … AS ENUM (…)`.
+    pub create: String,
+    /// `DROP TYPE …`.
+    pub drop: String,
+    /// Returns a row when the type exists; its one parameter is the name.
+    pub exists: &'static str,
+}
+
 /// SQL rendering and behaviour of one database family.
 pub trait Dialect: Send + Sync + std::fmt::Debug {
     /// Which family this is.
@@ -90,6 +102,20 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     /// (`create_constraint=True`, its default, where the database has no boolean type).
     fn boolean_check(&self) -> bool {
         false
+    }
+
+    /// Whether SQLAlchemy 1.3 made an `Enum` column a type of the database's own here
+    /// (PostgreSQL's named enum type, MySQL's `ENUM`) rather than a `VARCHAR` guarded by a
+    /// CHECK of its values.
+    fn native_enum(&self) -> bool {
+        false
+    }
+
+    /// Where enum types are objects of their own (PostgreSQL): the statement that makes
+    /// one, the statement that drops one, and a query with one parameter (the name) that
+    /// returns a row when such a type exists.
+    fn enum_type_sql(&self, _name: &str, _values: &[String]) -> Option<EnumTypeSql> {
+        None
     }
 
     /// Whether `sql` commits the open transaction by itself (MySQL's implicit commit before

@@ -374,9 +374,9 @@ fn effect_on_model(entry: &Transcribed) -> Effect {
     }
 }
 
-/// Data statements, session settings and MySQL's table storage options (sqlalchemy-migrate
-/// scripts convert character sets and engines after creating tables) leave the model as it
-/// is; index statements leave its tables and columns.
+/// Data statements, session settings, types and MySQL's table storage options
+/// (sqlalchemy-migrate scripts convert character sets and engines after creating tables) leave
+/// the model as it is; index statements leave its tables and columns.
 fn statement_effect(statement: &str) -> Effect {
     let words: Vec<String> = statement
         .split_whitespace()
@@ -390,6 +390,8 @@ fn statement_effect(statement: &str) -> Effect {
         ("ALTER", "TABLE") if w(3).starts_with("ENGINE") || (w(3), w(4)) == ("CONVERT", "TO") => {
             Effect::Nothing
         }
+        // Types are not in the model: a column names its type.
+        ("CREATE" | "DROP", "TYPE") => Effect::Nothing,
         ("CREATE", "INDEX" | "UNIQUE") | ("DROP", "INDEX") => Effect::Indexes,
         _ => Effect::Unknown,
     }

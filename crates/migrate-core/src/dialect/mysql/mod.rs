@@ -73,6 +73,10 @@ impl Dialect for Mysql {
         }
     }
 
+    fn native_enum(&self) -> bool {
+        true
+    }
+
     fn current_database_query(&self) -> &'static str {
         "SELECT DATABASE()"
     }

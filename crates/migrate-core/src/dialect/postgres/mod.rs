@@ -19,6 +19,21 @@ pub struct Postgres;
 pub static POSTGRES: Postgres = Postgres;
 
 impl Dialect for Postgres {
+    fn native_enum(&self) -> bool {
+        true
+    }
+
+    fn enum_type_sql(&self, name: &str, values: &[String]) -> Option<super::EnumTypeSql> {
+        let quoted: Vec<String> = values.iter().map(|v| self.string_literal(v)).collect();
+        let ident = self.quote_ident(name);
+        Some(super::EnumTypeSql {
+            create: format!("CREATE TYPE {ident} AS ENUM ({})", quoted.join(", ")),
+            drop: format!("DROP TYPE {ident}"),
+            exists: "SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+                     WHERE t.typname = $1 AND t.typtype = 'e' AND n.nspname = current_schema()",
+        })
+    }
+
     fn current_database_query(&self) -> &'static str {
         "SELECT current_database()"
     }

@@ -95,10 +95,53 @@ pub struct Column {
     pub(super) foreign_keys: Vec<Rc<dyn Native>>,
     /// `Boolean(create_constraint=…)`, SQLAlchemy 1.3's default being true.
     pub(super) boolean_constraint: bool,
+    /// The column's `Enum`, when its type is one.
+    pub(super) enum_def: Option<EnumDef>,
     /// The script's `TypeDecorator` instance, when the type is one: it converts values
     /// written (`process_bind_param`) and read (`process_result_value`).
     pub(super) decorator: Option<Value>,
     pub(super) table: RefCell<Weak<Table>>,
+}
+
+/// An `Enum(…, name=…)` column type: a type of its own on PostgreSQL, a CHECK of its values
+/// where the database has no enum (`create_constraint`, true by default in SQLAlchemy 1.3).
+#[derive(Clone, Debug)]
+pub(crate) struct EnumDef {
+    pub name: Option<String>,
+    pub values: Vec<String>,
+    pub constraint: bool,
+}
+
+impl EnumDef {
+    fn of(t: &SaType) -> Option<EnumDef> {
+        if !matches!(t.name, "Enum" | "ENUM") {
+            return None;
+        }
+        Some(EnumDef {
+            name: t
+                .args
+                .kw("name")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            values: t
+                .args
+                .pos
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            constraint: t.args.flag("create_constraint", true),
+        })
+    }
+
+    /// `col IN ('a', 'b')`, as SQLAlchemy wrote the CHECK.
+    pub fn check_expression(&self, column: &str) -> String {
+        let quoted: Vec<String> = self
+            .values
+            .iter()
+            .map(|v| format!("'{}'", v.replace('\'', "''")))
+            .collect();
+        format!("{column} IN ({})", quoted.join(", "))
+    }
 }
 
 impl Column {
@@ -123,10 +166,19 @@ impl Column {
             Some(class @ Value::Class(_)) => Some(interp.call(class, Args::default())?),
             _ => None,
         };
-        let ty = match &type_value {
+        let mut ty = match &type_value {
             Some(t) => type_of(t, interp)?,
             None => return Err(Exc::unsupported(format!("column '{name}' without a type"))),
         };
+        let enum_def = type_value
+            .as_ref()
+            .and_then(|t| t.downcast::<SaType>())
+            .and_then(EnumDef::of);
+        // A named Enum is a type of its own on PostgreSQL, named as the script names it.
+        if let (Some(EnumDef { name: Some(n), .. }), ColumnType::Custom(map)) = (&enum_def, &mut ty)
+        {
+            map.insert("postgresql".to_string(), n.clone());
+        }
         let mut foreign_keys = Vec::new();
         for extra in pos {
             match extra {
@@ -161,6 +213,7 @@ impl Column {
             },
             foreign_keys,
             boolean_constraint,
+            enum_def,
             decorator,
             table: RefCell::new(Weak::new()),
         })
@@ -179,6 +232,7 @@ impl Column {
             autoincrement: Some(c.autoincrement),
             foreign_keys: Vec::new(),
             boolean_constraint: false,
+            enum_def: None,
             decorator: None,
             table: RefCell::new(Weak::new()),
         }

@@ -10,7 +10,7 @@ use migrate_core::change::Operation;
 use migrate_core::schema::{self as model, ColumnType};
 
 use super::Numbering;
-use super::column::{Column, ForeignKey};
+use super::column::{Column, EnumDef, ForeignKey};
 use super::metadata::MetaData;
 use crate::error::Exc;
 use crate::eval::Interp;
@@ -251,20 +251,75 @@ impl Table {
     pub(super) fn create(&self, interp: &mut Interp<'_, '_>) -> Result<(), Exc> {
         let dialect = interp.session()?.dialect();
         let mut model = self.to_model(dialect.implied_autoincrement());
-        if dialect.boolean_check() {
-            for c in self.column_list() {
-                let Some(c) = c.as_any().downcast_ref::<Column>() else {
-                    continue;
-                };
-                if c.ty == ColumnType::Boolean && c.boolean_constraint {
-                    model.checks.push(model::Check {
-                        name: None,
-                        expression: format!("{} IN (0, 1)", c.name()),
-                    });
+        for c in self.column_list() {
+            let Some(c) = c.as_any().downcast_ref::<Column>() else {
+                continue;
+            };
+            if dialect.boolean_check() && c.ty == ColumnType::Boolean && c.boolean_constraint {
+                model.checks.push(model::Check {
+                    name: None,
+                    expression: format!("{} IN (0, 1)", c.name()),
+                });
+            }
+            let Some(e) = &c.enum_def else {
+                continue;
+            };
+            if !dialect.native_enum() && e.constraint {
+                model.checks.push(model::Check {
+                    name: e.name.clone(),
+                    expression: e.check_expression(&c.name()),
+                });
+            }
+            let made = e.name.as_ref().and_then(|n| {
+                let sql = dialect.enum_type_sql(n, &e.values)?;
+                Some((n, sql))
+            });
+            if let Some((name, sql)) = made {
+                // SQLAlchemy's checkfirst: a type another table uses exists already.
+                let session = interp.session()?;
+                if !uses_type(session.schema(), dialect.name(), name) {
+                    session.execute(&sql.create).map_err(db_error)?;
                 }
             }
         }
         interp.session()?.create_table(model).map_err(db_error)
+    }
+
+    /// After the table was dropped: the enum types of its columns that no other table uses,
+    /// as SQLAlchemy 1.3 dropped them with the table (checking the database for those of a
+    /// reflected table, whose columns do not say they are enums).
+    fn drop_enum_types(&self, interp: &mut Interp<'_, '_>) -> Result<(), Exc> {
+        let dialect = interp.session()?.dialect();
+        for c in self.column_list() {
+            let Some(c) = c.as_any().downcast_ref::<Column>() else {
+                continue;
+            };
+            let (name, known) = match (&c.enum_def, &c.ty) {
+                (Some(EnumDef { name: Some(n), .. }), _) => (n.clone(), true),
+                (None, ColumnType::Custom(map)) => match map.get(dialect.name()) {
+                    Some(n) => (n.clone(), false),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let Some(sql) = dialect.enum_type_sql(&name, &[]) else {
+                return Ok(());
+            };
+            let session = interp.session()?;
+            if uses_type(session.schema(), dialect.name(), &name) {
+                continue;
+            }
+            let param = [migrate_core::connection::Value::Text(name.clone())];
+            if known
+                || !session
+                    .query(sql.exists, &param)
+                    .map_err(db_error)?
+                    .is_empty()
+            {
+                session.execute(&sql.drop).map_err(db_error)?;
+            }
+        }
+        Ok(())
     }
 
     pub(super) fn drop_table(&self, interp: &mut Interp<'_, '_>) -> Result<(), Exc> {
@@ -274,7 +329,10 @@ impl Table {
                 interp.deferred_drops.push(name);
                 Ok(())
             }
-            other => other.map_err(db_error),
+            other => {
+                other.map_err(db_error)?;
+                self.drop_enum_types(interp)
+            }
         }
     }
 
@@ -488,4 +546,11 @@ impl Native for ColumnCollection {
     fn as_any(&self) -> &dyn Any {
         self
     }
+}
+
+/// Whether a table of `schema` has a column of type `name` on `dialect`.
+fn uses_type(schema: &model::Schema, dialect: &str, name: &str) -> bool {
+    schema.tables.iter().flat_map(|t| &t.columns).any(
+        |c| matches!(&c.ty, ColumnType::Custom(m) if m.get(dialect).is_some_and(|n| n == name)),
+    )
 }
