@@ -183,6 +183,7 @@ fn len(args: Args, interp: &mut Interp<'_, '_>) -> Result<Value, Exc> {
     let v = one(&args, "len")?;
     let n = match &v {
         Value::Str(s) => s.chars().count(),
+        Value::Bytes(b) => b.len(),
         Value::Dict(d) => d.borrow().len(),
         other => iterate(other, interp)?.len(),
     };

@@ -20,6 +20,7 @@ mod error;
 mod eval;
 mod methods;
 mod modules;
+mod pickle;
 mod source;
 mod value;
 mod vocabulary;

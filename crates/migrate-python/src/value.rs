@@ -24,6 +24,8 @@ pub enum Value {
     Float(f64),
     /// A `str`.
     Str(Rc<str>),
+    /// A `bytes`.
+    Bytes(Rc<[u8]>),
     /// A `list`.
     List(Rc<RefCell<Vec<Value>>>),
     /// A `tuple`.
@@ -161,6 +163,7 @@ impl Value {
             Value::Int(i) => *i != 0,
             Value::Float(f) => *f != 0.0,
             Value::Str(s) => !s.is_empty(),
+            Value::Bytes(b) => !b.is_empty(),
             Value::List(l) => !l.borrow().is_empty(),
             Value::Tuple(t) => !t.is_empty(),
             Value::Dict(d) => !d.borrow().is_empty(),
@@ -176,6 +179,7 @@ impl Value {
             Value::Int(_) => "int".into(),
             Value::Float(_) => "float".into(),
             Value::Str(_) => "str".into(),
+            Value::Bytes(_) => "bytes".into(),
             Value::List(_) => "list".into(),
             Value::Tuple(_) => "tuple".into(),
             Value::Dict(_) => "dict".into(),
@@ -217,6 +221,7 @@ impl Value {
         match (self, other) {
             (Value::None, Value::None) => true,
             (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::Bytes(a), Value::Bytes(b)) => a == b,
             (Value::Float(a), b) => b.as_float().is_some_and(|b| *a == b),
             (a, Value::Float(b)) => a.as_float().is_some_and(|a| a == *b),
             (a, b) if a.as_int().is_some() && b.as_int().is_some() => a.as_int() == b.as_int(),
@@ -256,6 +261,32 @@ impl Value {
             other => other.to_string(),
         }
     }
+}
+
+/// Python's `repr` of bytes: `b'…'`, printable ASCII as itself, the rest escaped.
+pub fn py_bytes_repr(b: &[u8]) -> String {
+    let quote = if b.contains(&b'\'') && !b.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = format!("b{quote}");
+    for &c in b {
+        match c {
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            b'\r' => out.push_str("\\r"),
+            c if char::from(c) == quote => {
+                out.push('\\');
+                out.push(quote);
+            }
+            0x20..=0x7e => out.push(char::from(c)),
+            c => out.push_str(&format!("\\x{c:02x}")),
+        }
+    }
+    out.push(quote);
+    out
 }
 
 fn seq_eq(a: &[Value], b: &[Value]) -> bool {
@@ -331,6 +362,7 @@ impl Value {
             }
             Value::Float(x) => write!(f, "{x}"),
             Value::Str(s) => f.write_str(s),
+            Value::Bytes(b) => f.write_str(&py_bytes_repr(b)),
             Value::List(l) => write!(f, "[{}]", join(&l.borrow())),
             Value::Tuple(t) if t.len() == 1 => write!(f, "({},)", t[0].repr()),
             Value::Tuple(t) => write!(f, "({})", join(t)),

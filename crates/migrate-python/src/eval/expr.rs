@@ -143,7 +143,7 @@ impl Interp<'_, '_> {
             Expr::Await(_) | Expr::Yield(_) | Expr::YieldFrom(_) => {
                 Err(Exc::unsupported("generators and coroutines"))
             }
-            Expr::BytesLiteral(_) => Err(Exc::unsupported("bytes literals")),
+            Expr::BytesLiteral(b) => Ok(Value::Bytes(b.value.bytes().collect())),
             Expr::EllipsisLiteral(_) => Ok(Value::None),
             Expr::TString(_) => Err(Exc::unsupported("template strings")),
             Expr::IpyEscapeCommand(_) => Err(Exc::unsupported("IPython escapes")),

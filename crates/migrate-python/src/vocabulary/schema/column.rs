@@ -97,6 +97,8 @@ pub struct Column {
     pub(super) boolean_constraint: bool,
     /// The column's `Enum`, when its type is one.
     pub(super) enum_def: Option<EnumDef>,
+    /// Whether the type is `PickleType` (values are written pickled).
+    pub(super) pickled: bool,
     /// The script's `TypeDecorator` instance, when the type is one: it converts values
     /// written (`process_bind_param`) and read (`process_result_value`).
     pub(super) decorator: Option<Value>,
@@ -170,10 +172,9 @@ impl Column {
             Some(t) => type_of(t, interp)?,
             None => return Err(Exc::unsupported(format!("column '{name}' without a type"))),
         };
-        let enum_def = type_value
-            .as_ref()
-            .and_then(|t| t.downcast::<SaType>())
-            .and_then(EnumDef::of);
+        let sa_type = type_value.as_ref().and_then(|t| t.downcast::<SaType>());
+        let enum_def = sa_type.and_then(EnumDef::of);
+        let pickled = sa_type.is_some_and(|t| t.name == "PickleType");
         // A named Enum is a type of its own on PostgreSQL, named as the script names it.
         if let (Some(EnumDef { name: Some(n), .. }), ColumnType::Custom(map)) = (&enum_def, &mut ty)
         {
@@ -214,6 +215,7 @@ impl Column {
             foreign_keys,
             boolean_constraint,
             enum_def,
+            pickled,
             decorator,
             table: RefCell::new(Weak::new()),
         })
@@ -233,6 +235,7 @@ impl Column {
             foreign_keys: Vec::new(),
             boolean_constraint: false,
             enum_def: None,
+            pickled: false,
             decorator: None,
             table: RefCell::new(Weak::new()),
         }
@@ -248,6 +251,7 @@ impl Column {
         crate::vocabulary::sql::ColumnInfo {
             ty: Some(self.ty.clone()),
             decorator: self.decorator.clone(),
+            pickled: self.pickled,
         }
     }
 

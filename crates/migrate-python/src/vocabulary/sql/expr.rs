@@ -31,6 +31,8 @@ pub enum Lit {
     Number(String),
     /// A string.
     Text(String),
+    /// A binary string.
+    Bytes(Vec<u8>),
 }
 
 /// A SQL expression (a condition, a column reference).
@@ -88,6 +90,7 @@ impl Expr {
                 Part::Param(Lit::Bool(b)) => sql.push_str(dialect.bool_literal(*b)),
                 Part::Param(Lit::Number(n)) => sql.push_str(n),
                 Part::Param(Lit::Text(t)) => sql.push_str(&dialect.string_literal(t)),
+                Part::Param(Lit::Bytes(b)) => sql.push_str(&dialect.binary_literal(b)),
             }
         }
         Ok(sql)
@@ -118,6 +121,7 @@ pub fn db_value(v: &Value) -> Result<Lit, Exc> {
         Value::Int(i) => Lit::Number(i.to_string()),
         Value::Float(f) if f.is_finite() => Lit::Number(format!("{}", Value::Float(*f))),
         Value::Str(s) => Lit::Text(s.to_string()),
+        Value::Bytes(b) => Lit::Bytes(b.to_vec()),
         other => {
             if let Some(d) = other.downcast::<crate::vocabulary::datetime::Moment>() {
                 return Ok(Lit::Text(d.sql_text()));

@@ -27,11 +27,17 @@ pub struct ColumnInfo {
     pub ty: Option<migrate_core::schema::ColumnType>,
     /// The script's `TypeDecorator` instance.
     pub decorator: Option<Value>,
+    /// A `PickleType`: values are written pickled.
+    pub pickled: bool,
 }
 
 impl ColumnInfo {
-    /// A value as written: through `process_bind_param` when the type has one.
+    /// A value as written: through `process_bind_param` when the type has one, pickled for
+    /// a `PickleType`.
     fn bind(&self, value: Value, interp: &mut Interp<'_, '_>) -> Result<Value, Exc> {
+        if self.pickled && !matches!(value, Value::None) {
+            return Ok(Value::Bytes(crate::pickle::dumps(&value)?.into()));
+        }
         match &self.decorator {
             Some(d) if interp.get_attr(d, "process_bind_param").is_ok() => {
                 let dialect = crate::vocabulary::dialect_object(interp)?;
