@@ -76,12 +76,33 @@ impl Index {
             .and_then(Value::as_str)
             .ok_or_else(|| Exc::type_error("Index() takes a name first"))?;
         let (table, columns) = columns_of(&args.pos[1..], args.kw("table"), interp)?;
-        Ok(Index {
+        let index = Index {
             name: name.to_string(),
             table: std::cell::RefCell::new(table),
             columns,
             unique: args.flag("unique", false),
-        })
+        };
+        // An index on a table's columns belongs to that table, as in SQLAlchemy: the
+        // table's create() makes it, and its `indexes` lists it.
+        if let Some(Value::Native(first)) = args.pos.get(1) {
+            if first.as_any().is::<Column>() {
+                let t = interp.get_attr(&args.pos[1], "table")?;
+                if let Some(t) = t.downcast::<Table>() {
+                    t.add_index(index.model());
+                }
+            }
+        }
+        Ok(index)
+    }
+
+    /// An index of a table as the schema model has it (`table.indexes` of a reflected table).
+    pub fn from_model(table: &str, index: &model::Index) -> Index {
+        Index {
+            name: index.name.clone(),
+            table: std::cell::RefCell::new(Some(table.to_string())),
+            columns: index.columns.clone(),
+            unique: index.unique,
+        }
     }
 
     fn table(&self) -> Result<String, Exc> {

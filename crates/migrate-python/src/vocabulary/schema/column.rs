@@ -366,6 +366,26 @@ impl Native for Column {
                 .upgrade()
                 .map(|t| Value::Native(t as Rc<dyn Native>)),
             "default" => Some(self.default.clone().unwrap_or(Value::None)),
+            // Each key's `constraint` is the constraint (with its name) it belongs to.
+            "foreign_keys" => {
+                let Some(table) = self.table.borrow().upgrade() else {
+                    return Ok(Some(Value::list(Vec::new())));
+                };
+                let table_name = table.name.borrow().clone();
+                let items = table
+                    .foreign_keys_of(&self.name())
+                    .into_iter()
+                    .filter_map(|key| {
+                        let op = Operation::AddForeignKey {
+                            table: table_name.clone(),
+                            key,
+                        };
+                        crate::vocabulary::constraints::Constraint::from_model(&table_name, op)
+                    })
+                    .map(|c| Value::native(ForeignKeyRef(Value::native(c))))
+                    .collect();
+                Some(Value::list(items))
+            }
             _ => None,
         })
     }
@@ -389,13 +409,20 @@ impl Native for Column {
                     .session()?
                     .add_column(&table_name, column)
                     .map_err(db_error)?;
-                if self.index || self.unique {
+                // sqlalchemy-migrate's create(table, index_name=…, unique_name=…) names the
+                // index it makes.
+                let named = |key: &str| args.kw(key).and_then(Value::as_str).map(str::to_string);
+                let (index_name, unique_name) = (named("index_name"), named("unique_name"));
+                if self.index || self.unique || index_name.is_some() || unique_name.is_some() {
+                    let unique = self.unique || unique_name.is_some();
                     let op = Operation::CreateIndex {
                         table: table_name.clone(),
                         index: model::Index {
-                            name: format!("ix_{table_name}_{}", self.name()),
+                            name: unique_name
+                                .or(index_name)
+                                .unwrap_or_else(|| format!("ix_{table_name}_{}", self.name())),
                             columns: vec![self.name()],
-                            unique: self.unique,
+                            unique,
                         },
                     };
                     interp.session()?.run(op).map_err(db_error)?;
@@ -482,5 +509,24 @@ impl Column {
             *self.name.borrow_mut() = new.to_string();
         }
         Ok(())
+    }
+}
+
+/// One of `column.foreign_keys`: what scripts read of it is its `constraint`.
+struct ForeignKeyRef(Value);
+
+impl Native for ForeignKeyRef {
+    fn type_name(&self) -> &str {
+        "ForeignKey"
+    }
+    fn attr(&self, name: &str, interp: &mut Interp<'_, '_>) -> Result<Option<Value>, Exc> {
+        Ok(match name {
+            "constraint" => Some(self.0.clone()),
+            "name" => Some(interp.get_attr(&self.0, "name")?),
+            _ => None,
+        })
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }

@@ -172,6 +172,24 @@ impl Table {
         Ok(())
     }
 
+    /// Adds an index declared on the table's columns, unless it has one of that name.
+    pub fn add_index(&self, index: model::Index) {
+        let mut indexes = self.indexes.borrow_mut();
+        if !indexes.iter().any(|i| i.name == index.name) {
+            indexes.push(index);
+        }
+    }
+
+    /// The foreign keys in which column `name` takes part.
+    pub(super) fn foreign_keys_of(&self, column: &str) -> Vec<model::ForeignKey> {
+        self.foreign_keys
+            .borrow()
+            .iter()
+            .filter(|k| k.columns.iter().any(|c| c == column))
+            .cloned()
+            .collect()
+    }
+
     pub(super) fn column_list(&self) -> Vec<Rc<dyn Native>> {
         self.columns.borrow().clone()
     }
@@ -403,6 +421,18 @@ impl Native for Table {
                         crate::vocabulary::constraints::Constraint::from_model(&name, op)
                     })
                     .map(Value::native)
+                    .collect();
+                Some(Value::list(items))
+            }
+            "indexes" => {
+                let table = self.name.borrow().clone();
+                let items = self
+                    .indexes
+                    .borrow()
+                    .iter()
+                    .map(|i| {
+                        Value::native(crate::vocabulary::constraints::Index::from_model(&table, i))
+                    })
                     .collect();
                 Some(Value::list(items))
             }
