@@ -89,11 +89,11 @@ impl Pickler {
                 "maximum recursion depth exceeded while pickling an object",
             ));
         }
-        if let Some(key) = key(v) {
-            if let Some(&i) = self.memo.get(&key) {
-                self.get(i);
-                return Ok(());
-            }
+        if let Some(key) = key(v)
+            && let Some(&i) = self.memo.get(&key)
+        {
+            self.get(i);
+            return Ok(());
         }
         match v {
             Value::None => self.out.push(NONE),

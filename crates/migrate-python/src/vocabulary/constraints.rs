@@ -84,13 +84,11 @@ impl Index {
         };
         // An index on a table's columns belongs to that table, as in SQLAlchemy: the
         // table's create() makes it, and its `indexes` lists it.
-        if let Some(Value::Native(first)) = args.pos.get(1) {
-            if first.as_any().is::<Column>() {
-                let t = interp.get_attr(&args.pos[1], "table")?;
-                if let Some(t) = t.downcast::<Table>() {
-                    t.add_index(index.model());
-                }
-            }
+        if let Some(Value::Native(first)) = args.pos.get(1)
+            && first.as_any().is::<Column>()
+            && let Some(t) = interp.get_attr(&args.pos[1], "table")?.downcast::<Table>()
+        {
+            t.add_index(index.model());
         }
         Ok(index)
     }
