@@ -6,11 +6,13 @@ mod args;
 mod cli;
 mod commands;
 mod engine_args;
+mod help;
 mod output;
+mod slots;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::output::Output;
 
@@ -33,11 +35,15 @@ impl<E: Into<migrate_core::Error>> From<E> for CliError {
 
 fn main() -> ExitCode {
     let engine = engine_args::extract(std::env::args_os().collect());
-    let cli = match cli::Cli::try_parse_from(&engine.args) {
+    let mut command = help::document(cli::Cli::command());
+    let parsed = command
+        .try_get_matches_from_mut(&engine.args)
+        .and_then(|matches| cli::Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         // A bare `migrate` prints the help on stdout and succeeds, as sqlalchemy-migrate did.
         Err(_) if engine.args.len() <= 1 => {
-            let _ = cli::Cli::command().print_help();
+            let _ = command.print_help();
             return ExitCode::SUCCESS;
         }
         Err(e) => {

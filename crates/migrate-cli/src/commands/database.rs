@@ -11,6 +11,7 @@ use crate::CliError;
 use crate::args::{Bound, Slot, bind};
 use crate::cli::{DatabaseArgs, TargetArgs};
 use crate::output::{Output, StepPrinter};
+use crate::slots::Given;
 
 /// Options with the lock timeout given in seconds.
 pub fn lock_options(seconds: u64) -> RunOptions {
@@ -26,7 +27,11 @@ pub fn bind_database(args: DatabaseArgs) -> Result<Bound, CliError> {
         repository: args.repository,
         version: None,
     };
-    bind(&[Slot::Url, Slot::Repository], args.positional, explicit)
+    bind(
+        &[Slot::Url, Slot::Repository],
+        args.positional.given(),
+        explicit,
+    )
 }
 
 /// Opens the bound URL's database; read-only commands pass [`Access::Existing`].
@@ -44,7 +49,7 @@ pub fn bind_target(args: TargetArgs) -> Result<(Bound, RunOptions), CliError> {
         version: args.version,
     };
     let slots = [Slot::Url, Slot::Repository, Slot::Version];
-    Ok((bind(&slots, args.positional, explicit)?, options))
+    Ok((bind(&slots, args.positional.given(), explicit)?, options))
 }
 
 /// `version_control URL PATH [VERSION]`.

@@ -9,8 +9,10 @@ use migrate_core::{DatabaseUrl, Repository, Version, ops, script};
 use migrate_drivers::Access;
 
 use crate::CliError;
+use crate::args::{Bound, Slot, bind};
 use crate::cli::{DatabaseArgs, DiffArgs, ModelArgs, RenameArgs, UpdateDbArgs, UpdateScriptArgs};
 use crate::output::Output;
+use crate::slots::Given;
 
 use super::database::{bind_database, connect};
 
@@ -33,7 +35,7 @@ fn database_and_model(
     args: ModelArgs,
     access: Access,
 ) -> Result<(Box<dyn migrate_core::Connection>, Repository, Schema), CliError> {
-    let mut positional = args.positional;
+    let mut positional = args.positional.given();
     let model = match args.model {
         Some(m) => m,
         None if positional
@@ -48,13 +50,12 @@ fn database_and_model(
             ));
         }
     };
-    let database = DatabaseArgs {
-        positional,
+    let explicit = Bound {
         url: args.url,
         repository: args.repository,
-        lock_timeout: 300,
+        version: None,
     };
-    let bound = bind_database(database)?;
+    let bound = bind(&[Slot::Url, Slot::Repository], positional, explicit)?;
     bound.url()?;
     let repo = super::open_repository(bound.repository()?)?;
     let conn = connect(&bound, access)?;
@@ -93,7 +94,7 @@ pub fn create(args: DatabaseArgs, out: &mut Output) -> Result<(), CliError> {
 
 /// `make_update_script_for_model URL PATH OLDMODEL MODEL` (sqlalchemy-migrate's order).
 pub fn make_update_script(args: UpdateScriptArgs, out: &mut Output) -> Result<(), CliError> {
-    let mut p = args.positional;
+    let mut p = args.positional.given();
     if p.len() < 3 {
         return Err(CliError::Usage(
             "give REPOSITORY, OLDMODEL and MODEL (URL first is accepted)".into(),

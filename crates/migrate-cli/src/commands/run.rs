@@ -10,6 +10,7 @@ use crate::CliError;
 use crate::args::{Bound, Slot, bind};
 use crate::cli::RunArgs;
 use crate::output::{Output, SqlPrinter, StepPrinter};
+use crate::slots::Given;
 
 struct Prepared {
     bound: Bound,
@@ -30,7 +31,7 @@ fn prepare(args: RunArgs) -> Result<Prepared, CliError> {
     };
     let bound = bind(
         &[Slot::Url, Slot::Repository, Slot::Version],
-        t.positional,
+        t.positional.given(),
         explicit,
     )?;
     let version = bound.version()?;

@@ -338,6 +338,18 @@ impl Outcome {
     }
 }
 
+/// Fails when `text` holds Rust's `Debug` shapes (`DriverError { … }`, `Some(…)`, `Os { code:
+/// … }`), which mean nothing to a user: messages show values, not structures.
+#[track_caller]
+pub fn assert_no_debug_text(text: &str) {
+    for shape in ["Error {", "Some(", "None", "Os {", "kind:", "code:", "\\\""] {
+        assert!(
+            !text.contains(shape),
+            "Rust Debug text ({shape}) in:\n{text}"
+        );
+    }
+}
+
 /// `program`, run in `cwd` with none of migrate's environment variables set.
 fn clean_cmd(program: &str, cwd: &Path) -> Command {
     let mut cmd = Command::new(program);
