@@ -23,6 +23,10 @@ pub struct Cli {
     /// Print each statement as it is sent (sqlalchemy-migrate's --engine_arg_echo=True).
     #[arg(long, global = true, hide = true)]
     pub echo: bool,
+    /// Print the result as one JSON document on stdout instead of text (every command but
+    /// `completions` and `man`); progress, warnings and errors stay text on stderr.
+    #[arg(long, global = true)]
+    pub json: bool,
     /// Where the application modules Python scripts import are (`heat/db/…`): directories
     /// separated by ':', searched before `python_path` in migrate.cfg.
     #[arg(
@@ -280,9 +284,6 @@ pub struct RepairArgs {
 pub struct ReportArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// `sync URL PATH [VERSION]`.
@@ -373,7 +374,4 @@ pub struct DiffArgs {
     pub dialect: String,
     #[command(flatten)]
     pub renames: RenameArgs,
-    /// Print the operations as JSON.
-    #[arg(long)]
-    pub json: bool,
 }

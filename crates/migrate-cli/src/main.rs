@@ -8,6 +8,7 @@ mod commands;
 mod engine_args;
 mod help;
 mod output;
+mod progress;
 mod slots;
 
 use std::process::ExitCode;
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
     commands::set_python_path(cli.python_path);
     let mut out = Output::new(cli.quiet);
     out.echo = cli.echo || engine.echo;
+    out.json = cli.json;
     for ignored in &engine.ignored {
         out.warning(&format!(
             "{ignored} has no effect: migrate makes its own connections"

@@ -19,12 +19,47 @@ pub struct Output {
     quiet: bool,
     /// `--engine_arg_echo=True`: commands that run scripts print each statement sent.
     pub echo: bool,
+    /// `--json`: the result is one JSON document on stdout instead of text.
+    pub json: bool,
 }
 
 impl Output {
     /// A new output on the process's stdout and stderr; `quiet` prints nothing but errors.
     pub fn new(quiet: bool) -> Output {
-        Output { quiet, echo: false }
+        Output {
+            quiet,
+            ..Output::default()
+        }
+    }
+
+    /// The command's result as one JSON document on stdout (`--json`).
+    pub fn json_result(&mut self, value: &impl serde::Serialize) {
+        match serde_json::to_string_pretty(value) {
+            Ok(text) => self.result(&text),
+            // Our report types hold only strings, numbers and lists: this cannot happen.
+            Err(e) => self.error(&format!("cannot render JSON: {e}"), None),
+        }
+    }
+
+    /// A one-value result: the text alone on a line, or `{"key": value}` with `--json`.
+    pub fn value(&mut self, key: &str, value: impl serde::Serialize + std::fmt::Display) {
+        if self.json {
+            self.json_result(&serde_json::json!({ key: value }));
+        } else {
+            self.result(&value.to_string());
+        }
+    }
+
+    /// Files a command wrote: `created PATH` lines on stderr, or with `--json` the result
+    /// `{"created": [PATH, …]}`.
+    pub fn created(&mut self, paths: &[std::path::PathBuf]) {
+        if self.json {
+            self.json_result(&serde_json::json!({ "created": paths }));
+            return;
+        }
+        for path in paths {
+            self.status(&format!("created {}", path.display()));
+        }
     }
 
     /// A result line on stdout.
@@ -114,19 +149,26 @@ impl LockObserver for StepPrinter<'_> {
 impl LockObserver for SqlPrinter<'_> {}
 
 impl Observer for StepPrinter<'_> {
+    // With --json the steps are reported in the JSON document instead (see `progress`).
     fn step_started(&mut self, step: &Step) {
-        self.out
-            .result(&format!("{} -> {}... ", step.from, step.to));
+        if !self.out.json {
+            self.out
+                .result(&format!("{} -> {}... ", step.from, step.to));
+        }
     }
 
     fn step_finished(&mut self, _step: &Step) {
-        self.out.result("done");
+        if !self.out.json {
+            self.out.result("done");
+        }
     }
 
     /// `--preview_py`: the step's Python function between its `N -> M... ` and `done`, as
     /// sqlalchemy-migrate logged it (its source ends in a newline, so a blank line follows).
     fn preview(&mut self, _step: &Step, source: &str) {
-        self.out.result(source);
+        if !self.out.json {
+            self.out.result(source);
+        }
     }
 
     fn warning(&mut self, warning: &ScriptWarning) {
@@ -153,16 +195,20 @@ impl<'o> SqlPrinter<'o> {
 
 impl Observer for SqlPrinter<'_> {
     fn step_started(&mut self, step: &Step) {
-        self.out.result(&format!(
-            "-- {} -> {} ({})",
-            step.from,
-            step.to,
-            step.script.path.display()
-        ));
+        if !self.out.json {
+            self.out.result(&format!(
+                "-- {} -> {} ({})",
+                step.from,
+                step.to,
+                step.script.path.display()
+            ));
+        }
     }
 
     fn step_finished(&mut self, _step: &Step) {
-        self.out.result("");
+        if !self.out.json {
+            self.out.result("");
+        }
     }
 
     fn warning(&mut self, warning: &ScriptWarning) {
@@ -170,6 +216,8 @@ impl Observer for SqlPrinter<'_> {
     }
 
     fn preview(&mut self, _step: &Step, sql: &str) {
-        self.out.result(&format!("{sql};"));
+        if !self.out.json {
+            self.out.result(&format!("{sql};"));
+        }
     }
 }

@@ -66,6 +66,10 @@ pub fn version_control(args: TargetArgs, out: &mut Output) -> Result<(), CliErro
         options,
         &mut StepPrinter::new(out),
     )?;
+    if out.json {
+        let version = ops::db_version(conn.as_mut(), repo.config())?;
+        out.value("version", version);
+    }
     Ok(())
 }
 
@@ -76,7 +80,7 @@ pub fn db_version(args: DatabaseArgs, out: &mut Output) -> Result<(), CliError> 
     let config = repository::read_config(bound.repository()?.as_ref())?;
     let mut conn = migrate_drivers::open_database(&url, Access::Existing)?;
     let version = ops::db_version(conn.as_mut(), &config)?;
-    out.result(&version.to_string());
+    out.value("version", version);
     Ok(())
 }
 
@@ -88,5 +92,8 @@ pub fn drop_version_control(args: DatabaseArgs, out: &mut Output) -> Result<(), 
     let config = repository::read_config(bound.repository()?.as_ref())?;
     let mut conn = migrate_drivers::open_database(&url, Access::Existing)?;
     ops::drop_version_control(conn.as_mut(), &config, options, &mut StepPrinter::new(out))?;
+    if out.json {
+        out.json_result(&serde_json::json!({ "dropped": config.repository_id.to_string() }));
+    }
     Ok(())
 }

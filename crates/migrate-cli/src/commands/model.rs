@@ -76,19 +76,30 @@ pub fn compare(args: ModelArgs, out: &mut Output) -> Result<(), CliError> {
     let model = dialect.normalize(&model);
     normalize::keep_requested_options(&mut live, &model);
     let ops = schema_diff(&live, &model, &[]);
-    if ops.is_empty() {
+    if out.json {
+        out.json_result(&serde_json::json!({ "matches": ops.is_empty(), "differences": ops }));
+    } else if ops.is_empty() {
         out.result("the database matches the model");
-        return Ok(());
+    } else {
+        print_ops(out, &ops, "the model needs");
     }
-    print_ops(out, &ops, "the model needs");
-    Err(CliError::Differences)
+    if ops.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Differences)
+    }
 }
 
 /// `create_model URL PATH`: the database as a model file, on stdout.
 pub fn create(args: DatabaseArgs, out: &mut Output) -> Result<(), CliError> {
     let bound = bind_database(args)?;
     let mut conn = connect(&bound, Access::Existing)?;
-    out.result(script::model_toml(&reflect(conn.as_mut())?).trim_end());
+    let schema = reflect(conn.as_mut())?;
+    if out.json {
+        out.json_result(&schema);
+    } else {
+        out.result(script::model_toml(&schema).trim_end());
+    }
     Ok(())
 }
 
@@ -108,6 +119,9 @@ pub fn make_update_script(args: UpdateScriptArgs, out: &mut Output) -> Result<()
     let ops = schema_diff(&from, &to, &renames);
     if ops.is_empty() {
         out.status("the models do not differ: no script written");
+        if out.json {
+            out.created(&[]);
+        }
         return Ok(());
     }
     let steps = script::operations_toml(&ops, "upgrade").map_err(CliError::Usage)?;
@@ -116,7 +130,7 @@ pub fn make_update_script(args: UpdateScriptArgs, out: &mut Output) -> Result<()
     let text = format!("# The changes from {old} to {new}; the downgrade is derived.\n{steps}");
     std::fs::write(&path, text)
         .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))?;
-    out.status(&format!("created {}", path.display()));
+    out.created(&[path]);
     Ok(())
 }
 
@@ -126,7 +140,11 @@ pub fn update_db(args: UpdateDbArgs, out: &mut Output) -> Result<(), CliError> {
     let options = ops::RunOptions::default();
     let changes =
         ops::update_db_from_model(conn.as_mut(), &repo, &model, args.allow_drop, options)?;
-    print_ops(out, &changes, "applied");
+    if out.json {
+        out.json_result(&serde_json::json!({ "applied": changes }));
+    } else {
+        print_ops(out, &changes, "applied");
+    }
     Ok(())
 }
 
@@ -185,10 +203,8 @@ pub fn diff(args: DiffArgs, out: &mut Output) -> Result<(), CliError> {
     normalize::keep_requested_options(&mut a, &b);
     let renames = renames(&args.renames, &a, &b, out)?;
     let ops = schema_diff(&a, &b, &renames);
-    if args.json {
-        let text =
-            serde_json::to_string_pretty(&ops).map_err(|e| CliError::Usage(e.to_string()))?;
-        out.result(&text);
+    if out.json {
+        out.json_result(&ops);
     } else if ops.is_empty() {
         out.result("no differences");
     } else {

@@ -44,10 +44,13 @@ pub fn run(args: SchemaArgs, out: &mut Output) -> Result<(), CliError> {
         )
     };
     match args.format.as_str() {
-        "json" => {
-            let text = serde_json::to_string_pretty(&schema)
-                .map_err(|e| CliError::Usage(e.to_string()))?;
-            out.result(&text);
+        "json" => out.json_result(&schema),
+        // The SQL is the result; --json asks for the schema itself, which is what --format
+        // json prints.
+        "sql" if out.json => {
+            return Err(CliError::Usage(
+                "--json prints the schema as JSON: leave out --format sql".into(),
+            ));
         }
         "sql" => print_sql(&schema, dialect, out)?,
         other => {

@@ -24,7 +24,7 @@ fn open(args: RepositoryArgs) -> Result<Repository, CliError> {
 /// `version PATH`: the latest version, alone on a line.
 pub fn version(args: RepositoryArgs, out: &mut Output) -> Result<(), CliError> {
     let repo = open(args)?;
-    out.result(&repo.latest().to_string());
+    out.value("version", repo.latest());
     Ok(())
 }
 
@@ -37,7 +37,7 @@ pub fn portable(args: ScriptArgs, out: &mut Output) -> Result<(), CliError> {
     } else {
         repo.create_script(&args.description)?
     };
-    out.status(&format!("created {}", path.display()));
+    out.created(&[path]);
     Ok(())
 }
 
@@ -53,8 +53,7 @@ pub fn sql(args: ScriptSqlArgs, out: &mut Output) -> Result<(), CliError> {
         })
         .transpose()?;
     let repo = open(args.repository)?;
-    for path in repo.create_sql_scripts(&args.dbms, &args.description, version)? {
-        out.status(&format!("created {}", path.display()));
-    }
+    let paths = repo.create_sql_scripts(&args.dbms, &args.description, version)?;
+    out.created(&paths);
     Ok(())
 }
