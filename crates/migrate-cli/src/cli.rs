@@ -23,6 +23,9 @@ pub struct Cli {
     /// Print each statement as it is sent (sqlalchemy-migrate's --engine_arg_echo=True).
     #[arg(long, global = true, hide = true)]
     pub echo: bool,
+    /// Print each statement on stderr as it is sent.
+    #[arg(short = 'v', long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
     /// Print the result as one JSON document on stdout instead of text (every command but
     /// `completions` and `man`); progress, warnings and errors stay text on stderr.
     #[arg(long, global = true)]

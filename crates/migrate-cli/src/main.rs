@@ -50,7 +50,7 @@ fn main() -> ExitCode {
         Err(e) => {
             // clap prints help and version itself, to stdout with exit 0, and errors to stderr.
             // Its errors quote arguments, and an argument may be a URL with a password.
-            Output::new(false).parser_text(&e.render().to_string(), e.use_stderr());
+            Output::new(false).parser_text(&e.render().ansi().to_string(), e.use_stderr());
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
@@ -58,6 +58,8 @@ fn main() -> ExitCode {
     let mut out = Output::new(cli.quiet);
     out.echo = cli.echo || engine.echo;
     out.json = cli.json;
+    out.verbose = cli.verbose;
+    commands::echo::set_verbose(&out);
     for ignored in &engine.ignored {
         out.warning(&format!(
             "{ignored} has no effect: migrate makes its own connections"

@@ -2,8 +2,18 @@
 //!
 //! Write errors on stdout (a closed pipe, say) are ignored: the command's work is done or
 //! failed independently of whether anyone reads its output.
+//!
+//! Stdout is written as it is, never styled, so results stay byte for byte the seed's.
+//! Stderr goes through `anstream`, which keeps the colour of `error:`, `warning:` and `help:`
+//! only on a terminal and never when `NO_COLOR` is set. While a progress bar is drawn on
+//! stderr, every other line is written with the bar lifted, so the two never interleave.
 
+use std::cell::RefCell;
 use std::io::{self, Write};
+use std::rc::Rc;
+
+use anstyle::{AnsiColor, Color, Style};
+use indicatif::ProgressBar;
 
 use migrate_core::executor::Observer;
 use migrate_core::lock::LockObserver;
@@ -11,7 +21,17 @@ use migrate_core::plan::Step;
 use migrate_core::script::ScriptWarning;
 use migrate_core::url::mask_passwords_in;
 
-/// The one place that writes to the terminal.
+const ERROR: Style = Style::new()
+    .bold()
+    .fg_color(Some(Color::Ansi(AnsiColor::Red)));
+const WARNING: Style = Style::new()
+    .bold()
+    .fg_color(Some(Color::Ansi(AnsiColor::Yellow)));
+const HELP: Style = Style::new()
+    .bold()
+    .fg_color(Some(Color::Ansi(AnsiColor::Cyan)));
+
+/// The one place that writes to the terminal. Clones share the progress bar.
 #[derive(Debug, Default, Clone)]
 pub struct Output {
     /// `-q`/`--disable_logging`: print nothing but errors. sqlalchemy-migrate logged its
@@ -21,6 +41,9 @@ pub struct Output {
     pub echo: bool,
     /// `--json`: the result is one JSON document on stdout instead of text.
     pub json: bool,
+    /// `-v`: every statement sent, on stderr.
+    pub verbose: bool,
+    bar: Rc<RefCell<Option<ProgressBar>>>,
 }
 
 impl Output {
@@ -30,6 +53,47 @@ impl Output {
             quiet,
             ..Output::default()
         }
+    }
+
+    /// Whether only errors are printed.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
+    /// Draws `bar` on stderr until [`Output::clear_bar`]; other output lifts it meanwhile.
+    pub fn show_bar(&self, bar: ProgressBar) {
+        *self.bar.borrow_mut() = Some(bar);
+    }
+
+    /// The progress bar being drawn, if any.
+    pub fn bar(&self) -> Option<ProgressBar> {
+        self.bar.borrow().clone()
+    }
+
+    /// Removes the progress bar from the screen.
+    pub fn clear_bar(&self) {
+        if let Some(bar) = self.bar.borrow_mut().take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    /// Runs `write` with the progress bar, if any, lifted off the screen.
+    fn lifted(&self, write: impl FnOnce()) {
+        match self.bar() {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        }
+    }
+
+    fn stderr_line(&self, line: &str) {
+        self.lifted(|| {
+            let _ = writeln!(anstream::stderr().lock(), "{line}");
+        });
+    }
+
+    /// A statement about to be sent (`-v`), on stderr, passwords masked.
+    pub fn statement(&self, line: &str) {
+        self.stderr_line(&mask_passwords_in(line));
     }
 
     /// The command's result as one JSON document on stdout (`--json`).
@@ -67,9 +131,11 @@ impl Output {
         if self.quiet {
             return;
         }
-        let mut stdout = io::stdout().lock();
-        let _ = writeln!(stdout, "{line}");
-        let _ = stdout.flush();
+        self.lifted(|| {
+            let mut stdout = io::stdout().lock();
+            let _ = writeln!(stdout, "{line}");
+            let _ = stdout.flush();
+        });
     }
 
     /// A status line ("created …") on stderr.
@@ -77,12 +143,12 @@ impl Output {
         if self.quiet {
             return;
         }
-        let _ = writeln!(io::stderr().lock(), "{line}");
+        self.stderr_line(line);
     }
 
     /// Asks a yes/no question on stderr and reads the answer from stdin; no is the default.
     pub fn confirm(&mut self, question: &str) -> io::Result<bool> {
-        let mut stderr = io::stderr().lock();
+        let mut stderr = anstream::stderr().lock();
         write!(stderr, "{question} [y/N] ")?;
         stderr.flush()?;
         let mut answer = String::new();
@@ -91,13 +157,14 @@ impl Output {
     }
 
     /// The argument parser's own text (help, version, or an error quoting arguments), as it
-    /// formatted it, with any password in a quoted URL masked.
+    /// formatted it (its styles kept only on a terminal), with any password in a quoted URL
+    /// masked.
     pub fn parser_text(&mut self, text: &str, to_stderr: bool) {
         let text = mask_passwords_in(text);
         if to_stderr {
-            let _ = write!(io::stderr().lock(), "{text}");
+            let _ = write!(anstream::stderr().lock(), "{text}");
         } else {
-            let mut stdout = io::stdout().lock();
+            let mut stdout = anstream::stdout().lock();
             let _ = write!(stdout, "{text}");
             let _ = stdout.flush();
         }
@@ -109,7 +176,7 @@ impl Output {
             return;
         }
         let message = mask_passwords_in(message);
-        let _ = writeln!(io::stderr().lock(), "warning: {message}");
+        self.stderr_line(&format!("{WARNING}warning:{WARNING:#} {message}"));
     }
 
     /// An error and its remedy on stderr.
@@ -118,10 +185,15 @@ impl Output {
     /// that quotes a URL must not be the one path that leaks a password. (Remedies are our
     /// own fixed text, and show `user:password@` placeholders on purpose.)
     pub fn error(&mut self, message: &str, help: Option<&str>) {
-        let mut stderr = io::stderr().lock();
-        let _ = writeln!(stderr, "error: {}", mask_passwords_in(message));
+        self.clear_bar();
+        let mut stderr = anstream::stderr().lock();
+        let _ = writeln!(
+            stderr,
+            "{ERROR}error:{ERROR:#} {}",
+            mask_passwords_in(message)
+        );
         if let Some(help) = help {
-            let _ = writeln!(stderr, "help: {help}");
+            let _ = writeln!(stderr, "{HELP}help:{HELP:#} {help}");
         }
     }
 }

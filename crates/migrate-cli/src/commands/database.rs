@@ -37,7 +37,9 @@ pub fn bind_database(args: DatabaseArgs) -> Result<Bound, CliError> {
 /// Opens the bound URL's database; read-only commands pass [`Access::Existing`].
 pub fn connect(bound: &Bound, access: Access) -> Result<Box<dyn Connection>, CliError> {
     let url = bound.url()?;
-    Ok(migrate_drivers::open_database(&url, access)?)
+    Ok(super::echo::verbose(migrate_drivers::open_database(
+        &url, access,
+    )?))
 }
 
 /// Binds URL, REPOSITORY and VERSION, and the lock options.
@@ -58,7 +60,7 @@ pub fn version_control(args: TargetArgs, out: &mut Output) -> Result<(), CliErro
     let version = bound.version()?;
     let url = bound.url()?;
     let repo = super::open_repository(bound.repository()?)?;
-    let mut conn = migrate_drivers::open_database(&url, Access::Create)?;
+    let mut conn = super::echo::verbose(migrate_drivers::open_database(&url, Access::Create)?);
     ops::version_control(
         conn.as_mut(),
         &repo,
@@ -78,7 +80,7 @@ pub fn db_version(args: DatabaseArgs, out: &mut Output) -> Result<(), CliError> 
     let bound = bind_database(args)?;
     let url = bound.url()?;
     let config = repository::read_config(bound.repository()?.as_ref())?;
-    let mut conn = migrate_drivers::open_database(&url, Access::Existing)?;
+    let mut conn = super::echo::verbose(migrate_drivers::open_database(&url, Access::Existing)?);
     let version = ops::db_version(conn.as_mut(), &config)?;
     out.value("version", version);
     Ok(())
@@ -90,7 +92,7 @@ pub fn drop_version_control(args: DatabaseArgs, out: &mut Output) -> Result<(), 
     let bound = bind_database(args)?;
     let url = bound.url()?;
     let config = repository::read_config(bound.repository()?.as_ref())?;
-    let mut conn = migrate_drivers::open_database(&url, Access::Existing)?;
+    let mut conn = super::echo::verbose(migrate_drivers::open_database(&url, Access::Existing)?);
     ops::drop_version_control(conn.as_mut(), &config, options, &mut StepPrinter::new(out))?;
     if out.json {
         out.json_result(&serde_json::json!({ "dropped": config.repository_id.to_string() }));

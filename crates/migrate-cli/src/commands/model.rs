@@ -156,7 +156,8 @@ fn load(
 ) -> Result<(Schema, Option<&'static dyn Dialect>), CliError> {
     if crate::args::looks_like_url(source) {
         let url = DatabaseUrl::parse(source)?;
-        let mut conn = migrate_drivers::open_database(&url, Access::Existing)?;
+        let mut conn =
+            super::echo::verbose(migrate_drivers::open_database(&url, Access::Existing)?);
         return Ok((reflect(conn.as_mut())?, Some(url.dialect())));
     }
     if (source.ends_with(".toml") || source.ends_with(".sql")) && Path::new(source).is_file() {

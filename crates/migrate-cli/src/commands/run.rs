@@ -58,9 +58,10 @@ fn prepare(args: RunArgs) -> Result<Prepared, CliError> {
 
 /// The step printer for `mode` (step lines, or the SQL of a preview), timed.
 fn observer<'o>(mode: Mode, out: &'o mut Output) -> Progress<'o> {
+    let shared = out.clone();
     match mode {
-        Mode::Preview => Progress::new(Box::new(SqlPrinter::new(out)), false),
-        _ => Progress::new(Box::new(StepPrinter::new(out)), true),
+        Mode::Preview => Progress::new(Box::new(SqlPrinter::new(out)), shared, false),
+        _ => Progress::new(Box::new(StepPrinter::new(out)), shared, true),
     }
 }
 
@@ -110,7 +111,8 @@ fn preview_python(
     out: &mut Output,
 ) -> Result<(), CliError> {
     let mut conn = super::database::connect(&p.bound, Access::Existing)?;
-    let mut progress = Progress::new(Box::new(StepPrinter::new(out)), false);
+    let shared = out.clone();
+    let mut progress = Progress::new(Box::new(StepPrinter::new(out)), shared, false);
     let plan = ops::preview_python(conn.as_mut(), &p.repo, direction, p.version, &mut progress)?;
     report(progress.finish(&plan), out);
     Ok(())

@@ -13,7 +13,10 @@ use crate::output::Output;
 pub fn run(args: SchemaArgs, out: &mut Output) -> Result<(), CliError> {
     let (schema, dialect) = if crate::args::looks_like_url(&args.source) {
         let url = DatabaseUrl::parse(&args.source)?;
-        let mut conn = migrate_drivers::open_database(&url, migrate_drivers::Access::Existing)?;
+        let mut conn = super::echo::verbose(migrate_drivers::open_database(
+            &url,
+            migrate_drivers::Access::Existing,
+        )?);
         let exclude = ["migrate_version", "migrate_version_journal"];
         (
             url.dialect().reflect(conn.as_mut(), &exclude)?,

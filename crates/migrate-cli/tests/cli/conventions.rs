@@ -1,9 +1,12 @@
 //! The command line's manners (issue 16): `--json` on every command that reports something,
-//! results on stdout and diagnostics on stderr.
+//! results on stdout and diagnostics on stderr: step timing and a summary, `-v` statements,
+//! colour only on a terminal and never with `NO_COLOR`.
 
 use serde_json::Value;
 
-use crate::support::{Outcome, migrate};
+use crate::support::{
+    Backend, Outcome, TestDb, is_timing, migrate, migrate_cmd, outcome, python_cmd,
+};
 
 /// The one JSON document a `--json` run printed on stdout.
 #[track_caller]
@@ -181,3 +184,149 @@ matrix!(every_reporting_command_prints_one_json_document, |db| {
         "{manage}"
     );
 });
+
+matrix!(
+    walks_time_each_step_on_stderr_and_leave_stdout_as_it_was,
+    |db| {
+        db.books_repo("repo");
+        db.run(&["version_control", &db.url, "repo"]).success();
+        let up = db.run(&["upgrade", &db.url, "repo"]);
+        assert_eq!(up.success().stdout, "0 -> 1... \ndone\n1 -> 2... \ndone\n");
+        let lines: Vec<&str> = up.stderr.lines().collect();
+        assert_eq!(lines.len(), 3, "{}", up.stderr);
+        assert!(lines.iter().all(|l| is_timing(l)), "{}", up.stderr);
+        assert!(lines[0].starts_with("step 0 -> 1 took "), "{}", up.stderr);
+        assert!(lines[1].starts_with("step 1 -> 2 took "), "{}", up.stderr);
+        assert!(
+            lines[2].starts_with("upgraded 0 -> 2: 2 versions in ")
+                && lines[2].contains("; slowest step "),
+            "{}",
+            up.stderr
+        );
+        // Nothing to do, nothing timed; a preview runs nothing, so nothing is timed either.
+        assert_eq!(db.run(&["upgrade", &db.url, "repo"]).success().stderr, "");
+        let preview = db.run(&["downgrade", &db.url, "repo", "0", "--preview-sql"]);
+        assert_eq!(preview.success().stderr, "");
+        let down = db.run(&["downgrade", &db.url, "repo", "1"]);
+        assert_eq!(down.success().stdout, "2 -> 1... \ndone\n");
+        assert!(
+            down.stderr.ends_with("\n")
+                && down
+                    .stderr
+                    .lines()
+                    .last()
+                    .is_some_and(|l| l.starts_with("downgraded 2 -> 1: 1 version in ")),
+            "{}",
+            down.stderr
+        );
+        // -q: nothing at all.
+        let quiet = db.run(&["-q", "upgrade", &db.url, "repo"]);
+        assert_eq!(
+            (quiet.success().stdout.as_str(), quiet.stderr.as_str()),
+            ("", "")
+        );
+    }
+);
+
+matrix!(verbose_prints_statements_on_stderr_only, |db| {
+    db.books_repo("repo");
+    db.run(&["version_control", &db.url, "repo"]).success();
+    let up = db.run(&["-v", "upgrade", &db.url, "repo", "1"]);
+    assert_eq!(up.success().stdout, "0 -> 1... \ndone\n");
+    assert!(up.stderr.contains("CREATE TABLE books"), "{}", up.stderr);
+    // Reads are statements too: db_version's query is shown, its result alone on stdout.
+    let version = db.run(&["db_version", &db.url, "repo", "--verbose"]);
+    assert_eq!(version.success().stdout, "1\n");
+    assert!(
+        version.stderr.contains("migrate_version"),
+        "{}",
+        version.stderr
+    );
+    // Without -v, no statement.
+    let down = db.run(&["downgrade", &db.url, "repo", "0"]);
+    assert!(
+        !down.success().stderr.contains("DROP TABLE"),
+        "{}",
+        down.stderr
+    );
+    db.run(&["-v", "-q", "version", "repo"])
+        .failure(2, "cannot be used with");
+});
+
+#[test]
+fn colour_only_when_asked_and_never_with_no_color() {
+    let db = TestDb::new(Backend::Sqlite, "conventions::colour");
+    db.books_repo("repo");
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = migrate_cmd(db.dir.path());
+        cmd.env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("CLICOLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        outcome(cmd.args(args))
+    };
+    let failing = ["upgrade", &db.url, "repo"];
+    // Not a terminal: plain text.
+    let plain = run(&[], &failing);
+    plain.failure(1, "error: the database is not under version control");
+    assert!(!plain.stderr.contains('\x1b'), "{:?}", plain.stderr);
+    // Forced (CLICOLOR_FORCE, as on a terminal): error and help are styled.
+    let forced = run(&[("CLICOLOR_FORCE", "1")], &failing);
+    assert!(
+        forced.stderr.contains("\x1b[1m\x1b[31merror:\x1b[0m"),
+        "{:?}",
+        forced.stderr
+    );
+    assert!(
+        forced.stderr.contains("help:\x1b[0m"),
+        "{:?}",
+        forced.stderr
+    );
+    // NO_COLOR wins over everything.
+    let no_color = run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], &failing);
+    assert!(!no_color.stderr.contains('\x1b'), "{:?}", no_color.stderr);
+    assert_eq!(no_color.stderr, plain.stderr);
+    let help = run(
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")],
+        &["help", "upgrade"],
+    );
+    assert!(!help.success().stdout.contains('\x1b'), "{:?}", help.stdout);
+    assert!(
+        run(&[("CLICOLOR_FORCE", "1")], &["help", "upgrade"])
+            .stdout
+            .contains('\x1b')
+    );
+    // Results are never styled.
+    run(&[], &["version_control", &db.url, "repo"]).success();
+    let version = run(&[("CLICOLOR_FORCE", "1")], &["db_version", &db.url, "repo"]);
+    assert_eq!(version.success().stdout, "0\n");
+}
+
+/// On a terminal the bar replaces the per-step lines; the summary stays. Runs the binary
+/// under a pseudo-terminal (Python's `pty`, which the tests already need).
+#[test]
+fn a_terminal_gets_a_bar_instead_of_step_lines() {
+    let db = TestDb::new(Backend::Sqlite, "conventions::terminal");
+    db.books_repo("repo");
+    db.run(&["version_control", &db.url, "repo"]).success();
+    let mut cmd = python_cmd(db.dir.path(), "-c");
+    cmd.args([
+        "import pty, sys; pty.spawn(sys.argv[1:])",
+        env!("CARGO_BIN_EXE_migrate"),
+        "upgrade",
+        &db.url,
+        "repo",
+    ]);
+    let out = outcome(&mut cmd);
+    let text = out.success().stdout.replace('\r', "");
+    // The step lines are all there, the bar lifted off the line while each is written.
+    for line in ["0 -> 1... \n", "1 -> 2... \n"] {
+        assert!(text.contains(line), "{text:?}");
+    }
+    assert_eq!(text.matches("done\n").count(), 2, "{text:?}");
+    assert!(text.contains("] 1/2 "), "no bar drawn: {text:?}");
+    assert!(text.contains("upgraded 0 -> 2: 2 versions in "), "{text:?}");
+    assert!(!text.contains("step 0 -> 1 took"), "{text:?}");
+}
