@@ -50,7 +50,14 @@ fn main() -> ExitCode {
         Err(e) => {
             // clap prints help and version itself, to stdout with exit 0, and errors to stderr.
             // Its errors quote arguments, and an argument may be a URL with a password.
-            Output::new(false).parser_text(&e.render().ansi().to_string(), e.use_stderr());
+            // Errors are masked as plain text: styles around a quoted argument would hide
+            // its URL from the masking. Help and version hold no argument, and keep styles.
+            let text = if e.use_stderr() {
+                e.render().to_string()
+            } else {
+                e.render().ansi().to_string()
+            };
+            Output::new(false).parser_text(&text, e.use_stderr());
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };

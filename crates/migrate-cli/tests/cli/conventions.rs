@@ -298,6 +298,13 @@ fn colour_only_when_asked_and_never_with_no_color() {
             .stdout
             .contains('\x1b')
     );
+    // Styles never hide a quoted URL's password from the masking.
+    let parser = run(
+        &[("CLICOLOR_FORCE", "1")],
+        &["create", "r2", "x", "mysql://root:S3cr3t/PW@h/x"],
+    );
+    assert_eq!(parser.code, 2, "{parser:?}");
+    assert!(!parser.stderr.contains("S3cr3t"), "{:?}", parser.stderr);
     // Results are never styled.
     run(&[], &["version_control", &db.url, "repo"]).success();
     let version = run(&[("CLICOLOR_FORCE", "1")], &["db_version", &db.url, "repo"]);
