@@ -1,17 +1,15 @@
 //! The command line's shape: sqlalchemy-migrate's commands and arguments, with kebab-case
-//! aliases. Positional URL/REPOSITORY/VERSION are re-bound in `args` so they can also come
-//! from options and the environment.
+//! aliases. Positional URL/REPOSITORY/VERSION (`slots`) are re-bound in `args` so they can
+//! also come from options and the environment.
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::slots::{DatabaseSlots, ModelSlots, TargetSlots, UpdateScriptSlots};
+
 /// Versioned database schema migrations for SQLite, PostgreSQL and MySQL/MariaDB.
 #[derive(Debug, Parser)]
+// Usage lines, examples and the URL forms are added by `help::document`.
 #[command(name = "migrate", version, about, long_about = None)]
-#[command(
-    after_help = "URL and REPOSITORY may also come from --url/--repository, \
-MIGRATE_URL or DATABASE_URL, and MIGRATE_REPOSITORY.\nA positional argument containing \
-'://' is always the database URL."
-)]
 pub struct Cli {
     /// Print nothing but errors (sqlalchemy-migrate's --disable_logging).
     #[arg(
@@ -25,6 +23,13 @@ pub struct Cli {
     /// Print each statement as it is sent (sqlalchemy-migrate's --engine_arg_echo=True).
     #[arg(long, global = true, hide = true)]
     pub echo: bool,
+    /// Print each statement on stderr as it is sent.
+    #[arg(short = 'v', long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Print the result as one JSON document on stdout instead of text (every command but
+    /// `completions` and `man`); progress, warnings and errors stay text on stderr.
+    #[arg(long, global = true)]
+    pub json: bool,
     /// Where the application modules Python scripts import are (`heat/db/…`): directories
     /// separated by ':', searched before `python_path` in migrate.cfg.
     #[arg(
@@ -178,7 +183,7 @@ pub struct ScriptSqlArgs {
 /// Commands that need only a repository.
 #[derive(Debug, Args)]
 pub struct RepositoryArgs {
-    /// The repository's path.
+    /// The repository's path; required, here or as --repository or MIGRATE_REPOSITORY.
     #[arg(value_name = "REPOSITORY")]
     pub positional: Option<String>,
     /// The repository's path, instead of the positional argument.
@@ -189,9 +194,8 @@ pub struct RepositoryArgs {
 /// Commands that need a database and a repository.
 #[derive(Debug, Args)]
 pub struct DatabaseArgs {
-    /// The database URL, then the repository's path.
-    #[arg(value_names = ["URL", "REPOSITORY"], num_args = 0..=2)]
-    pub positional: Vec<String>,
+    #[command(flatten)]
+    pub positional: DatabaseSlots,
     /// The database URL.
     #[arg(long)]
     pub url: Option<String>,
@@ -212,9 +216,8 @@ pub struct DatabaseArgs {
 #[derive(Debug, Args)]
 #[command(allow_negative_numbers = true)]
 pub struct TargetArgs {
-    /// The database URL, the repository's path, then the version.
-    #[arg(value_names = ["URL", "REPOSITORY", "VERSION"], num_args = 0..=3)]
-    pub positional: Vec<String>,
+    #[command(flatten)]
+    pub positional: TargetSlots,
     /// The database URL.
     #[arg(long)]
     pub url: Option<String>,
@@ -299,9 +302,6 @@ pub struct RepairArgs {
 pub struct ReportArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// `sync URL PATH [VERSION]`.
@@ -336,9 +336,8 @@ pub struct SchemaArgs {
 /// `compare_model_to_db URL PATH MODEL`.
 #[derive(Debug, Args)]
 pub struct ModelArgs {
-    /// The database URL, the repository's path, then the model file (TOML, one [[table]] per table).
-    #[arg(value_names = ["URL", "REPOSITORY", "MODEL"], num_args = 0..=3)]
-    pub positional: Vec<String>,
+    #[command(flatten)]
+    pub positional: ModelSlots,
     /// The database URL.
     #[arg(long)]
     pub url: Option<String>,
@@ -353,9 +352,8 @@ pub struct ModelArgs {
 /// `make_update_script_for_model URL PATH OLDMODEL MODEL`.
 #[derive(Debug, Args)]
 pub struct UpdateScriptArgs {
-    /// URL and repository path, then the old and the new model files.
-    #[arg(value_names = ["URL", "REPOSITORY", "OLDMODEL", "MODEL"], num_args = 1..=4)]
-    pub positional: Vec<String>,
+    #[command(flatten)]
+    pub positional: UpdateScriptSlots,
     #[command(flatten)]
     pub renames: RenameArgs,
 }
@@ -394,7 +392,4 @@ pub struct DiffArgs {
     pub dialect: String,
     #[command(flatten)]
     pub renames: RenameArgs,
-    /// Print the operations as JSON.
-    #[arg(long)]
-    pub json: bool,
 }

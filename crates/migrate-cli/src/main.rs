@@ -6,11 +6,14 @@ mod args;
 mod cli;
 mod commands;
 mod engine_args;
+mod help;
 mod output;
+mod progress;
+mod slots;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::output::Output;
 
@@ -36,23 +39,37 @@ impl<E: Into<migrate_core::Error>> From<E> for CliError {
 
 fn main() -> ExitCode {
     let engine = engine_args::extract(std::env::args_os().collect());
-    let cli = match cli::Cli::try_parse_from(&engine.args) {
+    let mut command = help::document(cli::Cli::command());
+    let parsed = command
+        .try_get_matches_from_mut(&engine.args)
+        .and_then(|matches| cli::Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         // A bare `migrate` prints the help on stdout and succeeds, as sqlalchemy-migrate did.
         Err(_) if engine.args.len() <= 1 => {
-            let _ = cli::Cli::command().print_help();
+            let _ = command.print_help();
             return ExitCode::SUCCESS;
         }
         Err(e) => {
             // clap prints help and version itself, to stdout with exit 0, and errors to stderr.
             // Its errors quote arguments, and an argument may be a URL with a password.
-            Output::new(false).parser_text(&e.render().to_string(), e.use_stderr());
+            // Errors are masked as plain text: styles around a quoted argument would hide
+            // its URL from the masking. Help and version hold no argument, and keep styles.
+            let text = if e.use_stderr() {
+                e.render().to_string()
+            } else {
+                e.render().ansi().to_string()
+            };
+            Output::new(false).parser_text(&text, e.use_stderr());
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
     commands::set_python_path(cli.python_path);
     let mut out = Output::new(cli.quiet);
     out.echo = cli.echo || engine.echo;
+    out.json = cli.json;
+    out.verbose = cli.verbose;
+    commands::echo::set_verbose(&out);
     for ignored in &engine.ignored {
         out.warning(&format!(
             "{ignored} has no effect: migrate makes its own connections"

@@ -2,8 +2,18 @@
 //!
 //! Write errors on stdout (a closed pipe, say) are ignored: the command's work is done or
 //! failed independently of whether anyone reads its output.
+//!
+//! Stdout is written as it is, never styled, so results stay byte for byte the seed's.
+//! Stderr goes through `anstream`, which keeps the colour of `error:`, `warning:` and `help:`
+//! only on a terminal and never when `NO_COLOR` is set. While a progress bar is drawn on
+//! stderr, every other line is written with the bar lifted, so the two never interleave.
 
+use std::cell::RefCell;
 use std::io::{self, Write};
+use std::rc::Rc;
+
+use anstyle::{AnsiColor, Color, Style};
+use indicatif::ProgressBar;
 
 use migrate_core::executor::Observer;
 use migrate_core::lock::LockObserver;
@@ -11,7 +21,17 @@ use migrate_core::plan::Step;
 use migrate_core::script::ScriptWarning;
 use migrate_core::url::mask_passwords_in;
 
-/// The one place that writes to the terminal.
+const ERROR: Style = Style::new()
+    .bold()
+    .fg_color(Some(Color::Ansi(AnsiColor::Red)));
+const WARNING: Style = Style::new()
+    .bold()
+    .fg_color(Some(Color::Ansi(AnsiColor::Yellow)));
+const HELP: Style = Style::new()
+    .bold()
+    .fg_color(Some(Color::Ansi(AnsiColor::Cyan)));
+
+/// The one place that writes to the terminal. Clones share the progress bar.
 #[derive(Debug, Default, Clone)]
 pub struct Output {
     /// `-q`/`--disable_logging`: print nothing but errors. sqlalchemy-migrate logged its
@@ -19,12 +39,91 @@ pub struct Output {
     quiet: bool,
     /// `--engine_arg_echo=True`: commands that run scripts print each statement sent.
     pub echo: bool,
+    /// `--json`: the result is one JSON document on stdout instead of text.
+    pub json: bool,
+    /// `-v`: every statement sent, on stderr.
+    pub verbose: bool,
+    bar: Rc<RefCell<Option<ProgressBar>>>,
 }
 
 impl Output {
     /// A new output on the process's stdout and stderr; `quiet` prints nothing but errors.
     pub fn new(quiet: bool) -> Output {
-        Output { quiet, echo: false }
+        Output {
+            quiet,
+            ..Output::default()
+        }
+    }
+
+    /// Whether only errors are printed.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
+    /// Draws `bar` on stderr until [`Output::clear_bar`]; other output lifts it meanwhile.
+    pub fn show_bar(&self, bar: ProgressBar) {
+        *self.bar.borrow_mut() = Some(bar);
+    }
+
+    /// The progress bar being drawn, if any.
+    pub fn bar(&self) -> Option<ProgressBar> {
+        self.bar.borrow().clone()
+    }
+
+    /// Removes the progress bar from the screen.
+    pub fn clear_bar(&self) {
+        if let Some(bar) = self.bar.borrow_mut().take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    /// Runs `write` with the progress bar, if any, lifted off the screen.
+    fn lifted(&self, write: impl FnOnce()) {
+        match self.bar() {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        }
+    }
+
+    fn stderr_line(&self, line: &str) {
+        self.lifted(|| {
+            let _ = writeln!(anstream::stderr().lock(), "{line}");
+        });
+    }
+
+    /// A statement about to be sent (`-v`), on stderr, passwords masked.
+    pub fn statement(&self, line: &str) {
+        self.stderr_line(&mask_passwords_in(line));
+    }
+
+    /// The command's result as one JSON document on stdout (`--json`).
+    pub fn json_result(&mut self, value: &impl serde::Serialize) {
+        match serde_json::to_string_pretty(value) {
+            Ok(text) => self.result(&text),
+            // Our report types hold only strings, numbers and lists: this cannot happen.
+            Err(e) => self.error(&format!("cannot render JSON: {e}"), None),
+        }
+    }
+
+    /// A one-value result: the text alone on a line, or `{"key": value}` with `--json`.
+    pub fn value(&mut self, key: &str, value: impl serde::Serialize + std::fmt::Display) {
+        if self.json {
+            self.json_result(&serde_json::json!({ key: value }));
+        } else {
+            self.result(&value.to_string());
+        }
+    }
+
+    /// Files a command wrote: `created PATH` lines on stderr, or with `--json` the result
+    /// `{"created": [PATH, …]}`.
+    pub fn created(&mut self, paths: &[std::path::PathBuf]) {
+        if self.json {
+            self.json_result(&serde_json::json!({ "created": paths }));
+            return;
+        }
+        for path in paths {
+            self.status(&format!("created {}", path.display()));
+        }
     }
 
     /// A result line on stdout.
@@ -32,9 +131,11 @@ impl Output {
         if self.quiet {
             return;
         }
-        let mut stdout = io::stdout().lock();
-        let _ = writeln!(stdout, "{line}");
-        let _ = stdout.flush();
+        self.lifted(|| {
+            let mut stdout = io::stdout().lock();
+            let _ = writeln!(stdout, "{line}");
+            let _ = stdout.flush();
+        });
     }
 
     /// A status line ("created …") on stderr.
@@ -42,12 +143,12 @@ impl Output {
         if self.quiet {
             return;
         }
-        let _ = writeln!(io::stderr().lock(), "{line}");
+        self.stderr_line(line);
     }
 
     /// Asks a yes/no question on stderr and reads the answer from stdin; no is the default.
     pub fn confirm(&mut self, question: &str) -> io::Result<bool> {
-        let mut stderr = io::stderr().lock();
+        let mut stderr = anstream::stderr().lock();
         write!(stderr, "{question} [y/N] ")?;
         stderr.flush()?;
         let mut answer = String::new();
@@ -56,13 +157,14 @@ impl Output {
     }
 
     /// The argument parser's own text (help, version, or an error quoting arguments), as it
-    /// formatted it, with any password in a quoted URL masked.
+    /// formatted it (its styles kept only on a terminal), with any password in a quoted URL
+    /// masked.
     pub fn parser_text(&mut self, text: &str, to_stderr: bool) {
         let text = mask_passwords_in(text);
         if to_stderr {
-            let _ = write!(io::stderr().lock(), "{text}");
+            let _ = write!(anstream::stderr().lock(), "{text}");
         } else {
-            let mut stdout = io::stdout().lock();
+            let mut stdout = anstream::stdout().lock();
             let _ = write!(stdout, "{text}");
             let _ = stdout.flush();
         }
@@ -74,7 +176,7 @@ impl Output {
             return;
         }
         let message = mask_passwords_in(message);
-        let _ = writeln!(io::stderr().lock(), "warning: {message}");
+        self.stderr_line(&format!("{WARNING}warning:{WARNING:#} {message}"));
     }
 
     /// An error and its remedy on stderr.
@@ -83,10 +185,15 @@ impl Output {
     /// that quotes a URL must not be the one path that leaks a password. (Remedies are our
     /// own fixed text, and show `user:password@` placeholders on purpose.)
     pub fn error(&mut self, message: &str, help: Option<&str>) {
-        let mut stderr = io::stderr().lock();
-        let _ = writeln!(stderr, "error: {}", mask_passwords_in(message));
+        self.clear_bar();
+        let mut stderr = anstream::stderr().lock();
+        let _ = writeln!(
+            stderr,
+            "{ERROR}error:{ERROR:#} {}",
+            mask_passwords_in(message)
+        );
         if let Some(help) = help {
-            let _ = writeln!(stderr, "help: {help}");
+            let _ = writeln!(stderr, "{HELP}help:{HELP:#} {help}");
         }
     }
 }
@@ -114,19 +221,26 @@ impl LockObserver for StepPrinter<'_> {
 impl LockObserver for SqlPrinter<'_> {}
 
 impl Observer for StepPrinter<'_> {
+    // With --json the steps are reported in the JSON document instead (see `progress`).
     fn step_started(&mut self, step: &Step) {
-        self.out
-            .result(&format!("{} -> {}... ", step.from, step.to));
+        if !self.out.json {
+            self.out
+                .result(&format!("{} -> {}... ", step.from, step.to));
+        }
     }
 
     fn step_finished(&mut self, _step: &Step) {
-        self.out.result("done");
+        if !self.out.json {
+            self.out.result("done");
+        }
     }
 
     /// `--preview_py`: the step's Python function between its `N -> M... ` and `done`, as
     /// sqlalchemy-migrate logged it (its source ends in a newline, so a blank line follows).
     fn preview(&mut self, _step: &Step, source: &str) {
-        self.out.result(source);
+        if !self.out.json {
+            self.out.result(source);
+        }
     }
 
     fn warning(&mut self, warning: &ScriptWarning) {
@@ -153,16 +267,20 @@ impl<'o> SqlPrinter<'o> {
 
 impl Observer for SqlPrinter<'_> {
     fn step_started(&mut self, step: &Step) {
-        self.out.result(&format!(
-            "-- {} -> {} ({})",
-            step.from,
-            step.to,
-            step.script.path.display()
-        ));
+        if !self.out.json {
+            self.out.result(&format!(
+                "-- {} -> {} ({})",
+                step.from,
+                step.to,
+                step.script.path.display()
+            ));
+        }
     }
 
     fn step_finished(&mut self, _step: &Step) {
-        self.out.result("");
+        if !self.out.json {
+            self.out.result("");
+        }
     }
 
     fn warning(&mut self, warning: &ScriptWarning) {
@@ -170,6 +288,8 @@ impl Observer for SqlPrinter<'_> {
     }
 
     fn preview(&mut self, _step: &Step, sql: &str) {
-        self.out.result(&format!("{sql};"));
+        if !self.out.json {
+            self.out.result(&format!("{sql};"));
+        }
     }
 }

@@ -40,6 +40,10 @@ pub fn run(args: CreateArgs, out: &mut Output) -> Result<(), CliError> {
         migrate_bin: std::env::current_exe().ok(),
     };
     let repo = Repository::create(&args.path, &args.name, &options)?;
+    if out.json {
+        out.created(&[repo.path().to_path_buf()]);
+        return Ok(());
+    }
     out.status(&format!(
         "created repository '{}' at {}",
         args.name,

@@ -11,6 +11,7 @@ use crate::CliError;
 use crate::args::{Bound, Slot, bind};
 use crate::cli::{DatabaseArgs, TargetArgs};
 use crate::output::{Output, StepPrinter};
+use crate::slots::Given;
 
 /// Options with the lock timeout given in seconds.
 pub fn lock_options(seconds: u64) -> RunOptions {
@@ -26,13 +27,19 @@ pub fn bind_database(args: DatabaseArgs) -> Result<Bound, CliError> {
         repository: args.repository,
         version: None,
     };
-    bind(&[Slot::Url, Slot::Repository], args.positional, explicit)
+    bind(
+        &[Slot::Url, Slot::Repository],
+        args.positional.given(),
+        explicit,
+    )
 }
 
 /// Opens the bound URL's database; read-only commands pass [`Access::Existing`].
 pub fn connect(bound: &Bound, access: Access) -> Result<Box<dyn Connection>, CliError> {
     let url = bound.url()?;
-    Ok(migrate_drivers::open_database(&url, access)?)
+    Ok(super::echo::verbose(migrate_drivers::open_database(
+        &url, access,
+    )?))
 }
 
 /// Binds URL, REPOSITORY and VERSION, and the lock options.
@@ -44,7 +51,7 @@ pub fn bind_target(args: TargetArgs) -> Result<(Bound, RunOptions), CliError> {
         version: args.version,
     };
     let slots = [Slot::Url, Slot::Repository, Slot::Version];
-    Ok((bind(&slots, args.positional, explicit)?, options))
+    Ok((bind(&slots, args.positional.given(), explicit)?, options))
 }
 
 /// `version_control URL PATH [VERSION]`.
@@ -53,7 +60,7 @@ pub fn version_control(args: TargetArgs, out: &mut Output) -> Result<(), CliErro
     let version = bound.version()?;
     let url = bound.url()?;
     let repo = super::open_repository(bound.repository()?)?;
-    let mut conn = migrate_drivers::open_database(&url, Access::Create)?;
+    let mut conn = super::echo::verbose(migrate_drivers::open_database(&url, Access::Create)?);
     ops::version_control(
         conn.as_mut(),
         &repo,
@@ -61,6 +68,10 @@ pub fn version_control(args: TargetArgs, out: &mut Output) -> Result<(), CliErro
         options,
         &mut StepPrinter::new(out),
     )?;
+    if out.json {
+        let version = ops::db_version(conn.as_mut(), repo.config())?;
+        out.value("version", version);
+    }
     Ok(())
 }
 
@@ -69,9 +80,9 @@ pub fn db_version(args: DatabaseArgs, out: &mut Output) -> Result<(), CliError> 
     let bound = bind_database(args)?;
     let url = bound.url()?;
     let config = repository::read_config(bound.repository()?.as_ref())?;
-    let mut conn = migrate_drivers::open_database(&url, Access::Existing)?;
+    let mut conn = super::echo::verbose(migrate_drivers::open_database(&url, Access::Existing)?);
     let version = ops::db_version(conn.as_mut(), &config)?;
-    out.result(&version.to_string());
+    out.value("version", version);
     Ok(())
 }
 
@@ -81,7 +92,10 @@ pub fn drop_version_control(args: DatabaseArgs, out: &mut Output) -> Result<(), 
     let bound = bind_database(args)?;
     let url = bound.url()?;
     let config = repository::read_config(bound.repository()?.as_ref())?;
-    let mut conn = migrate_drivers::open_database(&url, Access::Existing)?;
+    let mut conn = super::echo::verbose(migrate_drivers::open_database(&url, Access::Existing)?);
     ops::drop_version_control(conn.as_mut(), &config, options, &mut StepPrinter::new(out))?;
+    if out.json {
+        out.json_result(&serde_json::json!({ "dropped": config.repository_id.to_string() }));
+    }
     Ok(())
 }

@@ -1,6 +1,9 @@
 //! `--engine_arg_echo=True`: every statement sent to the database is printed before it is
 //! sent, as SQLAlchemy's `create_engine(echo=True)` logged it for sqlalchemy-migrate's users.
 //! A decorator around the connection, so nothing in the library has to know about it.
+//! `-v` uses the same decorator for every connection a command opens, printing on stderr.
+
+use std::cell::RefCell;
 
 use migrate_core::Connection;
 use migrate_core::Value;
@@ -13,20 +16,58 @@ use crate::output::Output;
 pub struct Echo {
     inner: Box<dyn Connection>,
     out: Output,
+    to_stderr: bool,
+}
+
+thread_local! {
+    // `-v`, once, from the command line: the output every opened connection echoes to.
+    static VERBOSE: RefCell<Option<Output>> = const { RefCell::new(None) };
+}
+
+/// `-v`: from now on [`verbose`] echoes the connections it is given on `out`'s stderr.
+pub fn set_verbose(out: &Output) {
+    if out.verbose {
+        VERBOSE.with(|v| *v.borrow_mut() = Some(out.clone()));
+    }
+}
+
+/// `conn`, echoing each statement on stderr when `-v` was given.
+pub fn verbose(conn: Box<dyn Connection>) -> Box<dyn Connection> {
+    match VERBOSE.with(|v| v.borrow().clone()) {
+        Some(out) => Box::new(Echo {
+            inner: conn,
+            out,
+            to_stderr: true,
+        }),
+        None => conn,
+    }
 }
 
 impl Echo {
-    /// Wraps `inner`, printing through `out`.
+    /// Wraps `inner`, printing through `out`: on stdout as sqlalchemy-migrate's echo did,
+    /// or on stderr when stdout holds a `--json` document.
     pub fn new(inner: Box<dyn Connection>, out: Output) -> Echo {
-        Echo { inner, out }
+        let to_stderr = out.json;
+        Echo {
+            inner,
+            out,
+            to_stderr,
+        }
+    }
+
+    fn line(&mut self, text: &str) {
+        if self.to_stderr {
+            self.out.statement(text);
+        } else {
+            self.out.result(text);
+        }
     }
 
     fn show(&mut self, sql: &str, params: &[Value]) {
-        self.out.result(sql.trim());
+        self.line(sql.trim());
         if !params.is_empty() {
             let shown: Vec<String> = params.iter().map(shown).collect();
-            self.out
-                .result(&format!("-- parameters: ({})", shown.join(", ")));
+            self.line(&format!("-- parameters: ({})", shown.join(", ")));
         }
     }
 }

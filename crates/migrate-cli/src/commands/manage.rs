@@ -65,7 +65,7 @@ pub fn run(args: ManageArgs, out: &mut Output) -> Result<(), CliError> {
             io(e)
         }
     })?;
-    out.status(&format!("created {}", path.display()));
+    out.created(&[path.to_path_buf()]);
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 
 mod create;
 mod database;
-mod echo;
+pub mod echo;
 mod manage;
 mod model;
 mod run;

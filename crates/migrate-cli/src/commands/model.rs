@@ -9,8 +9,10 @@ use migrate_core::{DatabaseUrl, Repository, Version, ops, script};
 use migrate_drivers::Access;
 
 use crate::CliError;
+use crate::args::{Bound, Slot, bind};
 use crate::cli::{DatabaseArgs, DiffArgs, ModelArgs, RenameArgs, UpdateDbArgs, UpdateScriptArgs};
 use crate::output::Output;
+use crate::slots::Given;
 
 use super::database::{bind_database, connect};
 
@@ -33,7 +35,7 @@ fn database_and_model(
     args: ModelArgs,
     access: Access,
 ) -> Result<(Box<dyn migrate_core::Connection>, Repository, Schema), CliError> {
-    let mut positional = args.positional;
+    let mut positional = args.positional.given();
     let model = match args.model {
         Some(m) => m,
         None if positional
@@ -48,13 +50,12 @@ fn database_and_model(
             ));
         }
     };
-    let database = DatabaseArgs {
-        positional,
+    let explicit = Bound {
         url: args.url,
         repository: args.repository,
-        lock_timeout: 300,
+        version: None,
     };
-    let bound = bind_database(database)?;
+    let bound = bind(&[Slot::Url, Slot::Repository], positional, explicit)?;
     bound.url()?;
     let repo = super::open_repository(bound.repository()?)?;
     let conn = connect(&bound, access)?;
@@ -75,25 +76,36 @@ pub fn compare(args: ModelArgs, out: &mut Output) -> Result<(), CliError> {
     let model = dialect.normalize(&model);
     normalize::keep_requested_options(&mut live, &model);
     let ops = schema_diff(&live, &model, &[]);
-    if ops.is_empty() {
+    if out.json {
+        out.json_result(&serde_json::json!({ "matches": ops.is_empty(), "differences": ops }));
+    } else if ops.is_empty() {
         out.result("the database matches the model");
-        return Ok(());
+    } else {
+        print_ops(out, &ops, "the model needs");
     }
-    print_ops(out, &ops, "the model needs");
-    Err(CliError::Differences)
+    if ops.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Differences)
+    }
 }
 
 /// `create_model URL PATH`: the database as a model file, on stdout.
 pub fn create(args: DatabaseArgs, out: &mut Output) -> Result<(), CliError> {
     let bound = bind_database(args)?;
     let mut conn = connect(&bound, Access::Existing)?;
-    out.result(script::model_toml(&reflect(conn.as_mut())?).trim_end());
+    let schema = reflect(conn.as_mut())?;
+    if out.json {
+        out.json_result(&schema);
+    } else {
+        out.result(script::model_toml(&schema).trim_end());
+    }
     Ok(())
 }
 
 /// `make_update_script_for_model URL PATH OLDMODEL MODEL` (sqlalchemy-migrate's order).
 pub fn make_update_script(args: UpdateScriptArgs, out: &mut Output) -> Result<(), CliError> {
-    let mut p = args.positional;
+    let mut p = args.positional.given();
     if p.len() < 3 {
         return Err(CliError::Usage(
             "give REPOSITORY, OLDMODEL and MODEL (URL first is accepted)".into(),
@@ -107,6 +119,9 @@ pub fn make_update_script(args: UpdateScriptArgs, out: &mut Output) -> Result<()
     let ops = schema_diff(&from, &to, &renames);
     if ops.is_empty() {
         out.status("the models do not differ: no script written");
+        if out.json {
+            out.created(&[]);
+        }
         return Ok(());
     }
     let steps = script::operations_toml(&ops, "upgrade").map_err(CliError::Usage)?;
@@ -115,7 +130,7 @@ pub fn make_update_script(args: UpdateScriptArgs, out: &mut Output) -> Result<()
     let text = format!("# The changes from {old} to {new}; the downgrade is derived.\n{steps}");
     std::fs::write(&path, text)
         .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))?;
-    out.status(&format!("created {}", path.display()));
+    out.created(&[path]);
     Ok(())
 }
 
@@ -125,7 +140,11 @@ pub fn update_db(args: UpdateDbArgs, out: &mut Output) -> Result<(), CliError> {
     let options = ops::RunOptions::default();
     let changes =
         ops::update_db_from_model(conn.as_mut(), &repo, &model, args.allow_drop, options)?;
-    print_ops(out, &changes, "applied");
+    if out.json {
+        out.json_result(&serde_json::json!({ "applied": changes }));
+    } else {
+        print_ops(out, &changes, "applied");
+    }
     Ok(())
 }
 
@@ -137,7 +156,8 @@ fn load(
 ) -> Result<(Schema, Option<&'static dyn Dialect>), CliError> {
     if crate::args::looks_like_url(source) {
         let url = DatabaseUrl::parse(source)?;
-        let mut conn = migrate_drivers::open_database(&url, Access::Existing)?;
+        let mut conn =
+            super::echo::verbose(migrate_drivers::open_database(&url, Access::Existing)?);
         return Ok((reflect(conn.as_mut())?, Some(url.dialect())));
     }
     if (source.ends_with(".toml") || source.ends_with(".sql")) && Path::new(source).is_file() {
@@ -184,10 +204,8 @@ pub fn diff(args: DiffArgs, out: &mut Output) -> Result<(), CliError> {
     normalize::keep_requested_options(&mut a, &b);
     let renames = renames(&args.renames, &a, &b, out)?;
     let ops = schema_diff(&a, &b, &renames);
-    if args.json {
-        let text =
-            serde_json::to_string_pretty(&ops).map_err(|e| CliError::Usage(e.to_string()))?;
-        out.result(&text);
+    if out.json {
+        out.json_result(&ops);
     } else if ops.is_empty() {
         out.result("no differences");
     } else {

@@ -1,7 +1,7 @@
 //! `upgrade` and `downgrade`: walk the database, printing `N -> M... ` and `done` per step,
 //! or with `--preview-sql` print the SQL and run nothing.
 
-use migrate_core::executor::{Mode, Observer};
+use migrate_core::executor::Mode;
 use migrate_core::ops::{self, RunOptions};
 use migrate_core::{Repository, Version};
 use migrate_drivers::Access;
@@ -10,6 +10,8 @@ use crate::CliError;
 use crate::args::{Bound, Slot, bind};
 use crate::cli::RunArgs;
 use crate::output::{Output, SqlPrinter, StepPrinter};
+use crate::progress::{Progress, WalkReport};
+use crate::slots::Given;
 
 struct Prepared {
     bound: Bound,
@@ -30,7 +32,7 @@ fn prepare(args: RunArgs) -> Result<Prepared, CliError> {
     };
     let bound = bind(
         &[Slot::Url, Slot::Repository, Slot::Version],
-        t.positional,
+        t.positional.given(),
         explicit,
     )?;
     let version = bound.version()?;
@@ -54,10 +56,19 @@ fn prepare(args: RunArgs) -> Result<Prepared, CliError> {
     })
 }
 
-fn observer<'o>(options: RunOptions, out: &'o mut Output) -> Box<dyn Observer + 'o> {
-    match options.mode {
-        Mode::Preview => Box::new(SqlPrinter::new(out)),
-        _ => Box::new(StepPrinter::new(out)),
+/// The step printer for `mode` (step lines, or the SQL of a preview), timed.
+fn observer<'o>(mode: Mode, out: &'o mut Output) -> Progress<'o> {
+    let shared = out.clone();
+    match mode {
+        Mode::Preview => Progress::new(Box::new(SqlPrinter::new(out)), shared, false),
+        _ => Progress::new(Box::new(StepPrinter::new(out)), shared, true),
+    }
+}
+
+/// With `--json`, a walk's report is the result.
+fn report(walk: WalkReport, out: &mut Output) {
+    if out.json {
+        out.json_result(&walk);
     }
 }
 
@@ -100,13 +111,10 @@ fn preview_python(
     out: &mut Output,
 ) -> Result<(), CliError> {
     let mut conn = super::database::connect(&p.bound, Access::Existing)?;
-    ops::preview_python(
-        conn.as_mut(),
-        &p.repo,
-        direction,
-        p.version,
-        &mut StepPrinter::new(out),
-    )?;
+    let shared = out.clone();
+    let mut progress = Progress::new(Box::new(StepPrinter::new(out)), shared, false);
+    let plan = ops::preview_python(conn.as_mut(), &p.repo, direction, p.version, &mut progress)?;
+    report(progress.finish(&plan), out);
     Ok(())
 }
 
@@ -118,13 +126,9 @@ pub fn upgrade(args: RunArgs, out: &mut Output) -> Result<(), CliError> {
     }
     warn_without_journal(&p.repo, &p.bound, p.options.mode, out)?;
     let mut conn = connect(&p.bound, out)?;
-    ops::upgrade(
-        conn.as_mut(),
-        &p.repo,
-        p.version,
-        p.options,
-        observer(p.options, out).as_mut(),
-    )?;
+    let mut progress = observer(p.options.mode, out);
+    let plan = ops::upgrade(conn.as_mut(), &p.repo, p.version, p.options, &mut progress)?;
+    report(progress.finish(&plan), out);
     Ok(())
 }
 
@@ -141,13 +145,9 @@ pub fn downgrade(args: RunArgs, out: &mut Output) -> Result<(), CliError> {
     }
     warn_without_journal(&p.repo, &p.bound, p.options.mode, out)?;
     let mut conn = connect(&p.bound, out)?;
-    ops::downgrade(
-        conn.as_mut(),
-        &p.repo,
-        target,
-        p.options,
-        observer(p.options, out).as_mut(),
-    )?;
+    let mut progress = observer(p.options.mode, out);
+    let plan = ops::downgrade(conn.as_mut(), &p.repo, target, p.options, &mut progress)?;
+    report(progress.finish(&plan), out);
     Ok(())
 }
 
@@ -174,8 +174,15 @@ pub fn sync(args: crate::cli::SyncArgs, out: &mut Output) -> Result<(), CliError
         expect_engine: args.mysql_engine,
         expect_charset: args.mysql_charset,
     };
-    let outcome = ops::sync(conn.as_mut(), &repo, &options, &mut StepPrinter::new(out))?;
-    if outcome.placed_under_control {
+    let mut progress = observer(Mode::Execute, out);
+    let outcome = ops::sync(conn.as_mut(), &repo, &options, &mut progress)?;
+    let walk = progress.finish(&outcome.plan);
+    if out.json {
+        out.json_result(&serde_json::json!({
+            "placed_under_control": outcome.placed_under_control,
+            "walk": walk,
+        }));
+    } else if outcome.placed_under_control {
         out.status(&format!(
             "put the database under version control at {}",
             outcome.plan.from
@@ -195,6 +202,19 @@ pub fn test(args: crate::cli::DatabaseArgs, out: &mut Output) -> Result<(), CliE
     drop(super::database::connect(&bound, Access::Existing)?);
     let checks =
         super::scratch::with_scratch(Some(&url), |scratch| ops::test(scratch, &repo, options))?;
+    if out.json {
+        let versions: Vec<_> = checks
+            .iter()
+            .filter_map(|check| match check {
+                ops::VersionCheck::Reversible(v) => Some((v, true)),
+                ops::VersionCheck::Irreversible(v) => Some((v, false)),
+                _ => None,
+            })
+            .map(|(v, reversible)| serde_json::json!({"version": v, "reversible": reversible}))
+            .collect();
+        out.json_result(&serde_json::json!({ "versions": versions }));
+        return Ok(());
+    }
     for check in checks {
         match check {
             ops::VersionCheck::Reversible(v) => {
@@ -219,12 +239,23 @@ pub fn drift(args: crate::cli::DatabaseArgs, out: &mut Output) -> Result<(), Cli
     let url = bound.url()?;
     let expected = super::scratch::schema_at(&repo, version, Some(&url), url.dialect())?;
     let differences = ops::drift_from(conn.as_mut(), &repo, &expected)?;
-    if differences.is_empty() {
+    if out.json {
+        out.json_result(&serde_json::json!({
+            "version": version,
+            "drift": !differences.is_empty(),
+            "differences": differences,
+        }));
+    } else if differences.is_empty() {
         out.result("no drift: the database matches the repository at its version");
-        return Ok(());
     }
-    for op in &differences {
-        out.result(&format!("drift: the repository's schema needs {op}"));
+    if !out.json {
+        for op in &differences {
+            out.result(&format!("drift: the repository's schema needs {op}"));
+        }
     }
-    Err(CliError::Differences)
+    if differences.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Differences)
+    }
 }

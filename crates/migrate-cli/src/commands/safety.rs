@@ -27,6 +27,10 @@ pub fn stamp(args: TargetArgs, out: &mut Output) -> Result<(), CliError> {
         options,
         &mut StepPrinter::new(out),
     )?;
+    if out.json {
+        out.json_result(&serde_json::json!({ "version": version, "previous": previous }));
+        return Ok(());
+    }
     out.status(&format!(
         "stamped version {version} (was {previous}); no script ran"
     ));
@@ -61,6 +65,21 @@ pub fn repair(args: RepairArgs, out: &mut Output) -> Result<(), CliError> {
         &mut StepPrinter::new(out),
     )?;
     let journal_on = repo.config().journal_table().is_some();
+    if out.json {
+        out.json_result(&serde_json::json!({
+            "action": match action {
+                RepairAction::Show => "show",
+                RepairAction::MarkApplied => "mark_applied",
+                RepairAction::MarkRolledBack => "mark_rolled_back",
+                RepairAction::AcceptChanged(_) => "accept_changed",
+                _ => "other",
+            },
+            "journal": journal_on,
+            "dirty": outcome.dirty,
+            "version": outcome.version,
+        }));
+        return Ok(());
+    }
     match (action, &outcome.dirty) {
         (RepairAction::Show, None) if !journal_on => out.result(&format!("unknown: {NO_JOURNAL}")),
         (RepairAction::Show, None) => out.result("clean: no dirty step"),
@@ -97,26 +116,20 @@ fn describe(e: &Entry) -> String {
     )
 }
 
-fn json(out: &mut Output, value: &impl serde::Serialize) -> Result<(), CliError> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| CliError::Usage(format!("cannot render JSON: {e}")))?;
-    out.result(&text);
-    Ok(())
-}
-
-fn read_status(args: ReportArgs) -> Result<(ops::Status, bool), CliError> {
+fn read_status(args: ReportArgs) -> Result<ops::Status, CliError> {
     let bound = bind_database(args.database)?;
     bound.url()?;
     let repo = super::open_repository(bound.repository()?)?;
     let mut conn = connect(&bound, Access::Existing)?;
-    Ok((ops::status(conn.as_mut(), &repo)?, args.json))
+    Ok(ops::status(conn.as_mut(), &repo)?)
 }
 
 /// `status URL PATH [--json]`.
 pub fn status(args: ReportArgs, out: &mut Output) -> Result<(), CliError> {
-    let (status, as_json) = read_status(args)?;
-    if as_json {
-        return json(out, &status);
+    let status = read_status(args)?;
+    if out.json {
+        out.json_result(&status);
+        return Ok(());
     }
     let list = |v: &[Version]| {
         if v.is_empty() {
@@ -163,9 +176,10 @@ pub fn status(args: ReportArgs, out: &mut Output) -> Result<(), CliError> {
 
 /// `history URL PATH [--json]`.
 pub fn history(args: ReportArgs, out: &mut Output) -> Result<(), CliError> {
-    let (status, as_json) = read_status(args)?;
-    if as_json {
-        return json(out, &status.journal);
+    let status = read_status(args)?;
+    if out.json {
+        out.json_result(&status.journal);
+        return Ok(());
     }
     if status.journal_table.is_none() {
         out.status(&format!("no history: {NO_JOURNAL}"));

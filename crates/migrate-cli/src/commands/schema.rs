@@ -13,7 +13,10 @@ use crate::output::Output;
 pub fn run(args: SchemaArgs, out: &mut Output) -> Result<(), CliError> {
     let (schema, dialect) = if crate::args::looks_like_url(&args.source) {
         let url = DatabaseUrl::parse(&args.source)?;
-        let mut conn = migrate_drivers::open_database(&url, migrate_drivers::Access::Existing)?;
+        let mut conn = super::echo::verbose(migrate_drivers::open_database(
+            &url,
+            migrate_drivers::Access::Existing,
+        )?);
         let exclude = ["migrate_version", "migrate_version_journal"];
         (
             url.dialect().reflect(conn.as_mut(), &exclude)?,
@@ -44,10 +47,13 @@ pub fn run(args: SchemaArgs, out: &mut Output) -> Result<(), CliError> {
         )
     };
     match args.format.as_str() {
-        "json" => {
-            let text = serde_json::to_string_pretty(&schema)
-                .map_err(|e| CliError::Usage(e.to_string()))?;
-            out.result(&text);
+        "json" => out.json_result(&schema),
+        // The SQL is the result; --json asks for the schema itself, which is what --format
+        // json prints.
+        "sql" if out.json => {
+            return Err(CliError::Usage(
+                "--json prints the schema as JSON: leave out --format sql".into(),
+            ));
         }
         "sql" => print_sql(&schema, dialect, out)?,
         other => {

@@ -58,7 +58,8 @@ pub fn with_scratch<T>(
         );
         u.with_database(&name).map(|s| (u, (s, name)))
     }) else {
-        let mut memory = migrate_drivers::connect(&DatabaseUrl::parse("sqlite://")?)?;
+        let mut memory =
+            super::echo::verbose(migrate_drivers::connect(&DatabaseUrl::parse("sqlite://")?)?);
         return Ok(work(memory.as_mut())?);
     };
     let (scratch_url, name) = name;
@@ -70,6 +71,7 @@ pub fn with_scratch<T>(
         .map_err(Error::from)?;
     let result = migrate_drivers::connect(&scratch_url)
         .map_err(Error::from)
+        .map(super::echo::verbose)
         .and_then(|mut scratch: Box<dyn Connection>| work(scratch.as_mut()));
     let _ = admin.execute(&admin.dialect().drop_database(&name));
     Ok(result?)

@@ -24,7 +24,7 @@ fn open(args: RepositoryArgs) -> Result<Repository, CliError> {
 /// `version PATH`: the latest version, alone on a line.
 pub fn version(args: RepositoryArgs, out: &mut Output) -> Result<(), CliError> {
     let repo = open(args)?;
-    out.result(&repo.latest().to_string());
+    out.value("version", repo.latest());
     Ok(())
 }
 
@@ -37,7 +37,7 @@ pub fn portable(args: ScriptArgs, out: &mut Output) -> Result<(), CliError> {
     } else {
         repo.create_script(&args.description)?
     };
-    out.status(&format!("created {}", path.display()));
+    out.created(&[path]);
     Ok(())
 }
 
@@ -53,9 +53,8 @@ pub fn sql(args: ScriptSqlArgs, out: &mut Output) -> Result<(), CliError> {
         })
         .transpose()?;
     let repo = open(args.repository)?;
-    for path in repo.create_sql_scripts(&args.dbms, &args.description, version)? {
-        out.status(&format!("created {}", path.display()));
-    }
+    let paths = repo.create_sql_scripts(&args.dbms, &args.description, version)?;
+    out.created(&paths);
     Ok(())
 }
 
@@ -65,6 +64,32 @@ pub fn convert(args: ConvertArgs, out: &mut Output) -> Result<(), CliError> {
     use migrate_core::ops::{self, ConvertOutcome};
     let repo = open(args.repository)?;
     let report = ops::convert(&repo, args.out.as_deref())?;
+    if out.json {
+        let versions: Vec<serde_json::Value> = report
+            .iter()
+            .map(|v| {
+                let (result, file, why) = match &v.outcome {
+                    ConvertOutcome::Converted(f) => ("converted", Some(f.as_str()), None),
+                    ConvertOutcome::Kept(why) => ("kept", None, Some(why.as_str())),
+                    ConvertOutcome::Failed(why) => ("failed", None, Some(why.as_str())),
+                    _ => ("kept", None, None),
+                };
+                serde_json::json!({
+                    "version": v.version.get(),
+                    "files": v.files,
+                    "does": v.kind.map(|k| k.to_string()),
+                    "result": result,
+                    "written": file,
+                    "why": why,
+                })
+            })
+            .collect();
+        out.json_result(&serde_json::json!({
+            "out": args.out.as_ref().map(|d| d.display().to_string()),
+            "versions": versions,
+        }));
+        return finish_convert(&report, out);
+    }
     let rows: Vec<[String; 4]> = report
         .iter()
         .map(|v| {
@@ -105,9 +130,17 @@ pub fn convert(args: ConvertArgs, out: &mut Output) -> Result<(), CliError> {
         Some(dir) => out.status(&format!("wrote {}", dir.display())),
         None => out.status("nothing written: --out DIR writes the converted repository"),
     }
+    finish_convert(&report, out)
+}
+
+/// Each version that could not be run, as an error (exit 1).
+fn finish_convert(
+    report: &[migrate_core::ops::ConvertedVersion],
+    out: &mut Output,
+) -> Result<(), CliError> {
     let mut failed = false;
-    for v in &report {
-        if let ConvertOutcome::Failed(message) = &v.outcome {
+    for v in report {
+        if let migrate_core::ops::ConvertOutcome::Failed(message) = &v.outcome {
             out.error(message, None);
             failed = true;
         }

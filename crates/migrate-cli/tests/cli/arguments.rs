@@ -52,7 +52,7 @@ matrix!(options_environment_and_aliases, |db| {
         "2 -> 1... \ndone\n"
     );
     db.run(&["db_version", &db.url, "repo", "extra"])
-        .failure(2, "unexpected value 'extra'");
+        .failure(2, "unexpected argument 'extra'");
     db.run(&["db_version", "repo"])
         .failure(2, "no database URL given");
 });
@@ -80,14 +80,93 @@ fn help_lists_the_commands_and_their_arguments() {
             out.stdout
         );
     }
-    let out = outcome(migrate_cmd(dir.path()).args(["help", "upgrade"]));
-    assert!(
-        out.success()
-            .stdout
-            .contains("[URL] [REPOSITORY] [VERSION]"),
-        "{}",
-        out.stdout
-    );
+    for form in [
+        "sqlite:///relative.db",
+        "sqlite:////absolute/path.db",
+        "mysql://user@host:3306/db",
+    ] {
+        assert!(
+            out.stdout.contains(form),
+            "{form} missing from help:\n{}",
+            out.stdout
+        );
+    }
     let out = outcome(migrate_cmd(dir.path()).arg("frobnicate"));
     assert_eq!(out.code, 2, "{}", out.stderr);
+}
+
+/// The usage line shows what each command needs: the parser takes URL, REPOSITORY and
+/// VERSION as optional (they may come from options or the environment), which its own usage
+/// line showed as `[URL] [REPOSITORY] [VERSION]...`.
+#[test]
+fn each_command_shows_its_required_arguments_and_an_example() {
+    let dir = tempfile::tempdir().expect("dir");
+    let cases = [
+        (
+            "upgrade",
+            "migrate upgrade [OPTIONS] <URL> <REPOSITORY> [VERSION]",
+        ),
+        (
+            "downgrade",
+            "migrate downgrade [OPTIONS] <URL> <REPOSITORY> <VERSION>",
+        ),
+        (
+            "db_version",
+            "migrate db_version [OPTIONS] <URL> <REPOSITORY>",
+        ),
+        ("version", "migrate version [OPTIONS] <REPOSITORY>"),
+        (
+            "stamp",
+            "migrate stamp [OPTIONS] <URL> <REPOSITORY> <VERSION>",
+        ),
+        (
+            "script",
+            "migrate script [OPTIONS] <DESCRIPTION> <REPOSITORY>",
+        ),
+    ];
+    for (command, usage) in cases {
+        for args in [vec!["help", command], vec![command, "--help"]] {
+            let out = outcome(migrate_cmd(dir.path()).args(&args));
+            let text = &out.success().stdout;
+            assert!(
+                text.contains(&format!("Usage: {usage}\n")),
+                "{args:?}:\n{text}"
+            );
+            assert!(!text.contains("]..."), "{args:?}:\n{text}");
+            let example = text
+                .split_once("Examples:\n")
+                .map(|(_, rest)| rest)
+                .unwrap_or_else(|| panic!("{args:?} has no examples:\n{text}"));
+            assert!(
+                example
+                    .trim_start()
+                    .starts_with(&format!("migrate {command} ")),
+                "{text}"
+            );
+        }
+    }
+    // Every command listed in the help has an example.
+    let help = outcome(migrate_cmd(dir.path()).arg("help")).stdout;
+    let commands: Vec<&str> = help
+        .split_once("Commands:\n")
+        .expect("commands")
+        .1
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(commands.len() > 20, "{help}");
+    for command in commands {
+        let out = outcome(migrate_cmd(dir.path()).args([command, "--help"]));
+        assert!(
+            out.success().stdout.contains("Examples:\n  migrate "),
+            "{command}:\n{}",
+            out.stdout
+        );
+    }
+    // What the usage line promises still holds when the value comes from elsewhere: the
+    // arguments are parsed exactly as before.
+    let out = outcome(migrate_cmd(dir.path()).args(["upgrade", "--url=sqlite://"]));
+    out.failure(2, "no repository given");
 }

@@ -178,6 +178,7 @@ fn unreachable_servers_wrong_passwords_and_unknown_databases() {
             "password leaked: {}",
             out.stderr
         );
+        crate::support::assert_no_debug_text(&out.stderr);
     }
 }
 

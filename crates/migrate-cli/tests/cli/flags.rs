@@ -99,7 +99,7 @@ matrix!(engine_arg_echo_prints_each_statement_as_it_runs, |db| {
     let done = out.stdout.find("done").expect(&out.stdout);
     assert!(step < create && create < done, "{}", out.stdout);
     assert!(out.stdout.contains("ALTER TABLE books"), "{}", out.stdout);
-    assert_eq!(out.stderr, "");
+    assert_eq!(out.diagnostics(), "");
     // Without it, only the step lines.
     db.run(&["downgrade", &db.url, "repo", "0"]).success();
     let out = db.run(&["upgrade", &db.url, "repo", "--engine_arg_echo=False"]);

@@ -412,6 +412,12 @@ fn convert_reports_each_version_and_refuses_a_bad_out() {
     assert_eq!(dry.code, 0, "{}", dry.stderr);
     insta::assert_snapshot!("convert_billing_report", dry.stdout);
     assert!(dry.stderr.contains("nothing written"), "{}", dry.stderr);
+    let json = run(&["convert", "billing", "--json"]);
+    let doc: Json = serde_json::from_str(&json.stdout).expect("one JSON document");
+    assert_eq!(doc["versions"][0]["result"], "converted", "{doc}");
+    assert_eq!(doc["versions"][0]["written"], "001_initial.toml", "{doc}");
+    assert_eq!(doc["versions"][1]["does"], "data migration", "{doc}");
+    assert_eq!(doc["versions"][1]["result"], "kept", "{doc}");
     std::fs::create_dir(dir.path().join("taken")).expect("mkdir");
     run(&["convert", "billing", "--out", "taken"]).failure(2, "already exists");
     run(&["convert", "billing", "--out", "billing/inside"]).failure(1, "inside the repository");

@@ -302,6 +302,16 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Stderr without the timing of a walk (a line per step and the summary, checked in
+    /// `conventions`): the warnings and errors.
+    pub fn diagnostics(&self) -> String {
+        self.stderr
+            .lines()
+            .filter(|l| !is_timing(l))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    }
+
     #[track_caller]
     pub fn success(&self) -> &Self {
         assert_eq!(
@@ -335,6 +345,37 @@ impl Outcome {
             self.stderr
         );
         self
+    }
+}
+
+/// `step 0 -> 1 took 3.1 ms` or `upgraded 0 -> 2: 2 versions in 5.0 ms; slowest step …`.
+pub fn is_timing(line: &str) -> bool {
+    let step = line.strip_prefix("step ").is_some_and(|rest| {
+        rest.split_once(" took ")
+            .is_some_and(|(walk, took)| walk.contains(" -> ") && is_duration(took))
+    });
+    let summary = ["upgraded ", "downgraded "]
+        .iter()
+        .any(|verb| line.starts_with(verb) && line.contains(" in ") && line.contains(": "));
+    step || summary
+}
+
+/// `3.1 ms`, `41 ms`, `2.35 s`.
+pub fn is_duration(text: &str) -> bool {
+    text.strip_suffix(" ms")
+        .or_else(|| text.strip_suffix(" s"))
+        .is_some_and(|n| n.parse::<f64>().is_ok())
+}
+
+/// Fails when `text` holds Rust's `Debug` shapes (`DriverError { … }`, `Some(…)`, `Os { code:
+/// … }`), which mean nothing to a user: messages show values, not structures.
+#[track_caller]
+pub fn assert_no_debug_text(text: &str) {
+    for shape in ["Error {", "Some(", "None", "Os {", "kind:", "code:", "\\\""] {
+        assert!(
+            !text.contains(shape),
+            "Rust Debug text ({shape}) in:\n{text}"
+        );
     }
 }
 

@@ -251,7 +251,8 @@ matrix!(versions_that_change_nothing_are_named_unless_marked, |db| {
         .success();
     let up = db.run(&["upgrade", &db.url, "repo"]);
     up.success();
-    let warnings: Vec<&str> = up.stderr.lines().collect();
+    let diagnostics = up.diagnostics();
+    let warnings: Vec<&str> = diagnostics.lines().collect();
     assert_eq!(warnings.len(), 1, "{}", up.stderr);
     assert!(
         warnings[0].starts_with("warning: ")

@@ -395,7 +395,7 @@ matrix!(the_seed_tutorial_runs_its_python_scripts, |db| {
             up.success().stdout,
             format!("{} -> {step}... \ndone\n", step - 1)
         );
-        assert_eq!(up.stderr, "");
+        assert_eq!(up.diagnostics(), "");
         assert_eq!(
             db.run(&["db_version", url, r]).success().stdout,
             format!("{step}\n")

@@ -41,6 +41,9 @@ use crate::version_table::{VersionTable, VersionTableError};
 /// }
 /// ```
 pub trait Observer: LockObserver {
+    /// A walk is about to run its first step (not called for an empty walk or a preview),
+    /// so a progress display knows how many steps there are.
+    fn run_started(&mut self, _plan: &Plan) {}
     /// A step is about to run.
     fn step_started(&mut self, _step: &Step) {}
     /// A step committed.
@@ -425,6 +428,9 @@ pub fn run(
     // steps; when running, each portable step reflects the database as it then is.
     let mut preview_schema = None;
     let mut sql_before: Option<Version> = None;
+    if run.mode == Mode::Execute && !plan.steps.is_empty() {
+        observer.run_started(plan);
+    }
     for (i, (step, script)) in plan.steps.iter().zip(&loaded).enumerate() {
         let next = plan.steps.get(i + 1).zip(loaded.get(i + 1));
         if script.code.is_none() {
