@@ -30,6 +30,12 @@ pub enum LockError {
     /// The database refused a lock statement.
     #[error("cannot take the migration lock: {0}")]
     Db(#[from] DbError),
+    /// The server takes no writes (a standby, `read_only`): refused before anything.
+    #[error("this server is a read-only replica ({what}); nothing was changed")]
+    ReadOnly {
+        /// How the server said so.
+        what: &'static str,
+    },
 }
 
 impl LockError {
@@ -38,6 +44,11 @@ impl LockError {
         match self {
             LockError::Timeout { .. } => Some(
                 "another migration is running against this database; wait for it, or raise --lock-timeout".into(),
+            ),
+            LockError::ReadOnly { .. } => Some(
+                "run it against the primary (the server that takes writes); db_version and \
+                 status work here"
+                    .into(),
             ),
             LockError::Db(_) => Some(
                 "behind a transaction-pooling proxy (PgBouncer pool_mode=transaction) session locks \
@@ -87,6 +98,18 @@ impl<'c> LockGuard<'c> {
         timeout: Duration,
         observer: &mut dyn LockObserver,
     ) -> Result<LockGuard<'c>, LockError> {
+        // Before the lock: a replica refuses writes late and in its own words, and a
+        // MySQL root bypasses read_only altogether, writing to a replica silently.
+        if let Some(check) = conn.dialect().read_only_check() {
+            let rows = conn.query(check.query, &[])?;
+            let flag = rows
+                .first()
+                .and_then(|r| r.first())
+                .and_then(|v| v.as_int());
+            if flag.is_some_and(|f| f != 0) {
+                return Err(LockError::ReadOnly { what: check.what });
+            }
+        }
         let name = format!("migrate:{}", repository_id.as_str());
         let kind = match conn.dialect().migration_lock() {
             MigrationLock::Session {

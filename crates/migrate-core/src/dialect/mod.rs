@@ -56,6 +56,15 @@ impl DialectKind {
     }
 }
 
+/// How to ask a server whether it takes writes (see [`Dialect::read_only_check`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOnlyCheck {
+    /// A query whose one value is non-zero when the server takes no writes.
+    pub query: &'static str,
+    /// What that means, for the refusal.
+    pub what: &'static str,
+}
+
 /// The statements of an enum type that is an object of its own (see
 /// [`Dialect::enum_type_sql`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +111,13 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     /// (`create_constraint=True`, its default, where the database has no boolean type).
     fn boolean_check(&self) -> bool {
         false
+    }
+
+    /// How to ask the server whether it takes writes, where it can be a replica (a
+    /// PostgreSQL hot standby, a MySQL server with `read_only`): asked before a command that
+    /// changes the database takes the migration lock.
+    fn read_only_check(&self) -> Option<ReadOnlyCheck> {
+        None
     }
 
     /// Whether SQLAlchemy 1.3 made an `Enum` column a type of the database's own here

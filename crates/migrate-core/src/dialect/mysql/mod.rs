@@ -77,6 +77,13 @@ impl Dialect for Mysql {
         true
     }
 
+    fn read_only_check(&self) -> Option<super::ReadOnlyCheck> {
+        Some(super::ReadOnlyCheck {
+            query: "SELECT @@global.read_only",
+            what: "read_only is ON, which does not stop a user with SUPER such as root",
+        })
+    }
+
     fn current_database_query(&self) -> &'static str {
         "SELECT DATABASE()"
     }

@@ -23,6 +23,14 @@ impl Dialect for Postgres {
         true
     }
 
+    fn read_only_check(&self) -> Option<super::ReadOnlyCheck> {
+        Some(super::ReadOnlyCheck {
+            query: "SELECT (pg_is_in_recovery() \
+                    OR current_setting('transaction_read_only') = 'on')::int",
+            what: "PostgreSQL is in recovery (a hot standby) or read-only",
+        })
+    }
+
     fn enum_type_sql(&self, name: &str, values: &[String]) -> Option<super::EnumTypeSql> {
         let quoted: Vec<String> = values.iter().map(|v| self.string_literal(v)).collect();
         let ident = self.quote_ident(name);

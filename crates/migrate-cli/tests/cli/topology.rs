@@ -1,0 +1,310 @@
+//! Servers a test starts for itself on loopback, with their own data directories and ports,
+//! and stops when dropped: never the machine's running servers reconfigured. Each says what
+//! it needs and panics loudly, naming it, when that is missing.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A free loopback port (free when asked; the server takes it a moment later).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+#[track_caller]
+fn run(what: &str, cmd: &mut Command) {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot start {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({cmd:?}):\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(
+            start.elapsed() < timeout,
+            "{what} was not ready after {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// PostgreSQL's server programs (Debian's `postgresql` package), run as the `postgres` user,
+/// which the server requires.
+fn pg_bin(name: &str) -> PathBuf {
+    let found = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path().join("bin").join(name))
+        .find(|p| p.exists());
+    found.unwrap_or_else(|| {
+        panic!("the PostgreSQL topology needs {name} from Debian's postgresql package (/usr/lib/postgresql/*/bin)")
+    })
+}
+
+fn as_postgres(program: &Path) -> Command {
+    let mut cmd = Command::new("runuser");
+    cmd.args(["-u", "postgres", "--"]).arg(program);
+    cmd
+}
+
+/// A directory the `postgres` user owns, removed with its contents when dropped.
+struct PgDir(tempfile::TempDir);
+
+impl PgDir {
+    fn new() -> PgDir {
+        let dir = tempfile::Builder::new()
+            .prefix("migrate-pg-")
+            .tempdir_in("/tmp")
+            .expect("temp dir");
+        run(
+            "chown for the postgres user",
+            Command::new("chown")
+                .args(["postgres:postgres"])
+                .arg(dir.path()),
+        );
+        PgDir(dir)
+    }
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+/// A PostgreSQL primary of the test's own and a hot standby streaming from it
+/// (`pg_basebackup -R`).
+pub struct PgStandby {
+    dir: PgDir,
+    /// The primary's URL (database `postgres`).
+    pub primary: String,
+    /// The standby's URL (database `postgres`).
+    pub standby: String,
+}
+
+impl PgStandby {
+    /// Starts both; the standby is streaming and in recovery when this returns.
+    pub fn start() -> PgStandby {
+        let dir = PgDir::new();
+        let primary_dir = dir.path().join("primary");
+        let standby_dir = dir.path().join("standby");
+        let (p1, p2) = (free_port(), free_port());
+        run(
+            "initdb (the test's own primary)",
+            as_postgres(&pg_bin("initdb"))
+                .args(["-A", "trust", "-U", "postgres", "-D"])
+                .arg(&primary_dir),
+        );
+        let conf = format!(
+            "port = {p1}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\n\
+             wal_level = replica\nmax_wal_senders = 4\nfsync = off\n",
+            dir.path().display()
+        );
+        append(&primary_dir.join("postgresql.conf"), &conf);
+        start_pg(&primary_dir, "the primary");
+        let this = PgStandby {
+            primary: format!("postgresql://postgres@127.0.0.1:{p1}/postgres"),
+            standby: format!("postgresql://postgres@127.0.0.1:{p2}/postgres"),
+            dir,
+        };
+        run(
+            "pg_basebackup (the standby's copy)",
+            as_postgres(&pg_bin("pg_basebackup"))
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &p1.to_string(),
+                    "-U",
+                    "postgres",
+                    "-R",
+                    "-D",
+                ])
+                .arg(&standby_dir),
+        );
+        append(
+            &standby_dir.join("postgresql.conf"),
+            &format!("port = {p2}\n"),
+        );
+        start_pg(&standby_dir, "the standby");
+        wait_until("the standby (in recovery)", Duration::from_secs(30), || {
+            pg_query(p2, "SELECT pg_is_in_recovery()") == "t"
+        });
+        this
+    }
+
+    /// Waits until the standby has replayed everything the primary wrote so far.
+    pub fn sync(&self) {
+        let port = |url: &str| {
+            url.rsplit(':')
+                .next()
+                .and_then(|p| p.split('/').next())
+                .and_then(|p| p.parse::<u16>().ok())
+                .expect("port")
+        };
+        let (p1, p2) = (port(&self.primary), port(&self.standby));
+        let lsn = pg_query(p1, "SELECT pg_current_wal_lsn()");
+        wait_until("the standby catching up", Duration::from_secs(30), || {
+            pg_query(
+                p2,
+                &format!("SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn"),
+            ) == "t"
+        });
+    }
+}
+
+fn pg_query(port: u16, sql: &str) -> String {
+    let out = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+            "-At",
+            "-c",
+            sql,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("psql (Debian's postgresql-client) is needed");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn start_pg(data: &Path, what: &str) {
+    let log = data.with_extension("log");
+    run(
+        &format!("pg_ctl start ({what})"),
+        as_postgres(&pg_bin("pg_ctl"))
+            .args(["-w", "-t", "60", "-D"])
+            .arg(data)
+            .arg("-l")
+            .arg(&log)
+            .arg("start"),
+    );
+}
+
+fn append(file: &Path, text: &str) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(file)
+        .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    f.write_all(text.as_bytes()).expect("append");
+}
+
+impl Drop for PgStandby {
+    fn drop(&mut self) {
+        for node in ["standby", "primary"] {
+            let _ = as_postgres(&pg_bin("pg_ctl"))
+                .args(["-m", "immediate", "-D"])
+                .arg(self.dir.path().join(node))
+                .arg("stop")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// A MariaDB server of the test's own (Debian's `mariadbd`), root without a password.
+pub struct MariaDb {
+    dir: tempfile::TempDir,
+    child: std::process::Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl MariaDb {
+    /// Installs a data directory and starts the server; ready when this returns.
+    pub fn start() -> MariaDb {
+        let dir = tempfile::Builder::new()
+            .prefix("migrate-mariadb-")
+            .tempdir_in("/tmp")
+            .expect("temp dir");
+        let data = dir.path().join("data");
+        run(
+            "mariadb-install-db (the test's own MariaDB; Debian's mariadb-server)",
+            Command::new("mariadb-install-db")
+                .args([
+                    "--no-defaults",
+                    "--user=root",
+                    "--auth-root-authentication-method=normal",
+                    "--skip-test-db",
+                ])
+                .arg(format!("--datadir={}", data.display())),
+        );
+        let port = free_port();
+        let child = Command::new("mariadbd")
+            .arg("--no-defaults")
+            .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--socket={}", dir.path().join("sock").display()))
+            .arg(format!("--pid-file={}", dir.path().join("pid").display()))
+            .args([
+                "--user=root",
+                "--bind-address=127.0.0.1",
+                "--skip-log-bin",
+                "--innodb-buffer-pool-size=16M",
+                "--innodb-flush-log-at-trx-commit=0",
+            ])
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("mariadbd (Debian's mariadb-server) is needed");
+        let server = MariaDb { dir, child, port };
+        wait_until("the test's MariaDB", Duration::from_secs(60), || {
+            server.sql("SELECT 1").is_ok()
+        });
+        server
+    }
+
+    /// The URL of `database`.
+    pub fn url(&self, database: &str) -> String {
+        format!("mysql://root@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// Runs SQL with the `mariadb` client as root.
+    pub fn sql(&self, sql: &str) -> Result<String, String> {
+        let out = Command::new("mariadb")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-P",
+                &self.port.to_string(),
+                "-uroot",
+                "-N",
+                "-e",
+                sql,
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("mariadb client: {e}"))?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).to_string())
+        }
+    }
+}
+
+impl Drop for MariaDb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = self.dir.path();
+    }
+}
