@@ -1,8 +1,10 @@
 //! PostgreSQL through the synchronous `postgres` client. Script statements go over the simple
-//! query protocol (one round trip, no prepare); migrate's own parameterised queries are
-//! prepared once per connection and cached.
+//! query protocol (one round trip, no prepare); parameterised queries as unnamed statements
+//! with typed parameters (parse, bind and execute in one round trip). Nothing named outlives
+//! its message: behind a transaction-pooling proxy (PgBouncer) the next query may run on
+//! another server session, where a named prepared statement (`s0`) would be missing or, made
+//! by another client, already exist.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use migrate_core::connection::BatchError;
@@ -10,14 +12,13 @@ use migrate_core::dialect::{Dialect, POSTGRES};
 use migrate_core::url::ServerTarget;
 use migrate_core::{Connection, DbError, Value};
 use postgres::types::{ToSql, Type};
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, NoTls};
 
 use crate::{unknown_option, unreachable_help};
 
 /// A connection to a PostgreSQL server.
 pub struct PostgresConnection {
     client: Client,
-    statements: HashMap<String, Statement>,
 }
 
 const OPTIONS: &str =
@@ -93,19 +94,7 @@ impl PostgresConnection {
 
     /// Wraps a client the application already has.
     pub fn from_client(client: Client) -> PostgresConnection {
-        PostgresConnection {
-            client,
-            statements: HashMap::new(),
-        }
-    }
-
-    fn prepared(&mut self, sql: &str) -> Result<Statement, DbError> {
-        if let Some(stmt) = self.statements.get(sql) {
-            return Ok(stmt.clone());
-        }
-        let stmt = self.client.prepare(sql).map_err(|e| db_error(&e))?;
-        self.statements.insert(sql.to_string(), stmt.clone());
-        Ok(stmt)
+        PostgresConnection { client }
     }
 }
 
@@ -150,28 +139,24 @@ fn db_error(e: &postgres::Error) -> DbError {
     }
 }
 
-/// Converts a value to the Rust type the server expects for that parameter.
-fn to_sql(value: &Value, ty: &Type) -> Box<dyn ToSql + Sync> {
-    let int = value.as_int();
-    match *ty {
-        Type::INT2 => Box::new(int.and_then(|i| i16::try_from(i).ok())),
-        Type::INT4 => Box::new(int.and_then(|i| i32::try_from(i).ok())),
-        Type::INT8 => Box::new(int),
-        _ => Box::new(match value {
-            Value::Text(t) => Some(t.clone()),
-            Value::Int(i) => Some(i.to_string()),
-            _ => None,
-        }),
-    }
-}
-
-/// Each parameter converted for the type the prepared statement expects.
-fn bind(stmt: &Statement, params: &[Value]) -> Vec<Box<dyn ToSql + Sync>> {
+/// Each parameter with the type it is sent as: integers as `bigint`, text as `text`, and NULL
+/// as a `bigint` NULL (assignable to a text column as well, where a `text` NULL is not
+/// assignable to an integer one).
+fn typed(params: &[Value]) -> Vec<(Box<dyn ToSql + Sync>, Type)> {
     params
         .iter()
-        .zip(stmt.params())
-        .map(|(v, t)| to_sql(v, t))
+        .map(|v| -> (Box<dyn ToSql + Sync>, Type) {
+            match v {
+                Value::Int(i) => (Box::new(*i), Type::INT8),
+                Value::Text(t) => (Box::new(t.clone()), Type::TEXT),
+                _ => (Box::new(None::<i64>), Type::INT8),
+            }
+        })
         .collect()
+}
+
+fn refs(typed: &[(Box<dyn ToSql + Sync>, Type)]) -> Vec<(&(dyn ToSql + Sync), Type)> {
+    typed.iter().map(|(v, t)| (v.as_ref(), t.clone())).collect()
 }
 
 fn from_row(row: &postgres::Row, i: usize) -> Result<Value, DbError> {
@@ -237,17 +222,18 @@ impl Connection for PostgresConnection {
     }
 
     fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
-        let stmt = self.prepared(sql)?;
-        let boxed = bind(&stmt, params);
-        let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(AsRef::as_ref).collect();
-        self.client.execute(&stmt, &refs).map_err(|e| db_error(&e))
+        let typed = typed(params);
+        self.client
+            .execute_typed(sql, &refs(&typed))
+            .map_err(|e| db_error(&e))
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {
-        let stmt = self.prepared(sql)?;
-        let boxed = bind(&stmt, params);
-        let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(AsRef::as_ref).collect();
-        let rows = self.client.query(&stmt, &refs).map_err(|e| db_error(&e))?;
+        let typed = typed(params);
+        let rows = self
+            .client
+            .query_typed(sql, &refs(&typed))
+            .map_err(|e| db_error(&e))?;
         rows.iter()
             .map(|row| (0..row.len()).map(|i| from_row(row, i)).collect())
             .collect()

@@ -1,11 +1,12 @@
-//! Replicas (issue 14): every command that changes the database stops before anything on a
-//! server that takes no writes, with "this server is a read-only replica"; `db_version` and
-//! `status` work there. Each test starts its own servers (`topology`).
+//! Replicas and proxies (issue 14): every command that changes the database stops before
+//! anything on a server that takes no writes, with "this server is a read-only replica";
+//! `db_version` and `status` work there. Through PgBouncer's transaction pooling nothing a
+//! client names outlives it. Each test starts its own servers (`topology`).
 
 use std::path::Path;
 
-use crate::support::{Outcome, migrate};
-use crate::topology::{MariaDb, PgStandby};
+use crate::support::{Backend, Outcome, TestDb, migrate};
+use crate::topology::{MariaDb, PgBouncer, PgStandby};
 
 /// A repository of two SQL versions (tables `a` and `b`).
 fn repo(dir: &Path) {
@@ -90,4 +91,30 @@ fn a_mariadb_with_read_only_is_refused_and_readable() {
         !tables.contains('b'),
         "version 2 ran on the replica: {tables}"
     );
+}
+
+// Clients take turns on one pooled server session. Each process used to prepare its queries as
+// `s0`, `s1`…, which stayed on that session, so the next process failed with "prepared
+// statement \"s0\" already exists". Queries are now unnamed statements.
+#[test]
+fn through_pgbouncer_in_transaction_mode_nothing_named_outlives_a_client() {
+    let db = TestDb::new(Backend::Postgres, "pgbouncer");
+    let dir = db.dir.path();
+    repo(dir);
+    let upstream = db
+        .url
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .expect("the test server's port");
+    let bouncer = PgBouncer::start(upstream);
+    let url = bouncer.url(&db.url);
+    migrate(dir, &["version_control", &url, "repo"]).success();
+    migrate(dir, &["upgrade", &url, "repo", "1"]).success();
+    migrate(dir, &["upgrade", &url, "repo"]).success();
+    let version = migrate(dir, &["db_version", &url, "repo"]);
+    assert_eq!(version.success().stdout, "2\n");
+    migrate(dir, &["status", &url, "repo"]).success();
+    drop(bouncer);
 }

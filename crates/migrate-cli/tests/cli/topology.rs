@@ -308,3 +308,69 @@ impl Drop for MariaDb {
         let _ = self.dir.path();
     }
 }
+
+/// PgBouncer (Debian's `pgbouncer`) in transaction pooling mode in front of the machine's
+/// PostgreSQL, with a pool of one server session: every client's transactions share it, as
+/// they take turns on a busy production pool.
+pub struct PgBouncer {
+    dir: PgDir,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl PgBouncer {
+    /// Starts it in front of `upstream` (`host:port` of the PostgreSQL server).
+    pub fn start(upstream_port: u16) -> PgBouncer {
+        let program = Path::new("/usr/sbin/pgbouncer");
+        assert!(
+            program.exists(),
+            "the PgBouncer topology needs /usr/sbin/pgbouncer: apt-get install pgbouncer"
+        );
+        let dir = PgDir::new();
+        let port = free_port();
+        let d = dir.path().display();
+        let ini = format!(
+            "[databases]\n* = host=127.0.0.1 port={upstream_port}\n\n[pgbouncer]\n\
+             listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir = {d}\n\
+             auth_type = trust\nauth_file = {d}/users.txt\npool_mode = transaction\n\
+             default_pool_size = 1\nmax_client_conn = 100\npidfile = {d}/pgbouncer.pid\n\
+             logfile = {d}/pgbouncer.log\nignore_startup_parameters = extra_float_digits\n"
+        );
+        let ini_path = dir.path().join("pgbouncer.ini");
+        std::fs::write(&ini_path, ini).expect("pgbouncer.ini");
+        std::fs::write(dir.path().join("users.txt"), "\"postgres\" \"\"\n").expect("users");
+        run(
+            "chown for the postgres user",
+            Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path()),
+        );
+        run(
+            "pgbouncer -d (transaction pooling)",
+            as_postgres(program).arg("-d").arg(&ini_path),
+        );
+        let bouncer = PgBouncer { dir, port };
+        wait_until("PgBouncer", Duration::from_secs(30), || {
+            pg_query(port, "SELECT 1") == "1"
+        });
+        bouncer
+    }
+
+    /// `url` (a PostgreSQL URL on 127.0.0.1) through the bouncer instead.
+    pub fn url(&self, url: &str) -> String {
+        let (head, tail) = url.split_once("127.0.0.1:").expect("a 127.0.0.1 URL");
+        let rest = tail.split_once('/').map_or("", |(_, r)| r);
+        format!("{head}127.0.0.1:{}/{rest}", self.port)
+    }
+}
+
+impl Drop for PgBouncer {
+    fn drop(&mut self) {
+        let pid =
+            std::fs::read_to_string(self.dir.path().join("pgbouncer.pid")).unwrap_or_default();
+        if let Ok(pid) = pid.trim().parse::<i32>() {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
