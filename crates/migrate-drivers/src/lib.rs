@@ -8,6 +8,7 @@ mod mysql;
 mod pg_text;
 mod postgres;
 mod sqlite;
+mod tls;
 
 use migrate_core::dialect::DialectKind;
 use migrate_core::url::Target;

@@ -21,7 +21,8 @@ pub struct MysqlConnection {
     batch_insert_id: Option<u64>,
 }
 
-const OPTIONS: &str = "charset, unix_socket, connect_timeout";
+const OPTIONS: &str = "charset, unix_socket, connect_timeout, ssl-mode (DISABLED, PREFERRED, \
+     REQUIRED, VERIFY_CA or VERIFY_IDENTITY), ssl-ca";
 
 impl MysqlConnection {
     /// Connects with the URL's address, credentials and options.
@@ -41,6 +42,7 @@ impl MysqlConnection {
             .prefer_socket(false)
             .tcp_connect_timeout(Some(Duration::from_secs(10)));
         let mut init = Vec::new();
+        let (mut ssl_mode, mut ssl_ca) = (None::<String>, None);
         for (key, value) in &server.options {
             match key.as_str() {
                 "charset" => {
@@ -59,10 +61,27 @@ impl MysqlConnection {
                     })?;
                     opts = opts.tcp_connect_timeout(Some(Duration::from_secs(secs)));
                 }
+                "ssl-mode" | "ssl_mode" | "sslmode" => ssl_mode = Some(value.to_ascii_uppercase()),
+                "ssl-ca" | "ssl_ca" | "sslrootcert" => {
+                    ssl_ca = Some(std::path::PathBuf::from(value))
+                }
                 other => return Err(unknown_option(other, OPTIONS)),
             }
         }
-        let conn = Conn::new(opts.init(init)).map_err(|e| connect_failure(&e, &host, port))?;
+        let opts = opts.init(init);
+        let connect = |ssl: Option<mysql::SslOpts>| Conn::new(opts.clone().ssl_opts(ssl));
+        let conn = match ssl_opts(ssl_mode.as_deref(), ssl_ca)? {
+            Tls::Off => connect(None),
+            Tls::On(ssl) => connect(Some(ssl)),
+            // PREFERRED: TLS where the server offers it, as MySQL's own client.
+            Tls::Preferred(ssl) => match connect(Some(ssl)) {
+                Err(mysql::Error::DriverError(mysql::DriverError::TlsNotSupported)) => {
+                    connect(None)
+                }
+                other => other,
+            },
+        }
+        .map_err(|e| connect_failure(&e, &host, port))?;
         Ok(MysqlConnection::from_conn(conn))
     }
 
@@ -73,6 +92,50 @@ impl MysqlConnection {
             batch_insert_id: None,
         }
     }
+}
+
+/// What `ssl-mode` asks (MySQL's client option, any case).
+enum Tls {
+    Off,
+    On(mysql::SslOpts),
+    Preferred(mysql::SslOpts),
+}
+
+/// `ssl-mode`: none or `DISABLED`, plaintext (migrate's default); `PREFERRED`, TLS when the
+/// server offers it; `REQUIRED`, TLS, the certificate checked against `ssl-ca` when one is
+/// given; `VERIFY_CA`, signed by a trusted authority; `VERIFY_IDENTITY`, and naming the host.
+fn ssl_opts(
+    mode: Option<&str>,
+    ca: Option<std::path::PathBuf>,
+) -> Result<Tls, (String, Option<String>)> {
+    let base = || {
+        let opts = mysql::SslOpts::default();
+        match &ca {
+            Some(path) => opts.with_root_cert_path(Some(path.clone())),
+            None => opts,
+        }
+    };
+    let unverified = || {
+        base()
+            .with_danger_accept_invalid_certs(ca.is_none())
+            .with_danger_skip_domain_validation(true)
+    };
+    Ok(match mode {
+        None | Some("DISABLED") => Tls::Off,
+        Some("PREFERRED") => Tls::Preferred(unverified()),
+        Some("REQUIRED") => Tls::On(unverified()),
+        Some("VERIFY_CA") => Tls::On(base().with_danger_skip_domain_validation(true)),
+        Some("VERIFY_IDENTITY") => Tls::On(base()),
+        Some(other) => {
+            return Err((
+                format!(
+                    "ssl-mode '{other}' is not one of DISABLED, PREFERRED, REQUIRED, VERIFY_CA, \
+                     VERIFY_IDENTITY"
+                ),
+                None,
+            ));
+        }
+    })
 }
 
 impl MysqlConnection {
@@ -104,10 +167,12 @@ fn connect_failure(e: &mysql::Error, host: &str, port: u16) -> (String, Option<S
             };
             (db_error(e).message, help)
         }
-        _ => (
-            plain_message(e),
-            unreachable_help("MySQL/MariaDB", host, port),
-        ),
+        _ => {
+            let message = plain_message(e);
+            let help = crate::tls::failure_help(&message, ("ssl-mode", "ssl-ca"))
+                .or_else(|| unreachable_help("MySQL/MariaDB", host, port));
+            (message, help)
+        }
     }
 }
 

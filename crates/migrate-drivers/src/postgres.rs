@@ -21,8 +21,8 @@ pub struct PostgresConnection {
     client: Client,
 }
 
-const OPTIONS: &str =
-    "host, port, sslmode (disable, allow or prefer), connect_timeout, application_name, options";
+const OPTIONS: &str = "host, port, sslmode (disable, allow, prefer, require, verify-ca or \
+     verify-full), sslrootcert, connect_timeout, application_name, options";
 
 impl PostgresConnection {
     /// Connects with the URL's address, credentials and options.
@@ -33,6 +33,7 @@ impl PostgresConnection {
         let mut config = Client::configure();
         let mut host = server.host.clone().unwrap_or_else(|| "localhost".into());
         let mut port = server.port.unwrap_or(5432);
+        let (mut sslmode, mut root_cert) = (None, None);
         config
             .application_name("migrate")
             .connect_timeout(Duration::from_secs(10));
@@ -44,18 +45,8 @@ impl PostgresConnection {
                         .parse()
                         .map_err(|_| (format!("port '{value}' is not a number"), None))?
                 }
-                "sslmode" if matches!(value.as_str(), "disable" | "allow" | "prefer") => {}
-                "sslmode" => {
-                    return Err((
-                        format!(
-                            "sslmode={value} needs TLS, which this build of migrate does not support yet"
-                        ),
-                        Some(
-                            "use sslmode=disable or prefer, or connect through a local TLS proxy"
-                                .into(),
-                        ),
-                    ));
-                }
+                "sslmode" => sslmode = Some(value.clone()),
+                "sslrootcert" => root_cert = Some(std::path::PathBuf::from(value)),
                 "connect_timeout" => {
                     let secs = value.parse().map_err(|_| {
                         (format!("connect_timeout '{value}' is not a number"), None)
@@ -86,9 +77,17 @@ impl PostgresConnection {
             config.password(password);
         }
         config.dbname(server.database.as_deref().unwrap_or(&user));
-        let client = config
-            .connect(NoTls)
-            .map_err(|e| connect_failure(&e, &host, port))?;
+        let client = match tls_mode(sslmode.as_deref(), root_cert.is_some())? {
+            None => config.connect(NoTls),
+            Some((mode, verify)) => {
+                let tls = crate::tls::client_config(verify, root_cert.as_deref())
+                    .map_err(|e| (e, None))?;
+                config
+                    .ssl_mode(mode)
+                    .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+            }
+        }
+        .map_err(|e| connect_failure(&e, &host, port))?;
         Ok(PostgresConnection::from_client(client))
     }
 
@@ -96,6 +95,42 @@ impl PostgresConnection {
     pub fn from_client(client: Client) -> PostgresConnection {
         PostgresConnection { client }
     }
+}
+
+/// How to connect: the protocol's SSL mode and what to check of the certificate.
+type TlsMode = (postgres::config::SslMode, crate::tls::Verify);
+
+/// What `sslmode` asks, as libpq reads it: none or `disable`, plaintext (migrate's default,
+/// where libpq's is `prefer`); `allow`/`prefer`, TLS when the server offers it; `require`,
+/// TLS, the certificate checked against `sslrootcert` when one is given; `verify-ca`, signed
+/// by a trusted authority; `verify-full`, and naming the host.
+fn tls_mode(
+    sslmode: Option<&str>,
+    root_cert: bool,
+) -> Result<Option<TlsMode>, (String, Option<String>)> {
+    use crate::tls::Verify;
+    use postgres::config::SslMode;
+    let chain_if_root = if root_cert {
+        Verify::Authority
+    } else {
+        Verify::Nothing
+    };
+    Ok(match sslmode {
+        None | Some("disable") => None,
+        Some("allow" | "prefer") => Some((SslMode::Prefer, chain_if_root)),
+        Some("require") => Some((SslMode::Require, chain_if_root)),
+        Some("verify-ca") => Some((SslMode::Require, Verify::Authority)),
+        Some("verify-full") => Some((SslMode::Require, Verify::Full)),
+        Some(other) => {
+            return Err((
+                format!(
+                    "sslmode '{other}' is not one of disable, allow, prefer, require, verify-ca, \
+                     verify-full"
+                ),
+                None,
+            ));
+        }
+    })
 }
 
 fn connect_failure(e: &postgres::Error, host: &str, port: u16) -> (String, Option<String>) {
@@ -108,7 +143,12 @@ fn connect_failure(e: &postgres::Error, host: &str, port: u16) -> (String, Optio
             };
             (db.message().to_string(), help)
         }
-        None => (error_chain(e), unreachable_help("PostgreSQL", host, port)),
+        None => {
+            let message = error_chain(e);
+            let help = crate::tls::failure_help(&message, ("sslmode", "sslrootcert"))
+                .or_else(|| unreachable_help("PostgreSQL", host, port));
+            (message, help)
+        }
     }
 }
 

@@ -31,5 +31,6 @@ mod scripts;
 mod seeds;
 mod sync;
 mod takeover;
+mod tls;
 mod topology;
 mod tutorial;

@@ -74,7 +74,7 @@ fn a_postgresql_hot_standby_is_refused_and_readable() {
 fn a_mariadb_with_read_only_is_refused_and_readable() {
     let dir = tempfile::tempdir().expect("tempdir");
     repo(dir.path());
-    let server = MariaDb::start();
+    let server = MariaDb::start(None);
     server.sql("CREATE DATABASE app").expect("database");
     let url = server.url("app");
     migrate(dir.path(), &["version_control", &url, "repo"]).success();

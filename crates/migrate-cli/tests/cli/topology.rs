@@ -228,8 +228,9 @@ pub struct MariaDb {
 }
 
 impl MariaDb {
-    /// Installs a data directory and starts the server; ready when this returns.
-    pub fn start() -> MariaDb {
+    /// Installs a data directory and starts the server, with TLS from `certs` or without;
+    /// ready when this returns.
+    pub fn start(certs: Option<&Certs>) -> MariaDb {
         let dir = tempfile::Builder::new()
             .prefix("migrate-mariadb-")
             .tempdir_in("/tmp")
@@ -247,6 +248,13 @@ impl MariaDb {
                 .arg(format!("--datadir={}", data.display())),
         );
         let port = free_port();
+        let tls: Vec<String> = certs.map_or_else(Vec::new, |c| {
+            vec![
+                format!("--ssl-ca={}", c.path("ca.pem").display()),
+                format!("--ssl-cert={}", c.path("server.pem").display()),
+                format!("--ssl-key={}", c.path("server.key").display()),
+            ]
+        });
         let child = Command::new("mariadbd")
             .arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
@@ -260,6 +268,7 @@ impl MariaDb {
                 "--innodb-flush-log-at-trx-commit=0",
             ])
             .arg(format!("--port={port}"))
+            .args(&tls)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -372,5 +381,180 @@ impl Drop for PgBouncer {
             let _ = Command::new("kill").arg(pid.to_string()).status();
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+}
+
+/// A certificate authority made for the test and a server certificate it signed, for
+/// `localhost` and `127.0.0.1` (with the `openssl` command).
+pub struct Certs {
+    dir: tempfile::TempDir,
+}
+
+impl Certs {
+    /// Makes them.
+    pub fn new() -> Certs {
+        let dir = tempfile::Builder::new()
+            .prefix("migrate-certs-")
+            .tempdir_in("/tmp")
+            .expect("temp dir");
+        let d = dir.path();
+        let openssl = |what: &str, args: &[&str]| {
+            run(
+                &format!("openssl ({what})"),
+                Command::new("openssl").current_dir(d).args(args),
+            )
+        };
+        openssl(
+            "the test's CA",
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=migrate test CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        );
+        openssl(
+            "the server's key and request",
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+            ],
+        );
+        std::fs::write(
+            d.join("server.ext"),
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n\
+             keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+        )
+        .expect("extensions");
+        openssl(
+            "the server's certificate",
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                "server.ext",
+                "-out",
+                "server.pem",
+            ],
+        );
+        openssl(
+            "another CA, which signed nothing of the server's",
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=another CA",
+                "-keyout",
+                "other.key",
+                "-out",
+                "other.pem",
+            ],
+        );
+        Certs { dir }
+    }
+
+    /// A file of the set: `ca.pem`, `other.pem`, `server.pem`, `server.key`.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+/// A PostgreSQL server of the test's own, with TLS from `certs` or without.
+pub struct PgServer {
+    dir: PgDir,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl PgServer {
+    /// Starts it; ready when this returns.
+    pub fn start(certs: Option<&Certs>) -> PgServer {
+        let dir = PgDir::new();
+        let data = dir.path().join("data");
+        let port = free_port();
+        run(
+            "initdb (the test's own server)",
+            as_postgres(&pg_bin("initdb"))
+                .args(["-A", "trust", "-U", "postgres", "-D"])
+                .arg(&data),
+        );
+        let mut conf = format!(
+            "port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\n\
+             fsync = off\n",
+            dir.path().display()
+        );
+        match certs {
+            Some(certs) => {
+                for name in ["server.pem", "server.key"] {
+                    std::fs::copy(certs.path(name), data.join(name)).expect("copy certificate");
+                }
+                run(
+                    "key permissions",
+                    Command::new("sh").arg("-c").arg(format!(
+                        "chown postgres:postgres {d}/server.pem {d}/server.key && chmod 600 {d}/server.key",
+                        d = data.display()
+                    )),
+                );
+                conf.push_str(
+                    "ssl = on\nssl_cert_file = 'server.pem'\nssl_key_file = 'server.key'\n",
+                );
+            }
+            None => conf.push_str("ssl = off\n"),
+        }
+        append(&data.join("postgresql.conf"), &conf);
+        start_pg(&data, "the test's server");
+        PgServer { dir, port }
+    }
+
+    /// The URL of database `postgres` on `host` (`127.0.0.1` or `localhost`), with `query`.
+    pub fn url(&self, host: &str, query: &str) -> String {
+        format!("postgresql://postgres@{host}:{}/postgres{query}", self.port)
+    }
+}
+
+impl Drop for PgServer {
+    fn drop(&mut self) {
+        let _ = as_postgres(&pg_bin("pg_ctl"))
+            .args(["-m", "immediate", "-D"])
+            .arg(self.dir.path().join("data"))
+            .arg("stop")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
     }
 }
