@@ -158,6 +158,23 @@ const COMMANDS: &[CommandHelp] = &[
             "migrate convert heat/db/sqlalchemy/migrate_repo --out migrate_repo_portable",
         ],
     ),
+    help(
+        "completions",
+        "<SHELL>",
+        &[
+            "migrate completions bash > ~/.local/share/bash-completion/completions/migrate",
+            "migrate completions zsh > ~/.zfunc/_migrate",
+        ],
+    ),
+    help(
+        "man",
+        "[COMMAND] [--out DIR]",
+        &[
+            "migrate man | man -l -",
+            "migrate man upgrade | man -l -",
+            "migrate man --out /usr/local/share/man/man1",
+        ],
+    ),
 ];
 
 /// The top level's closing text: where URL and REPOSITORY may come from, and URL forms.
