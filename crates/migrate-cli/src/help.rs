@@ -180,7 +180,8 @@ const COMMANDS: &[CommandHelp] = &[
 /// The top level's closing text: where URL and REPOSITORY may come from, and URL forms.
 const TOP: &str = "\
 URL and REPOSITORY may also come from --url/--repository, MIGRATE_URL or DATABASE_URL, and
-MIGRATE_REPOSITORY. A positional argument containing '://' is always the database URL.
+MIGRATE_REPOSITORY, set in the environment or in ./.env. A positional argument containing
+'://' is always the database URL.
 
 Database URLs:
   sqlite:///relative.db   sqlite:////absolute/path.db   sqlite:// (in memory)

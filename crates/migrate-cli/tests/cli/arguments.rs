@@ -170,3 +170,68 @@ fn each_command_shows_its_required_arguments_and_an_example() {
     let out = outcome(migrate_cmd(dir.path()).args(["upgrade", "--url=sqlite://"]));
     out.failure(2, "no repository given");
 }
+
+/// `.env` in the working directory is loaded as sqlx loads it: its variables fill what the
+/// environment does not set, so a bare `migrate db_version` works in a project directory.
+#[test]
+fn a_dot_env_file_supplies_what_the_environment_does_not() {
+    let dir = tempfile::tempdir().expect("dir");
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    outcome(migrate_cmd(&project).args(["create", "repo", "sample"])).success();
+    std::fs::write(
+        project.join(".env"),
+        "# local settings\nDATABASE_URL=sqlite:///from_dot_env.db\nMIGRATE_REPOSITORY=repo\n",
+    )
+    .unwrap();
+    outcome(migrate_cmd(&project).arg("version_control")).success();
+    assert!(project.join("from_dot_env.db").is_file());
+    assert_eq!(
+        outcome(migrate_cmd(&project).arg("db_version"))
+            .success()
+            .stdout,
+        "0\n"
+    );
+    // A variable set in the environment wins over the file.
+    let out = outcome(
+        migrate_cmd(&project)
+            .env("DATABASE_URL", "sqlite:///from_environment.db")
+            .arg("version_control"),
+    );
+    out.success();
+    assert!(project.join("from_environment.db").is_file());
+    // Only the working directory's file: not a parent's.
+    let sub = project.join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    outcome(migrate_cmd(&sub).args(["db_version", "../repo"])).failure(2, "no database URL given");
+}
+
+/// A `.env` that does not parse is an error naming the file and line, but never showing the
+/// line: it may hold a password (dotenvy's own message quotes it).
+#[test]
+fn a_malformed_dot_env_is_named_without_its_content() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join(".env"),
+        "MIGRATE_REPOSITORY=repo\n\nDATABASE_URL=postgresql://app:hunter2@db/app and more\n",
+    )
+    .unwrap();
+    for args in [vec!["db_version"], vec!["version", "repo"], vec!["--help"]] {
+        let out = outcome(migrate_cmd(dir.path()).args(&args));
+        out.failure(1, "cannot load '.env': line 3 is not KEY=VALUE");
+        assert!(out.stderr.contains("help: quote a value"), "{}", out.stderr);
+        assert_eq!(out.stdout, "");
+        for secret in ["hunter2", "postgresql://", "and more"] {
+            assert!(!out.stderr.contains(secret), "{}", out.stderr);
+        }
+    }
+    // An unclosed quote, found at the end of the file, is named by the line it opens on.
+    std::fs::write(
+        dir.path().join(".env"),
+        "A=1\nDATABASE_URL=\"mysql://root:hunter2@db/app\nB=2\n",
+    )
+    .unwrap();
+    let out = outcome(migrate_cmd(dir.path()).arg("version"));
+    out.failure(1, "line 2 is not KEY=VALUE");
+    assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
+}
