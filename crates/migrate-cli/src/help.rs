@@ -185,6 +185,7 @@ MIGRATE_REPOSITORY, set in the environment or in ./.env. A positional argument c
 
 Database URLs:
   sqlite:///relative.db   sqlite:////absolute/path.db   sqlite:// (in memory)
+  sqlx's too: sqlite:relative.db   sqlite::memory:   sqlite://relative.db?mode=rwc|rw|ro|memory
   postgresql://user@host:5432/db   mysql://user@host:3306/db   (with a password: user:password@;
   messages never show it)";
 

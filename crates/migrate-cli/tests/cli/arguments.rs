@@ -235,3 +235,55 @@ fn a_malformed_dot_env_is_named_without_its_content() {
     out.failure(1, "line 2 is not KEY=VALUE");
     assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
 }
+
+/// sqlx's SQLite URLs: `sqlite:app.db` (relative), `sqlite::memory:`, and `?mode=` narrowing
+/// what a command may do (`rw` never creates the file, `ro` never writes). SQLAlchemy's
+/// `sqlite:///app.db` names the same file.
+#[test]
+fn sqlx_sqlite_urls_and_their_modes() {
+    use crate::support::{Backend, TestDb};
+    let db = TestDb::new(Backend::Sqlite, "arguments::sqlx_sqlite_urls");
+    db.books_repo("repo");
+    db.run(&["version_control", "sqlite:app.db", "repo"])
+        .success();
+    assert_eq!(
+        db.run(&["upgrade", "sqlite:app.db", "repo", "1"])
+            .success()
+            .stdout,
+        "0 -> 1... \ndone\n"
+    );
+    assert!(db.path("app.db").is_file());
+    assert_eq!(
+        db.run(&["db_version", "sqlite:///app.db", "repo"])
+            .success()
+            .stdout,
+        "1\n"
+    );
+    // Read-only: reading works, writing is refused by SQLite and changes nothing.
+    let ro = "sqlite://app.db?mode=ro";
+    assert_eq!(db.run(&["db_version", ro, "repo"]).success().stdout, "1\n");
+    db.run(&["upgrade", ro, "repo"])
+        .failure(1, "attempt to write a readonly database");
+    assert_eq!(db.run(&["db_version", ro, "repo"]).success().stdout, "1\n");
+    // rw writes but never creates the file.
+    assert_eq!(
+        db.run(&["upgrade", "sqlite:app.db?mode=rw", "repo"])
+            .success()
+            .stdout,
+        "1 -> 2... \ndone\n"
+    );
+    db.run(&["version_control", "sqlite:new.db?mode=rw", "repo"])
+        .failure(1, "the database 'new.db' does not exist");
+    assert!(!db.path("new.db").exists());
+    // rwc (SQLite's default) creates the file for a command that writes.
+    db.run(&["version_control", "sqlite://new.db?mode=rwc", "repo"])
+        .success();
+    assert!(db.path("new.db").is_file());
+    // In memory: a fresh database each run.
+    for memory in ["sqlite::memory:", "sqlite://app.db?mode=memory"] {
+        db.run(&["db_version", memory, "repo"])
+            .failure(1, "not under version control");
+    }
+    db.run(&["db_version", "sqlite:app.db?mode=rwx", "repo"])
+        .failure(1, "unknown SQLite mode 'rwx': rwc, rw, ro or memory");
+}
