@@ -113,6 +113,30 @@ pub enum Command {
     /// portable operations (per-database SQL where the databases differ); keep the others.
     /// Prints what each version does and what became of it; --out DIR writes the result.
     Convert(ConvertArgs),
+    /// Print a completion script for a shell (bash, zsh, fish, elvish or powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) of migrate or of one command; --out DIR writes them all.
+    Man(ManArgs),
+}
+
+/// `completions SHELL`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `man [COMMAND] [--out DIR]`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (any of its spellings) [default: migrate's own].
+    #[arg(conflicts_with = "out")]
+    pub command: Option<String>,
+    /// Write migrate.1 and a migrate-COMMAND.1 page for every command into DIR (which must
+    /// exist) instead of printing.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 /// `convert PATH [--out DIR]`.

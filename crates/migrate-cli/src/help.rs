@@ -158,15 +158,34 @@ const COMMANDS: &[CommandHelp] = &[
             "migrate convert heat/db/sqlalchemy/migrate_repo --out migrate_repo_portable",
         ],
     ),
+    help(
+        "completions",
+        "<SHELL>",
+        &[
+            "migrate completions bash > ~/.local/share/bash-completion/completions/migrate",
+            "migrate completions zsh > ~/.zfunc/_migrate",
+        ],
+    ),
+    help(
+        "man",
+        "[COMMAND] [--out DIR]",
+        &[
+            "migrate man | man -l -",
+            "migrate man upgrade | man -l -",
+            "migrate man --out /usr/local/share/man/man1",
+        ],
+    ),
 ];
 
 /// The top level's closing text: where URL and REPOSITORY may come from, and URL forms.
 const TOP: &str = "\
 URL and REPOSITORY may also come from --url/--repository, MIGRATE_URL or DATABASE_URL, and
-MIGRATE_REPOSITORY. A positional argument containing '://' is always the database URL.
+MIGRATE_REPOSITORY, set in the environment or in ./.env. A positional argument containing
+'://' is always the database URL.
 
 Database URLs:
   sqlite:///relative.db   sqlite:////absolute/path.db   sqlite:// (in memory)
+  sqlx's too: sqlite:relative.db   sqlite::memory:   sqlite://relative.db?mode=rwc|rw|ro|memory
   postgresql://user@host:5432/db   mysql://user@host:3306/db   (with a password: user:password@;
   messages never show it)";
 

@@ -6,11 +6,13 @@ mod args;
 mod cli;
 mod commands;
 mod engine_args;
+mod env_file;
 mod help;
 mod output;
 mod progress;
 mod slots;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -38,6 +40,11 @@ impl<E: Into<migrate_core::Error>> From<E> for CliError {
 }
 
 fn main() -> ExitCode {
+    // Before parsing: options read MIGRATE_PYTHONPATH from the environment.
+    if let Err(e) = env_file::load(Path::new(".env")) {
+        Output::new(false).error(&e.message(), Some(e.help()));
+        return ExitCode::FAILURE;
+    }
     let engine = engine_args::extract(std::env::args_os().collect());
     let mut command = help::document(cli::Cli::command());
     let parsed = command

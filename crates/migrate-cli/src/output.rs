@@ -138,6 +138,16 @@ impl Output {
         });
     }
 
+    /// Generated text (a completion script, a manual page) on stdout, as it is.
+    pub fn generated(&mut self, text: &[u8]) {
+        if self.quiet {
+            return;
+        }
+        let mut stdout = io::stdout().lock();
+        let _ = stdout.write_all(text);
+        let _ = stdout.flush();
+    }
+
     /// A status line ("created …") on stderr.
     pub fn status(&mut self, line: &str) {
         if self.quiet {

@@ -1,8 +1,13 @@
-//! Database URLs in SQLAlchemy's form, and the rule that passwords never reach output.
+//! Database URLs in SQLAlchemy's form (and sqlx's SQLite forms), and the rule that passwords
+//! never reach output.
 //!
 //! `sqlite:///relative.db`, `sqlite:////absolute.db`, `sqlite://` (in memory),
 //! `postgresql://user:pass@host:port/db`, `mysql+pymysql://…?charset=utf8`. The `+driver`
-//! suffix is accepted and ignored. Parsing is pure: nothing here connects.
+//! suffix is accepted and ignored. sqlx's `sqlite:relative.db`, `sqlite://relative.db`,
+//! `sqlite::memory:` and `?mode=rwc|rw|ro|memory` are accepted too; where the two disagree
+//! (sqlx reads `sqlite:///x.db` as the absolute `/x.db`) SQLAlchemy's meaning is kept, since
+//! that is what sqlalchemy-migrate's users have written. Parsing is pure: nothing here
+//! connects.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -17,6 +22,7 @@ pub struct DatabaseUrl {
     kind: DialectKind,
     masked: String,
     target: Target,
+    sqlite_mode: Option<SqliteMode>,
     // The URL as given, password and all: never displayed, only re-parsed.
     original: String,
 }
@@ -39,6 +45,19 @@ pub enum SqliteTarget {
     Memory,
     /// A file path, relative to the working directory unless absolute.
     File(PathBuf),
+}
+
+/// How an SQLite file may be opened: sqlx's `?mode=` option (`mode=memory` makes the target
+/// [`SqliteTarget::Memory`] instead). See <https://www.sqlite.org/c3ref/open.html>.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SqliteMode {
+    /// `rwc`: read and write, creating the file when it is missing (SQLite's default).
+    ReadWriteCreate,
+    /// `rw`: read and write; the file must exist.
+    ReadWrite,
+    /// `ro`: read only; the file must exist.
+    ReadOnly,
 }
 
 /// A server address with credentials and options, all percent-decoded.
@@ -106,7 +125,7 @@ impl UrlError {
     pub fn help(&self) -> Option<String> {
         Some(
             "database URLs look like sqlite:///relative.db, sqlite:////absolute.db, \
-             postgresql://user:password@host:5432/db or mysql://user:password@host:3306/db"
+             sqlite:relative.db, postgresql://user:password@host:5432/db or mysql://user:password@host:3306/db"
                 .to_string(),
         )
     }
@@ -125,7 +144,7 @@ impl DatabaseUrl {
     /// ```
     pub fn parse(url: &str) -> Result<DatabaseUrl, UrlError> {
         let masked = mask_password(url);
-        let Some((scheme_part, rest)) = url.split_once("://") else {
+        let Some((scheme_part, rest, slashes)) = split_url_scheme(url) else {
             return Err(UrlError::MissingScheme { url: masked });
         };
         let scheme = scheme_part.split('+').next().unwrap_or_default();
@@ -133,14 +152,18 @@ impl DatabaseUrl {
             scheme: scheme.to_string(),
             url: masked.clone(),
         })?;
-        let target = match kind {
-            DialectKind::Sqlite => Target::Sqlite(parse_sqlite(rest, &masked)?),
-            _ => Target::Server(parse_server(url, &masked)?),
+        let (target, sqlite_mode) = match kind {
+            DialectKind::Sqlite => {
+                let (target, mode) = parse_sqlite(rest, slashes, &masked)?;
+                (Target::Sqlite(target), mode)
+            }
+            _ => (Target::Server(parse_server(url, &masked)?), None),
         };
         Ok(DatabaseUrl {
             kind,
             masked,
             target,
+            sqlite_mode,
             original: url.to_string(),
         })
     }
@@ -158,6 +181,11 @@ impl DatabaseUrl {
     /// Where the URL points.
     pub fn target(&self) -> &Target {
         &self.target
+    }
+
+    /// How an SQLite file may be opened (`?mode=rwc|rw|ro`), when the URL says.
+    pub fn sqlite_mode(&self) -> Option<SqliteMode> {
+        self.sqlite_mode
     }
 
     /// The same server and credentials with another database (for a scratch database);
@@ -189,32 +217,100 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
-fn parse_sqlite(rest: &str, masked: &str) -> Result<SqliteTarget, UrlError> {
-    if rest.is_empty() {
-        return Ok(SqliteTarget::Memory);
+/// The scheme, what follows it, and whether `//` came between. Only SQLite has a form without
+/// the slashes (sqlx's `sqlite:x.db`). The scheme ends at the first `:`, so text before a
+/// later `://` (`mysql:root:pw@h://x`) is never taken for a scheme and quoted.
+fn split_url_scheme(url: &str) -> Option<(&str, &str, bool)> {
+    let (scheme, rest) = url.split_once(':')?;
+    if let Some(rest) = rest.strip_prefix("//") {
+        return Some((scheme, rest, true));
     }
-    // `sqlite:///x.db` leaves "/x.db" (relative), `sqlite:////x.db` leaves "//x.db" (absolute).
-    // Checked first: without the slash the text is a host part, which may hold a password
-    // that the options' message below would quote.
-    let Some(path) = rest.strip_prefix('/') else {
-        return Err(UrlError::Malformed {
-            url: masked.to_string(),
-            reason: "an SQLite URL has three slashes before a relative path \
-                     (sqlite:///file.db) and four before an absolute one"
-                .to_string(),
-        });
+    let base = scheme.split('+').next().unwrap_or_default();
+    (DialectKind::from_scheme(base) == Some(DialectKind::Sqlite)).then_some((scheme, rest, false))
+}
+
+/// `?mode=memory`, or a mode for a file.
+enum ModeOption {
+    File(SqliteMode),
+    Memory,
+}
+
+/// `rest` is what follows `sqlite://` (`slashes`) or `sqlite:`.
+fn parse_sqlite(
+    rest: &str,
+    slashes: bool,
+    masked: &str,
+) -> Result<(SqliteTarget, Option<SqliteMode>), UrlError> {
+    let malformed = |reason: String| UrlError::Malformed {
+        url: masked.to_string(),
+        reason,
     };
-    if let Some((_, query)) = rest.split_once('?') {
-        return Err(UrlError::Malformed {
-            url: masked.to_string(),
-            reason: format!("SQLite URLs take no options, found '?{query}'"),
-        });
+    // SQLAlchemy's `sqlite:///x.db` leaves "/x.db" (relative), `sqlite:////x.db` leaves
+    // "//x.db" (absolute). In sqlx's forms, `sqlite://x.db` and `sqlite:x.db`, the path
+    // follows at once, and an `@` there means credentials (a server URL with the wrong
+    // scheme): refused before anything is parsed, since the path would show the password.
+    let sqlalchemy = slashes && rest.starts_with('/');
+    if !sqlalchemy && rest.contains('@') {
+        return Err(malformed(
+            "an SQLite URL has no user, password or host; a path holding '@' needs three \
+             slashes (sqlite:///relative.db, sqlite:////absolute.db)"
+                .to_string(),
+        ));
     }
-    if path == ":memory:" {
-        return Ok(SqliteTarget::Memory);
+    let (path, query) = match rest.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (rest, None),
+    };
+    let mode = match query {
+        Some(query) => sqlite_mode(query).map_err(malformed)?,
+        None => None,
+    };
+    let path = if sqlalchemy { &path[1..] } else { path };
+    // `sqlite://` and `sqlite:///` are SQLAlchemy's in-memory database, as is `:memory:`
+    // (sqlx's `sqlite::memory:` too).
+    if (slashes && path.is_empty())
+        || path == ":memory:"
+        || matches!(mode, Some(ModeOption::Memory))
+    {
+        return Ok((SqliteTarget::Memory, None));
+    }
+    if path.is_empty() {
+        return Err(malformed(
+            "no database file after 'sqlite:' (sqlite:relative.db, sqlite::memory:)".to_string(),
+        ));
     }
     let decoded = percent_decode_str(path).decode_utf8_lossy();
-    Ok(SqliteTarget::File(PathBuf::from(decoded.as_ref())))
+    let mode = match mode {
+        Some(ModeOption::File(mode)) => Some(mode),
+        _ => None,
+    };
+    Ok((SqliteTarget::File(PathBuf::from(decoded.as_ref())), mode))
+}
+
+/// sqlx's one SQLite option, `mode`; any other is refused (naming only its key: a value may
+/// be a password).
+fn sqlite_mode(query: &str) -> Result<Option<ModeOption>, String> {
+    let mut mode = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if key != "mode" {
+            return Err(format!(
+                "unknown SQLite option '{key}': the one option is mode=rwc|rw|ro|memory"
+            ));
+        }
+        mode = Some(match value {
+            "rwc" => ModeOption::File(SqliteMode::ReadWriteCreate),
+            "rw" => ModeOption::File(SqliteMode::ReadWrite),
+            "ro" => ModeOption::File(SqliteMode::ReadOnly),
+            "memory" => ModeOption::Memory,
+            _ => {
+                return Err(format!(
+                    "unknown SQLite mode '{value}': rwc, rw, ro or memory"
+                ));
+            }
+        });
+    }
+    Ok(mode)
 }
 
 fn parse_server(url: &str, masked: &str) -> Result<ServerTarget, UrlError> {
@@ -470,8 +566,90 @@ mod tests {
             Err(UrlError::MissingScheme { .. })
         ));
         assert!(matches!(
-            DatabaseUrl::parse("sqlite:relative"),
+            DatabaseUrl::parse("mysql:relative"),
             Err(UrlError::MissingScheme { .. })
         ));
+    }
+
+    #[test]
+    fn sqlx_sqlite_forms() {
+        let parsed = |u: &str| {
+            let url = DatabaseUrl::parse(u).unwrap_or_else(|e| panic!("{u}: {e}"));
+            (url.target().clone(), url.sqlite_mode())
+        };
+        let file = |p: &str| Target::Sqlite(SqliteTarget::File(p.into()));
+        let memory = Target::Sqlite(SqliteTarget::Memory);
+        assert_eq!(parsed("sqlite:x.db"), (file("x.db"), None));
+        assert_eq!(parsed("sqlite:dir/x.db"), (file("dir/x.db"), None));
+        assert_eq!(parsed("sqlite:/abs/x.db"), (file("/abs/x.db"), None));
+        assert_eq!(parsed("sqlite://x.db"), (file("x.db"), None));
+        assert_eq!(parsed("sqlite:my%20x.db"), (file("my x.db"), None));
+        for u in [
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "sqlite:///",
+            "sqlite://?mode=memory",
+            "sqlite://x.db?mode=memory",
+            "sqlite:x.db?mode=memory",
+        ] {
+            assert_eq!(parsed(u), (memory.clone(), None), "{u}");
+        }
+        for (option, mode) in [
+            ("rwc", SqliteMode::ReadWriteCreate),
+            ("rw", SqliteMode::ReadWrite),
+            ("ro", SqliteMode::ReadOnly),
+        ] {
+            assert_eq!(
+                parsed(&format!("sqlite://x.db?mode={option}")),
+                (file("x.db"), Some(mode))
+            );
+            assert_eq!(
+                parsed(&format!("sqlite:x.db?mode={option}")),
+                (file("x.db"), Some(mode))
+            );
+        }
+        // SQLAlchemy's forms keep their meaning, and take the mode too.
+        assert_eq!(
+            parsed("sqlite:///rel/x.db?mode=ro"),
+            (file("rel/x.db"), Some(SqliteMode::ReadOnly))
+        );
+        assert_eq!(
+            parsed("sqlite:////abs/x.db?mode=rw"),
+            (file("/abs/x.db"), Some(SqliteMode::ReadWrite))
+        );
+        assert_eq!(parsed("sqlite:///x.db"), (file("x.db"), None));
+        assert_eq!(parsed("sqlite:////x.db"), (file("/x.db"), None));
+    }
+
+    #[test]
+    fn bad_sqlite_urls_are_named_without_their_secrets() {
+        let reason = |u: &str| match DatabaseUrl::parse(u) {
+            Err(UrlError::Malformed { url, reason }) => format!("{url}: {reason}"),
+            other => panic!("{u}: {other:?}"),
+        };
+        assert!(reason("sqlite:").contains("no database file"));
+        assert!(reason("sqlite:x.db?mode=rwx").contains("unknown SQLite mode 'rwx'"));
+        let unknown = reason("sqlite:///x.db?password=hunter2");
+        assert!(
+            unknown.contains("unknown SQLite option 'password'"),
+            "{unknown}"
+        );
+        assert!(!unknown.contains("hunter2"), "{unknown}");
+        for u in [
+            "sqlite://app:hunter2@db/x.db",
+            "sqlite:app:hunter2@db/x.db",
+            "sqlite://app:hun?ter2@db/x.db?mode=ro",
+        ] {
+            let shown = reason(u);
+            assert!(shown.contains("no user, password or host"), "{shown}");
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("ter2"),
+                "{shown}"
+            );
+        }
+        // Text before a later `://` is not a scheme to quote.
+        let err = DatabaseUrl::parse("mysql:root:hunter2@h://x").unwrap_err();
+        assert!(matches!(err, UrlError::MissingScheme { .. }), "{err:?}");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
     }
 }

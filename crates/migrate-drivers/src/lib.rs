@@ -11,7 +11,7 @@ mod sqlite;
 mod tls;
 
 use migrate_core::dialect::DialectKind;
-use migrate_core::url::Target;
+use migrate_core::url::{SqliteMode, Target};
 use migrate_core::{ConnectError, Connection, DatabaseUrl};
 
 pub use mysql::MysqlConnection;
@@ -30,7 +30,9 @@ pub fn connect(url: &DatabaseUrl) -> Result<Box<dyn Connection>, ConnectError> {
         help,
     };
     match (url.kind(), url.target()) {
-        (_, Target::Sqlite(target)) => Ok(Box::new(SqliteConnection::open(target).map_err(fail)?)),
+        (_, Target::Sqlite(target)) => Ok(Box::new(
+            SqliteConnection::open_with(target, narrowed(url, Access::Create)).map_err(fail)?,
+        )),
         (DialectKind::Postgres, Target::Server(server)) => {
             Ok(Box::new(PostgresConnection::open(server).map_err(fail)?))
         }
@@ -51,6 +53,19 @@ pub enum Access {
     /// A command that only reads (`db_version`, `status`, `schema URL`…): the database must
     /// exist, so a typo in a file name is reported instead of leaving an empty file behind.
     Existing,
+    /// Nothing may be written: an SQLite file is opened read-only (`?mode=ro`).
+    ReadOnly,
+}
+
+/// The command's access narrowed by the URL's `?mode=` (SQLite): the URL can forbid creating
+/// (`rw`) or writing (`ro`), never widen what the command does (`rwc` is SQLite's default, so
+/// a command that only reads still refuses a missing file).
+fn narrowed(url: &DatabaseUrl, access: Access) -> Access {
+    match (url.sqlite_mode(), access) {
+        (Some(SqliteMode::ReadOnly), _) | (_, Access::ReadOnly) => Access::ReadOnly,
+        (Some(SqliteMode::ReadWrite), _) => Access::Existing,
+        _ => access,
+    }
 }
 
 /// Opens the database a command works on. Unlike [`connect`], which may reach a server
@@ -61,7 +76,8 @@ pub enum Access {
 ///
 /// # Errors
 /// [`ConnectError`] as for [`connect`], and for a URL without a database, or a missing
-/// SQLite file with [`Access::Existing`].
+/// SQLite file with [`Access::Existing`] or [`Access::ReadOnly`] (also asked for by the URL's
+/// `?mode=rw` or `?mode=ro`).
 pub fn open_database(
     url: &DatabaseUrl,
     access: Access,
@@ -79,8 +95,8 @@ pub fn open_database(
                 url.dialect().name()
             )),
         ))),
-        Target::Sqlite(target) if access == Access::Existing => Ok(Box::new(
-            SqliteConnection::open_existing(target).map_err(fail)?,
+        Target::Sqlite(target) => Ok(Box::new(
+            SqliteConnection::open_with(target, narrowed(url, access)).map_err(fail)?,
         )),
         _ => connect(url),
     }

@@ -40,19 +40,39 @@ impl SqliteConnection {
     pub fn open_existing(
         target: &SqliteTarget,
     ) -> Result<SqliteConnection, (String, Option<String>)> {
+        Self::open_with(target, crate::Access::Existing)
+    }
+
+    /// Opens the file as `access` allows: creating it, only if it exists, or read-only.
+    /// An in-memory database is always created.
+    ///
+    /// # Errors
+    /// The message and remedy when the file is missing or SQLite cannot open it.
+    pub fn open_with(
+        target: &SqliteTarget,
+        access: crate::Access,
+    ) -> Result<SqliteConnection, (String, Option<String>)> {
+        use rusqlite::OpenFlags;
         let SqliteTarget::File(path) = target else {
             return Self::open(target);
         };
         // Without SQLITE_OPEN_CREATE, SQLite itself refuses a missing file, with no race.
-        let flags =
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags = match access {
+            crate::Access::Create => return Self::open(target),
+            crate::Access::ReadOnly => OpenFlags::SQLITE_OPEN_READ_ONLY,
+            _ => OpenFlags::SQLITE_OPEN_READ_WRITE,
+        } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let opened = rusqlite::Connection::open_with_flags(path, flags).map_err(|e| {
             if path.exists() {
                 (e.to_string(), None)
             } else {
                 (
                     format!("the database '{}' does not exist", path.display()),
-                    Some("check the path; this command never creates a database".into()),
+                    Some(
+                        "check the path; a command that only reads, or a URL with ?mode=rw or \
+                         ?mode=ro, never creates a database"
+                            .into(),
+                    ),
                 )
             }
         })?;

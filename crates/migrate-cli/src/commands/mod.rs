@@ -3,6 +3,7 @@
 mod create;
 mod database;
 pub mod echo;
+mod generate;
 mod manage;
 mod model;
 mod run;
@@ -48,6 +49,8 @@ pub fn run(command: Command, out: &mut Output) -> Result<(), CliError> {
     match command {
         Command::Create(args) => create::run(args, out),
         Command::Convert(args) => script::convert(args, out),
+        Command::Completions(args) => generate::completions(args, out),
+        Command::Man(args) => generate::man(args, out),
         Command::Script(args) => script::portable(args, out),
         Command::ScriptSql(args) => script::sql(args, out),
         Command::Version(args) => script::version(args, out),

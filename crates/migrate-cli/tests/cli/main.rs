@@ -18,6 +18,7 @@ mod defects_sql;
 mod docs;
 mod errors;
 mod flags;
+mod generated;
 mod journal;
 mod library;
 mod model;
