@@ -158,10 +158,11 @@ fn unreachable_servers_wrong_passwords_and_unknown_databases() {
             "Unknown database 'mt_no_such_database'",
             "help: create the database first",
         ),
+        // What TLS does is tested against servers of the tests' own (`tls::`).
         (
-            "postgresql://postgres@127.0.0.1:5432/postgres?sslmode=require",
-            "sslmode=require needs TLS",
-            "help:",
+            "postgresql://postgres:s3cret@127.0.0.1:5432/postgres?sslmode=bogus",
+            "sslmode 'bogus' is not one of disable, allow, prefer, require, verify-ca, verify-full",
+            "error:",
         ),
         (
             "mysql://root@127.0.0.1:3306/mysql?bogus=1",
