@@ -25,6 +25,7 @@ mod python;
 mod repository;
 mod reversibility;
 mod safety;
+mod scope;
 mod scripts;
 mod seeds;
 mod sync;
