@@ -13,6 +13,7 @@ use super::Operation;
 pub struct Scope {
     tables: BTreeSet<String>,
     referencing: bool,
+    drops_columns: bool,
 }
 
 impl Scope {
@@ -44,17 +45,14 @@ impl Scope {
             }
             _ => {}
         }
-        // Removing or renaming what other tables' foreign keys point at is rendered (MySQL
-        // drops those keys first, SQLite rebuilds instead of dropping a referenced column)
-        // and applied (a rename follows into the keys) from those tables' definitions. Only
-        // these operations pay for finding them: on MariaDB that query opens every table.
-        if matches!(
-            op,
-            Operation::DropTable { .. }
-                | Operation::RenameTable { .. }
-                | Operation::DropColumn { .. }
-        ) {
-            self.referencing = true;
+        // Dropping or renaming a table other tables' foreign keys point at is rendered (MySQL
+        // drops those keys first) and applied (a rename follows into the keys) from those
+        // tables' definitions. Only these operations pay for finding them: on MariaDB that
+        // query opens every table of the database.
+        match op {
+            Operation::DropTable { .. } | Operation::RenameTable { .. } => self.referencing = true,
+            Operation::DropColumn { .. } => self.drops_columns = true,
+            _ => {}
         }
     }
 
@@ -67,6 +65,12 @@ impl Scope {
     /// Whether the tables whose foreign keys reference [`Scope::tables`] are needed too.
     pub fn needs_referencing(&self) -> bool {
         self.referencing
+    }
+
+    /// Whether a column is dropped: a dialect that drops one differently when another table
+    /// references it (SQLite) needs the referencing tables then too.
+    pub fn drops_columns(&self) -> bool {
+        self.drops_columns
     }
 
     /// Whether no table is needed at all (raw SQL only).
@@ -115,7 +119,7 @@ mod tests {
     }
 
     #[test]
-    fn drops_and_renames_need_the_tables_pointing_at_them() {
+    fn table_drops_and_renames_need_the_tables_pointing_at_them() {
         let rename = Operation::RenameTable {
             from: "a".into(),
             to: "b".into(),
@@ -123,6 +127,12 @@ mod tests {
         let scope = Scope::of([&rename]);
         assert_eq!(scope.tables().collect::<Vec<_>>(), ["a", "b"]);
         assert!(scope.needs_referencing());
+        let drop = Operation::DropColumn {
+            table: "a".into(),
+            column: "c".into(),
+        };
+        let scope = Scope::of([&drop]);
+        assert!(!scope.needs_referencing() && scope.drops_columns());
         assert!(Scope::of([&Operation::Sql(Default::default())]).is_empty());
     }
 }

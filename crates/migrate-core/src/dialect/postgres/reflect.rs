@@ -40,7 +40,8 @@ const INDEXES: &str = "SELECT t.relname::text, i.relname::text, ix.indisunique::
     FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid \
     JOIN pg_namespace n ON n.oid = t.relnamespace \
     WHERE n.nspname = current_schema() AND NOT ix.indisprimary \
-    AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid AND c.contype IN ('p', 'u', 'x')) {scope} \
+    AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = ix.indrelid AND c.conindid = ix.indexrelid \
+      AND c.contype IN ('p', 'u', 'x')) {scope} \
     ORDER BY t.relname, i.relname";
 
 /// The current schema, without the tables in `exclude`.
@@ -48,13 +49,16 @@ pub(super) fn reflect(conn: &mut dyn Connection, exclude: &[&str]) -> Result<Sch
     Ok(finish(read(conn, None)?, exclude))
 }
 
-// The tables related by a foreign key to a list of tables, in either direction: one scan of
-// pg_constraint's foreign keys, which holds no row per table that has none.
-const RELATED: &str = "SELECT t.relname::text, rt.relname::text \
-    FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid \
-    JOIN pg_class rt ON rt.oid = con.confrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
-    WHERE con.contype = 'f' AND n.nspname = current_schema() \
-    AND (t.relname = ANY(string_to_array($1, chr(31))) OR rt.relname = ANY(string_to_array($1, chr(31))))";
+// The foreign keys between a list of tables and the others: those of the listed tables
+// found through pg_constraint's index on conrelid, and (`{referencing}`) those pointing at
+// them, which that index cannot find: one pass over the keys, joined to their tables' names
+// only when they match (joining every key first cost 11 ms on 2,000 tables).
+const RELATED: &str = "WITH named AS (SELECT c.oid FROM pg_class c \
+    JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE n.nspname = current_schema() AND c.relname = ANY(string_to_array($1, chr(31)))) \
+    SELECT t.relname::text, rt.relname::text FROM pg_constraint con \
+    JOIN pg_class t ON t.oid = con.conrelid JOIN pg_class rt ON rt.oid = con.confrelid \
+    WHERE con.contype = 'f' AND (con.conrelid IN (SELECT oid FROM named){referencing})";
 
 /// The tables `scope` needs: those it names, the tables they reference, and the tables
 /// referencing them when it asks.
@@ -65,7 +69,13 @@ pub(super) fn reflect_scope(conn: &mut dyn Connection, scope: &Scope) -> Result<
         return Ok(Schema::default());
     }
     let list = Value::Text(named.iter().copied().collect::<Vec<_>>().join("\u{1f}"));
-    for r in conn.query(RELATED, std::slice::from_ref(&list))? {
+    let referencing = if scope.needs_referencing() {
+        " OR con.confrelid IN (SELECT oid FROM named)"
+    } else {
+        ""
+    };
+    let related = RELATED.replace("{referencing}", referencing);
+    for r in conn.query(&related, std::slice::from_ref(&list))? {
         let (table, referenced) = (text(&r, 0), text(&r, 1));
         if named.contains(table.as_str()) {
             wanted.insert(referenced);

@@ -31,7 +31,9 @@ pub(super) fn reflect_scope(conn: &mut dyn Connection, scope: &Scope) -> Result<
     let mut params: Vec<Value> = named.iter().map(|n| Value::Text(n.to_string())).collect();
     let marks: Vec<String> = (1..=named.len()).map(|i| format!("?{i}")).collect();
     let mut tables = format!("name IN ({})", marks.join(", "));
-    if scope.needs_referencing() {
+    // A column another table's key references is dropped by a rebuild, not in place
+    // (render::can_drop_natively), so dropping one needs the referencing tables too.
+    if scope.needs_referencing() || scope.drops_columns() {
         // A table referencing a named one names it in its CREATE TABLE text: those whose text
         // mentions one at all are read, some to spare; SQLite scans the texts itself.
         for name in &named {
