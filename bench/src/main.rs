@@ -8,9 +8,11 @@
 
 mod args;
 mod backend;
+mod fixture;
 mod measure;
 mod peers;
 mod python;
+mod scale;
 mod workloads;
 
 use std::path::PathBuf;
@@ -82,6 +84,13 @@ fn main() {
     if wanted("reflect") {
         for &backend in backends {
             workloads::reflect(&env, backend, 2000).print();
+        }
+    }
+    if wanted("scale") {
+        for &backend in backends {
+            for line in scale::scale(&env, backend) {
+                line.print();
+            }
         }
     }
     if wanted("python") {
