@@ -118,3 +118,38 @@ matrix!(a_portable_step_reads_only_the_tables_it_needs, |db| {
     );
     assert_eq!(db.columns("items").len(), 2, "the version went up and down");
 });
+
+// The tables pointing at a dropped one are in its step's scope: MySQL refuses to drop a
+// table another table's key references, so the step drops that key first, which it can only
+// do knowing the referencing table (and only MySQL renders it so; PostgreSQL refuses).
+#[test]
+fn a_dropped_table_is_seen_with_the_tables_referencing_it() {
+    let db = TestDb::new(
+        crate::support::Backend::Mysql,
+        "scope::a_dropped_table_is_seen_with_the_tables_referencing_it",
+    );
+    db.write(
+        "repo/migrate.cfg",
+        "[db_settings]\nrepository_id=scope\nversion_table=migrate_version\n",
+    );
+    db.write(
+        "repo/versions/001_drop.toml",
+        "[[upgrade]]\ndrop_table = { name = \"owners\" }\n",
+    );
+    db.execute("CREATE TABLE owners (id INTEGER NOT NULL PRIMARY KEY)");
+    db.execute("CREATE TABLE unrelated (id INTEGER NOT NULL PRIMARY KEY)");
+    db.execute(
+        "CREATE TABLE items (id INTEGER NOT NULL PRIMARY KEY, owner_id INTEGER, \
+         CONSTRAINT fk_items_owner FOREIGN KEY (owner_id) REFERENCES owners (id))",
+    );
+    db.run(&["version_control", &db.url, "repo"]).success();
+    db.run(&["upgrade", &db.url, "repo"]).success();
+    assert!(!db.tables().contains(&"owners".to_string()));
+    assert!(
+        db.schema()
+            .table("items")
+            .expect("items")
+            .foreign_keys
+            .is_empty()
+    );
+}

@@ -125,10 +125,11 @@ pub(super) fn reflect(conn: &mut dyn Connection, exclude: &[&str]) -> Result<Sch
 /// The tables `scope` needs: those it names, those referencing them when it asks, then the
 /// tables their foreign keys reference.
 pub(super) fn reflect_scope(conn: &mut dyn Connection, scope: &Scope) -> Result<Schema, DbError> {
-    let mut wanted: BTreeSet<String> = scope.tables().map(str::to_string).collect();
-    if scope.needs_referencing() && !wanted.is_empty() {
+    let named: BTreeSet<&str> = scope.tables().collect();
+    let mut wanted: BTreeSet<String> = named.iter().map(|t| t.to_string()).collect();
+    if scope.needs_referencing() && !named.is_empty() {
         for r in conn.query(REFERENCING, &[])? {
-            if wanted.contains(&text(&r, 1)) {
+            if named.contains(text(&r, 1).as_str()) {
                 wanted.insert(text(&r, 0));
             }
         }
