@@ -23,6 +23,15 @@ impl Backend {
         }
     }
 
+    /// The database's own client program.
+    pub fn client(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite3",
+            Backend::Postgres => "psql",
+            Backend::Mysql => "mariadb",
+        }
+    }
+
     fn server(self) -> String {
         match self {
             Backend::Postgres => std::env::var("MIGRATE_TEST_POSTGRES_URL")
@@ -33,12 +42,14 @@ impl Backend {
     }
 }
 
-/// One fresh database.
+/// One fresh database (or a kept one: see [`Db::kept`]).
 pub struct Db {
     pub backend: Backend,
     pub url: String,
     name: String,
     file: Option<PathBuf>,
+    /// Left in place when dropped.
+    keep: bool,
 }
 
 impl Db {
@@ -53,6 +64,7 @@ impl Db {
                     url: format!("sqlite:///{}", file.display()),
                     name,
                     file: Some(file),
+                    keep: false,
                 }
             }
             _ => {
@@ -69,9 +81,60 @@ impl Db {
                     url: format!("{scheme}://{authority}/{name}"),
                     name,
                     file: None,
+                    keep: false,
                 }
             }
         }
+    }
+
+    /// The server database `name`, created if missing and kept when dropped, with whether it
+    /// already existed: what a fixture too slow to build per run lives in.
+    pub fn kept(backend: Backend, name: &str) -> (Db, bool) {
+        assert!(backend != Backend::Sqlite, "only server databases are kept");
+        let server = backend.server();
+        let mut conn =
+            migrate::connect(&server).unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
+        let list = conn
+            .dialect()
+            .databases_query()
+            .expect("servers list databases");
+        let existed = conn
+            .query(list, &[])
+            .expect("list databases")
+            .iter()
+            .any(|r| r.first() == Some(&migrate::Value::Text(name.to_string())));
+        if !existed {
+            let q = conn.dialect().quote_ident(name);
+            conn.execute(&format!("CREATE DATABASE {q}"))
+                .expect("create database");
+        }
+        let (scheme, rest) = server.split_once("://").expect("url");
+        let authority = rest.split(['/', '?']).next().unwrap_or_default();
+        let db = Db {
+            backend,
+            url: format!("{scheme}://{authority}/{name}"),
+            name: name.to_string(),
+            file: None,
+            keep: true,
+        };
+        (db, existed)
+    }
+
+    /// Drops and recreates the database, empty.
+    pub fn empty(&self) {
+        if let Some(file) = &self.file {
+            let _ = std::fs::remove_file(file);
+            return;
+        }
+        let mut conn = migrate::connect(&self.backend.server()).expect("connect");
+        let dialect = conn.dialect();
+        conn.execute(&dialect.drop_database(&self.name))
+            .expect("drop database");
+        conn.execute(&format!(
+            "CREATE DATABASE {}",
+            dialect.quote_ident(&self.name)
+        ))
+        .expect("create database");
     }
 
     /// The database's own client reading `sql` from a file: the floor.
@@ -113,6 +176,9 @@ impl Db {
 
 impl Drop for Db {
     fn drop(&mut self) {
+        if self.keep {
+            return;
+        }
         if self.backend == Backend::Sqlite {
             if let Some(f) = &self.file {
                 let _ = std::fs::remove_file(f);

@@ -1,44 +1,41 @@
 //! `migrate-bench`: whole-process benchmarks of the `migrate` binary against the databases'
 //! own clients (the floor). See bench/README.md.
 //!
-//! Usage: migrate-bench [--runs N] [--versions N] [--only NAME]… [--backends sqlite,postgresql,mariadb]  (NAME: walk, noop, open,
-//! reflect, rebuild). Expects a release build of `migrate` (`cargo build --release`).
+//! `migrate-bench --help` says how to run it (see args.rs). Expects a release build of
+//! `migrate` (`cargo build --release`).
 
-#![allow(clippy::print_stdout)]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod args;
 mod backend;
+mod fixture;
 mod measure;
 mod peers;
 mod python;
+mod scale;
 mod workloads;
 
 use std::path::PathBuf;
 
-use backend::Backend;
 use workloads::Env;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
+    let cli: Vec<String> = std::env::args().skip(1).collect();
+    let options = match args::parse(&cli) {
+        Ok(options) => options,
+        Err(args::Exit::Help) => {
+            print!("{}", args::HELP);
+            return;
+        }
+        Err(args::Exit::Usage(message)) => {
+            eprintln!(
+                "error: {message}\nUsage: migrate-bench [--runs N] [--versions N] [--only NAME]... [--backends LIST] (see --help)"
+            );
+            std::process::exit(2);
+        }
     };
-    let runs: usize = value("--runs").and_then(|v| v.parse().ok()).unwrap_or(3);
-    let versions: usize = value("--versions")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000);
-    let only: Vec<&str> = args
-        .windows(2)
-        .filter(|w| w[0] == "--only")
-        .map(|w| w[1].as_str())
-        .collect();
-    let wanted = |name: &str| only.is_empty() || only.contains(&name);
-    let backends: Vec<Backend> = [Backend::Sqlite, Backend::Postgres, Backend::Mysql]
-        .into_iter()
-        .filter(|b| value("--backends").is_none_or(|list| list.split(',').any(|n| n == b.name())))
-        .collect();
+    let (runs, versions, backends) = (options.runs, options.versions, &options.backends);
+    let wanted = |name: &str| options.wanted(name);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let migrate = std::env::var("MIGRATE_BIN")
         .map(PathBuf::from)
@@ -67,7 +64,7 @@ fn main() {
         println!("peer tools compared: {}", names.join(", "));
     }
     if wanted("walk") {
-        for &backend in &backends {
+        for &backend in backends {
             for line in workloads::walk(&env, backend, versions, &peers) {
                 line.print();
             }
@@ -85,12 +82,19 @@ fn main() {
         workloads::open(&env, 10_000).print();
     }
     if wanted("reflect") {
-        for &backend in &backends {
+        for &backend in backends {
             workloads::reflect(&env, backend, 2000).print();
         }
     }
+    if wanted("scale") {
+        for &backend in backends {
+            for line in scale::scale(&env, backend) {
+                line.print();
+            }
+        }
+    }
     if wanted("python") {
-        for &backend in &backends {
+        for &backend in backends {
             for line in python::walk(&env, backend, 50, &peers) {
                 line.print();
             }

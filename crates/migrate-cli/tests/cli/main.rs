@@ -28,6 +28,7 @@ mod replicas;
 mod repository;
 mod reversibility;
 mod safety;
+mod scope;
 mod scripts;
 mod seeds;
 mod sync;

@@ -10,11 +10,13 @@ pub mod encoding;
 mod invert;
 mod names;
 pub mod random;
+mod scope;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 pub use invert::{InvertError, invert_all};
+pub use scope::Scope;
 
 use crate::schema::{
     Check, Column, ColumnType, DefaultValue, ForeignKey, Index, PrimaryKey, Table, Unique,

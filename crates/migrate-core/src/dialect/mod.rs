@@ -228,6 +228,19 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
         exclude: &[&str],
     ) -> Result<Schema, crate::connection::DbError>;
 
+    /// Reads what `scope` needs and nothing else: the tables it names, the tables their
+    /// foreign keys reference, the tables referencing them when the scope asks, and what a
+    /// rebuild of any of them restores (SQLite's triggers and views). A portable step reads
+    /// this much, so its cost does not grow with the tables it leaves alone (issue 15).
+    ///
+    /// # Errors
+    /// The database's error.
+    fn reflect_scope(
+        &self,
+        conn: &mut dyn crate::connection::Connection,
+        scope: &crate::change::Scope,
+    ) -> Result<Schema, crate::connection::DbError>;
+
     /// `schema` as this database would reflect it back, for comparing a reflected schema with
     /// one built from operations: see `schema::normalize`.
     fn normalize(&self, schema: &Schema) -> Schema {

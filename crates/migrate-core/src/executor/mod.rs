@@ -425,7 +425,8 @@ pub fn run(
         operations::derive_downgrade(conn, &ctx, step, script)?;
     }
     // In a preview the schema is reflected once and folded forward through the portable
-    // steps; when running, each portable step reflects the database as it then is.
+    // steps; when running, each portable step reflects as much of the database as its
+    // operations need, as it then is.
     let mut preview_schema = None;
     let mut sql_before: Option<Version> = None;
     if run.mode == Mode::Execute && !plan.steps.is_empty() {
@@ -985,6 +986,11 @@ fn preview_step(
     observer: &mut dyn Observer,
 ) -> Result<(), ExecError> {
     observer.step_started(step);
+    if schema.is_none() && operations::renders_operations(script) {
+        // One reflection is folded forward through every step of a preview, so it is of the
+        // whole schema: the steps after this one may need any table.
+        *schema = Some(operations::reflect(conn, ctx)?);
+    }
     for statement in operations::statements(conn, ctx, step, script, schema)?.statements {
         observer.preview(step, &statement.sql);
     }

@@ -3,7 +3,7 @@
 //! forward operation by operation), or, for a downgrade nobody wrote, inverted first.
 
 use super::{ExecError, StepContext};
-use crate::change::{Operation, invert_all};
+use crate::change::{Operation, Scope, invert_all};
 use crate::connection::Connection;
 use crate::plan::Step;
 use crate::repository::{ScriptKind, Selection};
@@ -29,8 +29,9 @@ pub(super) struct StepSql {
     pub code: Option<(crate::code::CodeScript, Direction)>,
 }
 
-/// The statements of `step`. `schema` is the schema before it (reflected on first need) and
-/// is left as the schema after it.
+/// The statements of `step`. `schema` is the schema before it, or `None` to read as much of
+/// the live one as the step's operations need (their [`Scope`]); it is left as the schema
+/// after it.
 pub(super) fn statements(
     conn: &mut dyn Connection,
     ctx: &StepContext<'_>,
@@ -45,7 +46,7 @@ pub(super) fn statements(
             code: script.code.clone(),
         });
     }
-    if script.operations.is_empty() && !script.invert {
+    if !renders_operations(script) {
         let statements = script
             .statements
             .iter()
@@ -61,14 +62,17 @@ pub(super) fn statements(
             code: None,
         });
     }
-    let before = match schema.take() {
-        Some(s) => s,
-        None => reflect(conn, ctx)?,
-    };
     let operations = if script.invert {
         derive_downgrade(conn, ctx, step, script)?
     } else {
         script.operations.clone()
+    };
+    let before = match schema.take() {
+        Some(s) => s,
+        None => {
+            let scope = Scope::of(operations.iter().map(|l| &l.op));
+            conn.dialect().reflect_scope(conn, &scope)?
+        }
     };
     let dialect = conn.dialect();
     let mut current = before.clone();
@@ -111,7 +115,13 @@ pub(super) fn statements(
     })
 }
 
-/// The schema as the database has it now, without migrate's own tables.
+/// Whether the step renders operations against the schema (a portable script, or a
+/// downgrade derived from one), rather than running SQL or code as written.
+pub(super) fn renders_operations(script: &LoadedScript) -> bool {
+    script.code.is_none() && (!script.operations.is_empty() || script.invert)
+}
+
+/// The whole schema as the database has it now, without migrate's own tables.
 pub(super) fn reflect(
     conn: &mut dyn Connection,
     ctx: &StepContext<'_>,

@@ -104,6 +104,14 @@ impl Dialect for Mysql {
         reflect::reflect(conn, exclude)
     }
 
+    fn reflect_scope(
+        &self,
+        conn: &mut dyn Connection,
+        scope: &crate::change::Scope,
+    ) -> Result<Schema, DbError> {
+        reflect::reflect_scope(conn, scope)
+    }
+
     // MySQL keeps booleans as TINYINT(1), an index for every foreign key (named after the
     // key or its column), and reports utf8 as utf8mb3; table options it reports that a schema
     // built from operations did not ask for are its defaults.

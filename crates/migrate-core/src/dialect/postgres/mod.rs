@@ -85,6 +85,14 @@ impl Dialect for Postgres {
         reflect::reflect(conn, exclude)
     }
 
+    fn reflect_scope(
+        &self,
+        conn: &mut dyn Connection,
+        scope: &crate::change::Scope,
+    ) -> Result<Schema, DbError> {
+        reflect::reflect_scope(conn, scope)
+    }
+
     // PostgreSQL has no unsigned integers, no LONGTEXT and no table options.
     fn normalize(&self, schema: &Schema) -> Schema {
         let mut s = crate::schema::normalize::common(schema);

@@ -1,9 +1,12 @@
 //! Reading a PostgreSQL schema in three catalog queries (columns, constraints, indexes) for
-//! the whole current schema, whatever the number of tables.
+//! the whole current schema, whatever the number of tables, or for a step's scope (the same
+//! queries narrowed to a list of tables, found through pg_class's name index).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::connection::{Connection, DbError};
+use crate::change::Scope;
+
+use crate::connection::{Connection, DbError, Value};
 use crate::dialect::reflect::{finish, int, list, opt_text, parse_default, text};
 use crate::schema::{
     Check, Column, ColumnType, FkAction, ForeignKey, Index, PrimaryKey, Schema, Table, Unique,
@@ -15,7 +18,7 @@ const COLUMNS: &str = "SELECT c.relname::text, a.attname::text, format_type(a.at
     (NOT a.attnotnull)::int, pg_get_expr(d.adbin, d.adrelid), (a.attidentity <> '')::int \
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped \
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped {scope} \
     ORDER BY c.relname, a.attnum";
 
 // Column lists are joined with the unit separator (chr(31)), which no sane name contains.
@@ -28,7 +31,7 @@ const CONSTRAINTS: &str = "SELECT t.relname::text, con.conname::text, con.contyp
     con.confdeltype::text, con.confupdtype::text, pg_get_constraintdef(con.oid) \
     FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid \
     JOIN pg_namespace n ON n.oid = t.relnamespace LEFT JOIN pg_class rt ON rt.oid = con.confrelid \
-    WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f', 'c') \
+    WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f', 'c') {scope} \
     ORDER BY t.relname, con.conname";
 
 const INDEXES: &str = "SELECT t.relname::text, i.relname::text, ix.indisunique::int, \
@@ -37,13 +40,73 @@ const INDEXES: &str = "SELECT t.relname::text, i.relname::text, ix.indisunique::
     FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid \
     JOIN pg_namespace n ON n.oid = t.relnamespace \
     WHERE n.nspname = current_schema() AND NOT ix.indisprimary \
-    AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid AND c.contype IN ('p', 'u', 'x')) \
+    AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = ix.indrelid AND c.conindid = ix.indexrelid \
+      AND c.contype IN ('p', 'u', 'x')) {scope} \
     ORDER BY t.relname, i.relname";
 
 /// The current schema, without the tables in `exclude`.
 pub(super) fn reflect(conn: &mut dyn Connection, exclude: &[&str]) -> Result<Schema, DbError> {
+    Ok(finish(read(conn, None)?, exclude))
+}
+
+// The foreign keys between a list of tables and the others: those of the listed tables
+// found through pg_constraint's index on conrelid, and (`{referencing}`) those pointing at
+// them, which that index cannot find: one pass over the keys, joined to their tables' names
+// only when they match (joining every key first cost 11 ms on 2,000 tables).
+const RELATED: &str = "WITH named AS (SELECT c.oid FROM pg_class c \
+    JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE n.nspname = current_schema() AND c.relname = ANY(string_to_array($1, chr(31)))) \
+    SELECT t.relname::text, rt.relname::text FROM pg_constraint con \
+    JOIN pg_class t ON t.oid = con.conrelid JOIN pg_class rt ON rt.oid = con.confrelid \
+    WHERE con.contype = 'f' AND (con.conrelid IN (SELECT oid FROM named){referencing})";
+
+/// The tables `scope` needs: those it names, the tables they reference, and the tables
+/// referencing them when it asks.
+pub(super) fn reflect_scope(conn: &mut dyn Connection, scope: &Scope) -> Result<Schema, DbError> {
+    let named: BTreeSet<&str> = scope.tables().collect();
+    let mut wanted: BTreeSet<String> = named.iter().map(|t| t.to_string()).collect();
+    if wanted.is_empty() {
+        return Ok(Schema::default());
+    }
+    let list = Value::Text(named.iter().copied().collect::<Vec<_>>().join("\u{1f}"));
+    let referencing = if scope.needs_referencing() {
+        " OR con.confrelid IN (SELECT oid FROM named)"
+    } else {
+        ""
+    };
+    let related = RELATED.replace("{referencing}", referencing);
+    for r in conn.query(&related, std::slice::from_ref(&list))? {
+        let (table, referenced) = (text(&r, 0), text(&r, 1));
+        if named.contains(table.as_str()) {
+            wanted.insert(referenced);
+        } else if scope.needs_referencing() {
+            wanted.insert(table);
+        }
+    }
+    Ok(finish(read(conn, Some(&wanted))?, &[]))
+}
+
+/// The tables of the current schema, or only those in `only`.
+fn read(
+    conn: &mut dyn Connection,
+    only: Option<&BTreeSet<String>>,
+) -> Result<BTreeMap<String, Table>, DbError> {
+    // Names are joined with the unit separator, as the queries join column lists.
+    let params: Vec<Value> = only
+        .map(|names| {
+            let joined: Vec<&str> = names.iter().map(String::as_str).collect();
+            vec![Value::Text(joined.join("\u{1f}"))]
+        })
+        .unwrap_or_default();
+    let scoped = |query: &str, table: &str| match only {
+        Some(_) => query.replace(
+            "{scope}",
+            &format!("AND {table}.relname = ANY(string_to_array($1, chr(31)))"),
+        ),
+        None => query.replace("{scope}", ""),
+    };
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
-    for r in conn.query(COLUMNS, &[])? {
+    for r in conn.query(&scoped(COLUMNS, "c"), &params)? {
         let t = tables.entry(text(&r, 0)).or_insert_with(|| Table {
             name: text(&r, 0),
             ..Table::default()
@@ -62,7 +125,7 @@ pub(super) fn reflect(conn: &mut dyn Connection, exclude: &[&str]) -> Result<Sch
             autoincrement: serial,
         });
     }
-    for r in conn.query(CONSTRAINTS, &[])? {
+    for r in conn.query(&scoped(CONSTRAINTS, "t"), &params)? {
         let Some(t) = tables.get_mut(&text(&r, 0)) else {
             continue;
         };
@@ -88,7 +151,7 @@ pub(super) fn reflect(conn: &mut dyn Connection, exclude: &[&str]) -> Result<Sch
             }
         }
     }
-    for r in conn.query(INDEXES, &[])? {
+    for r in conn.query(&scoped(INDEXES, "t"), &params)? {
         let Some(t) = tables.get_mut(&text(&r, 0)) else {
             continue;
         };
@@ -98,7 +161,7 @@ pub(super) fn reflect(conn: &mut dyn Connection, exclude: &[&str]) -> Result<Sch
             unique: int(&r, 2) == Some(1),
         });
     }
-    Ok(finish(tables, exclude))
+    Ok(tables)
 }
 
 fn unwrap_parens(s: &str) -> String {

@@ -60,6 +60,14 @@ impl Dialect for Sqlite {
         reflect::reflect(conn, exclude)
     }
 
+    fn reflect_scope(
+        &self,
+        conn: &mut dyn Connection,
+        scope: &crate::change::Scope,
+    ) -> Result<Schema, DbError> {
+        reflect::reflect_scope(conn, scope)
+    }
+
     // SQLite has no unsigned integers, keeps booleans as numbers, and only INTEGER can
     // autoincrement; it has no table options.
     fn normalize(&self, schema: &Schema) -> Schema {

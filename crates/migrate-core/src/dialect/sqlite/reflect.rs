@@ -1,7 +1,9 @@
 //! Reading an SQLite schema: `sqlite_master` once, then the table-valued pragmas, which the
-//! bundled SQLite runs without leaving the process.
+//! bundled SQLite runs without leaving the process, for every table or for a step's scope.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::change::Scope;
 
 use crate::connection::{Connection, DbError, Value};
 use crate::dialect::reflect::{int, opt_text, parse_default, text};
@@ -9,19 +11,74 @@ use crate::schema::{
     Column, ColumnType, Dependent, FkAction, ForeignKey, Index, PrimaryKey, Schema, Table, Unique,
 };
 
+const OBJECTS: &str = "SELECT type, name, tbl_name, sql FROM sqlite_master \
+    WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'";
+
 /// The schema of the main database, without the tables in `exclude`.
 pub(super) fn reflect(conn: &mut dyn Connection, exclude: &[&str]) -> Result<Schema, DbError> {
-    let objects = conn.query(
-        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid",
-        &[],
-    )?;
+    let objects = conn.query(&format!("{OBJECTS} ORDER BY rowid"), &[])?;
+    read(conn, &objects, |name| !exclude.contains(&name))
+}
+
+/// The tables `scope` needs (those it names, those they reference, those referencing them
+/// when it asks), with every trigger and view: a rebuild restores those on its table. Only
+/// their rows of `sqlite_master` are read, and only the tables in scope cost their pragmas.
+pub(super) fn reflect_scope(conn: &mut dyn Connection, scope: &Scope) -> Result<Schema, DbError> {
+    let named: Vec<&str> = scope.tables().collect();
+    if named.is_empty() {
+        return Ok(Schema::default());
+    }
+    let mut params: Vec<Value> = named.iter().map(|n| Value::Text(n.to_string())).collect();
+    let marks: Vec<String> = (1..=named.len()).map(|i| format!("?{i}")).collect();
+    let mut tables = format!("name IN ({})", marks.join(", "));
+    // A column another table's key references is dropped by a rebuild, not in place
+    // (render::can_drop_natively), so dropping one needs the referencing tables too.
+    if scope.needs_referencing() || scope.drops_columns() {
+        // A table referencing a named one names it in its CREATE TABLE text: those whose text
+        // mentions one at all are read, some to spare; SQLite scans the texts itself.
+        for name in &named {
+            params.push(Value::Text(name.to_ascii_lowercase()));
+            tables.push_str(&format!(" OR instr(lower(sql), ?{}) > 0", params.len()));
+        }
+    }
+    let sql = format!(
+        "{OBJECTS} AND (type IN ('trigger', 'view') OR (type = 'table' AND ({tables}))) ORDER BY rowid"
+    );
+    let objects = conn.query(&sql, &params)?;
+    let mut schema = read(conn, &objects, |_| true)?;
+    let referenced: BTreeSet<String> = schema
+        .tables
+        .iter()
+        .filter(|t| named.contains(&t.name.as_str()))
+        .flat_map(|t| &t.foreign_keys)
+        .map(|fk| fk.ref_table.clone())
+        .filter(|r| schema.table(r).is_none())
+        .collect();
+    if !referenced.is_empty() {
+        let params: Vec<Value> = referenced.into_iter().map(Value::Text).collect();
+        let marks: Vec<String> = (1..=params.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "{OBJECTS} AND type = 'table' AND name IN ({}) ORDER BY rowid",
+            marks.join(", ")
+        );
+        let objects = conn.query(&sql, &params)?;
+        schema.tables.extend(read(conn, &objects, |_| true)?.tables);
+    }
+    Ok(schema)
+}
+
+/// The triggers and views among `objects` (rows of `sqlite_master`), and the tables whose
+/// name `wanted` accepts.
+fn read(
+    conn: &mut dyn Connection,
+    objects: &[Vec<Value>],
+    wanted: impl Fn(&str) -> bool,
+) -> Result<Schema, DbError> {
     let mut schema = Schema::default();
-    for o in &objects {
+    for o in objects {
         let (kind, name, table, sql) = (text(o, 0), text(o, 1), text(o, 2), text(o, 3));
         match kind.as_str() {
-            "table"
-                if !exclude.contains(&name.as_str()) && !name.starts_with("_migrate_rebuild_") =>
-            {
+            "table" if wanted(&name) && !name.starts_with("_migrate_rebuild_") => {
                 schema.tables.push(reflect_table(conn, &name, &sql)?);
             }
             "trigger" | "view" => schema.dependents.push(Dependent {
