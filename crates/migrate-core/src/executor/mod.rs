@@ -526,7 +526,7 @@ fn run_step(
     }
     // The next step's `running` row can go in this step's end batch, saving it a durable
     // commit of its own, when nothing about that step waits on this one: a plain SQL script
-    // (no operations rendered against the schema then, no inverse to record, no code).
+    // or a code step (no operations rendered against the schema then, no inverse to record).
     let ahead = next
         .filter(|(_, s)| {
             row == JournalRow::InEndBatch
@@ -534,7 +534,6 @@ fn run_step(
                 && s.operations.is_empty()
                 && !s.invert
                 && !s.store_inverse
-                && s.code.is_none()
         })
         .map(|(next, s)| running_entry(next, s, None));
     let result = if script.outside_transaction {
