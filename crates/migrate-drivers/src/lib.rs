@@ -6,6 +6,7 @@
 
 mod mysql;
 mod pg_text;
+mod pg_thread;
 mod postgres;
 mod sqlite;
 mod tls;

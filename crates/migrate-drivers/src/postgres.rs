@@ -18,7 +18,7 @@ use crate::{unknown_option, unreachable_help};
 
 /// A connection to a PostgreSQL server.
 pub struct PostgresConnection {
-    client: Client,
+    client: crate::pg_thread::ClientHome,
 }
 
 const OPTIONS: &str = "host, port, sslmode (disable, allow, prefer, require, verify-ca or \
@@ -77,23 +77,29 @@ impl PostgresConnection {
             config.password(password);
         }
         config.dbname(server.database.as_deref().unwrap_or(&user));
-        let client = match tls_mode(sslmode.as_deref(), root_cert.is_some())? {
-            None => config.connect(NoTls),
+        let tls = match tls_mode(sslmode.as_deref(), root_cert.is_some())? {
+            None => None,
             Some((mode, verify)) => {
-                let tls = crate::tls::client_config(verify, root_cert.as_deref())
-                    .map_err(|e| (e, None))?;
-                config
-                    .ssl_mode(mode)
-                    .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+                config.ssl_mode(mode);
+                Some(
+                    crate::tls::client_config(verify, root_cert.as_deref())
+                        .map_err(|e| (e, None))?,
+                )
             }
-        }
+        };
+        let client = crate::pg_thread::ClientHome::connect(move || match tls {
+            None => config.connect(NoTls),
+            Some(tls) => config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls)),
+        })
         .map_err(|e| connect_failure(&e, &host, port))?;
-        Ok(PostgresConnection::from_client(client))
+        Ok(PostgresConnection { client })
     }
 
     /// Wraps a client the application already has.
     pub fn from_client(client: Client) -> PostgresConnection {
-        PostgresConnection { client }
+        PostgresConnection {
+            client: crate::pg_thread::ClientHome::Here(Box::new(client)),
+        }
     }
 }
 
@@ -247,35 +253,39 @@ impl Connection for PostgresConnection {
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
-        self.client.batch_execute(sql).map_err(|e| db_error(&e))
+        let sql = sql.to_string();
+        self.client
+            .with(move |c| c.batch_execute(&sql).map_err(|e| db_error(&e)))
     }
 
     // One simple-query message for the whole batch: one round trip. PostgreSQL does not say
     // which statement failed, so the index is left to the caller to find.
     fn execute_all(&mut self, statements: &[String]) -> Result<(), BatchError> {
+        let sql = statements.join(";\n");
         self.client
-            .batch_execute(&statements.join(";\n"))
-            .map_err(|e| BatchError {
-                index: None,
-                error: db_error(&e),
-            })
+            .with(move |c| c.batch_execute(&sql).map_err(|e| db_error(&e)))
+            .map_err(|error| BatchError { index: None, error })
     }
 
     fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
-        let typed = typed(params);
-        self.client
-            .execute_typed(sql, &refs(&typed))
-            .map_err(|e| db_error(&e))
+        let (sql, params) = (sql.to_string(), params.to_vec());
+        self.client.with(move |c| {
+            let typed = typed(&params);
+            c.execute_typed(&sql, &refs(&typed))
+                .map_err(|e| db_error(&e))
+        })
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {
-        let typed = typed(params);
-        let rows = self
-            .client
-            .query_typed(sql, &refs(&typed))
-            .map_err(|e| db_error(&e))?;
-        rows.iter()
-            .map(|row| (0..row.len()).map(|i| from_row(row, i)).collect())
-            .collect()
+        let (sql, params) = (sql.to_string(), params.to_vec());
+        self.client.with(move |c| {
+            let typed = typed(&params);
+            let rows = c
+                .query_typed(&sql, &refs(&typed))
+                .map_err(|e| db_error(&e))?;
+            rows.iter()
+                .map(|row| (0..row.len()).map(|i| from_row(row, i)).collect())
+                .collect()
+        })
     }
 }

@@ -186,3 +186,59 @@ matrix!(queries_read_numbers_dates_and_times, |db| {
             .all(|v| *v == migrate_core::connection::Value::Null)
     );
 });
+
+// An async application (`#[tokio::main]`) calls the library from inside a tokio runtime. The
+// PostgreSQL client used to panic there ("Cannot start a runtime from within a runtime");
+// every database now connects and migrates from both kinds of runtime.
+matrix!(the_library_works_inside_a_tokio_runtime, |db| {
+    let runtimes = [
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime"),
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime"),
+    ];
+    let repo = Repository::open(BOOKS_REPO).expect("open");
+    for (i, runtime) in runtimes.iter().enumerate() {
+        let url = migrate_core::DatabaseUrl::parse(&db.url).expect("url");
+        let latest = runtime.block_on(async {
+            let mut conn = migrate_drivers::connect(&url).expect("connect inside a runtime");
+            if i == 0 {
+                ops::version_control(
+                    conn.as_mut(),
+                    &repo,
+                    None,
+                    RunOptions::default(),
+                    &mut Silent,
+                )
+                .expect("vc");
+            }
+            let target = if i == 0 {
+                Version::new(1)
+            } else {
+                repo.latest()
+            };
+            ops::upgrade(
+                conn.as_mut(),
+                &repo,
+                Some(target),
+                RunOptions::default(),
+                &mut Silent,
+            )
+            .expect("upgrade inside a runtime");
+            ops::db_version(conn.as_mut(), repo.config()).expect("version")
+        });
+        assert_eq!(
+            latest,
+            if i == 0 {
+                Version::new(1)
+            } else {
+                repo.latest()
+            }
+        );
+    }
+});
