@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::change::Operation;
 use crate::dialect::{Dialect, MYSQL, POSTGRES, SQLITE};
@@ -157,97 +158,144 @@ fn convert_version(
     entry: &VersionEntry,
     state: &mut State,
 ) -> (Option<VersionKind>, ConvertOutcome) {
-    let models = &mut state.models;
     let code = entry.files.iter().find_map(|f| match &f.kind {
         ScriptKind::Code(c) if f.path.extension().is_some_and(|e| e == "py") => Some(c),
         _ => None,
     });
     let Some(code) = code.filter(|_| entry.files.len() == 1) else {
-        return (Some(VersionKind::Script), copy_script(entry, models));
+        return (
+            Some(VersionKind::Script),
+            copy_script(entry, &mut state.models),
+        );
     };
-    if let Some(why) = models.iter().find_map(|m| match m {
-        Model::Unknown(why) => Some(why.clone()),
-        Model::Known(_) => None,
-    }) {
-        return (None, ConvertOutcome::Kept(why));
-    }
-    let failed = |models: &mut [Model], e: &dyn std::fmt::Display| {
-        for m in models.iter_mut() {
-            *m = Model::Unknown(format!(
-                "version {} could not be run, so the schema after it is not known",
-                entry.version
-            ));
+    let mut befores = Vec::new();
+    for m in &state.models {
+        match m {
+            Model::Known(s) => befores.push(s.clone()),
+            Model::Unknown(why) => return (None, ConvertOutcome::Kept(why.clone())),
         }
-        (None, ConvertOutcome::Failed(e.to_string()))
+    }
+    let checked = code.0.check().map_err(|e| Stop::Failed(e.into()));
+    let runs = match checked.and_then(|()| run_both(&code.0, &befores)) {
+        Ok(runs) => runs,
+        Err(Stop::Reads(outcome)) => return (Some(VersionKind::DataMigration), outcome),
+        Err(Stop::Failed(e)) => {
+            for m in &mut state.models {
+                *m = Model::Unknown(format!(
+                    "version {} could not be run, so the schema after it is not known",
+                    entry.version
+                ));
+            }
+            return (None, ConvertOutcome::Failed(e.to_string()));
+        }
     };
-    if let Err(e) = code.0.check() {
-        return failed(models, &e);
-    }
-    let befores: Vec<Schema> = models
-        .iter()
-        .map(|m| match m {
-            Model::Known(s) => s.clone(),
-            Model::Unknown(_) => Schema::default(),
-        })
-        .collect();
-    let mut ups = Vec::new();
-    for (dialect, before) in FAMILIES.iter().zip(&befores) {
-        match transcribe(*dialect, before.clone(), |s| code.0.upgrade(s)) {
-            Run::Done(after, t) => ups.push((before.clone(), after, t)),
-            Run::Read(sql) => return (Some(VersionKind::DataMigration), read_rows(*dialect, &sql)),
-            Run::Failed(e) => return failed(models, &e),
-        }
-    }
-    let mut downs = Vec::new();
-    let mut irreversible = None;
-    for (dialect, (_, after, _)) in FAMILIES.iter().zip(&ups) {
-        match transcribe(*dialect, after.clone(), |s| code.0.downgrade(s)) {
-            Run::Done(end, t) => downs.push((after.clone(), end, t)),
-            Run::Read(sql) => return (Some(VersionKind::DataMigration), read_rows(*dialect, &sql)),
-            // A downgrade refused before it did anything: the version cannot be undone.
-            Run::Failed(e) => irreversible = Some(refusal(&e)),
-        }
-    }
     let stale = state.indexes_by_sql.map(|v| {
         format!(
             "it needs statements rendered for a table whose indexes version {v} changed with \
              SQL, which convert cannot know without a database"
         )
     });
-    let upgrade = match lay_out(&ups, "upgrade", stale.as_deref()) {
+    let upgrade = match lay_out(&runs.ups, "upgrade", stale.as_deref()) {
         Ok(u) => u,
         Err(why) => return (None, ConvertOutcome::Kept(why)),
     };
-    let downgrade = match irreversible {
+    let downgrade = match &runs.irreversible {
         Some(_) => None,
-        None => match lay_out(&downs, "downgrade", stale.as_deref()) {
+        None => match lay_out(&runs.downs, "downgrade", stale.as_deref()) {
             Ok(d) => Some(d),
             Err(why) => return (None, ConvertOutcome::Kept(why)),
         },
     };
-    for (model, (_, after, t)) in models.iter_mut().zip(&ups) {
-        let effect = t.entries.iter().map(effect_on_model).max();
-        *model = if effect == Some(Effect::Unknown) {
-            Model::Unknown(format!(
-                "version {} ran SQL whose effect convert cannot know without a database",
-                entry.version
-            ))
-        } else {
-            Model::Known(after.clone())
-        };
-        if effect == Some(Effect::Indexes) {
-            state.indexes_by_sql = Some(entry.version);
-        }
-    }
+    advance(state, entry.version, &runs.ups);
     let declarative = upgrade.declarative && downgrade.as_ref().is_none_or(|d| d.declarative);
     let kind = if declarative {
         VersionKind::Declarative
     } else {
         VersionKind::PerDatabase
     };
-    let file = entry.files[0].file_name();
+    let text = script_text(
+        &entry.files[0].file_name(),
+        kind,
+        &runs,
+        &upgrade,
+        downgrade.as_ref(),
+    );
+    (Some(kind), ConvertOutcome::Converted(text))
+}
+
+/// One family's run of one direction: the schema before, after, and what it asked.
+type FamilyRun = (Schema, Schema, Transcript);
+
+/// Both directions on every family.
+struct Runs {
+    ups: Vec<FamilyRun>,
+    downs: Vec<FamilyRun>,
+    /// Why the downgrade refused to run, when it did (the version cannot be undone).
+    irreversible: Option<String>,
+}
+
+/// Why a version is not converted.
+enum Stop {
+    /// It reads rows: a data migration, kept.
+    Reads(ConvertOutcome),
+    /// It could not run.
+    Failed(Error),
+}
+
+fn run_both(code: &Arc<dyn crate::code::CodeMigration>, befores: &[Schema]) -> Result<Runs, Stop> {
+    let mut ups = Vec::new();
+    for (dialect, before) in FAMILIES.iter().zip(befores) {
+        match transcribe(*dialect, before.clone(), |s| code.upgrade(s)) {
+            Run::Done(after, t) => ups.push((before.clone(), after, t)),
+            Run::Read(sql) => return Err(Stop::Reads(read_rows(*dialect, &sql))),
+            Run::Failed(e) => return Err(Stop::Failed(e)),
+        }
+    }
+    let mut downs = Vec::new();
+    let mut irreversible = None;
+    for (dialect, (_, after, _)) in FAMILIES.iter().zip(&ups) {
+        match transcribe(*dialect, after.clone(), |s| code.downgrade(s)) {
+            Run::Done(end, t) => downs.push((after.clone(), end, t)),
+            Run::Read(sql) => return Err(Stop::Reads(read_rows(*dialect, &sql))),
+            // A downgrade refused before it did anything: the version cannot be undone.
+            Run::Failed(e) => irreversible = Some(refusal(&e)),
+        }
+    }
+    Ok(Runs {
+        ups,
+        downs,
+        irreversible,
+    })
+}
+
+/// The models after a converted version: what its upgrade left, unless its SQL did what
+/// they cannot follow.
+fn advance(state: &mut State, version: Version, ups: &[FamilyRun]) {
+    for (model, (_, after, t)) in state.models.iter_mut().zip(ups) {
+        let effect = t.entries.iter().map(effect_on_model).max();
+        *model = if effect == Some(Effect::Unknown) {
+            Model::Unknown(format!(
+                "version {version} ran SQL whose effect convert cannot know without a database"
+            ))
+        } else {
+            Model::Known(after.clone())
+        };
+        if effect == Some(Effect::Indexes) {
+            state.indexes_by_sql = Some(version);
+        }
+    }
+}
+
+/// The portable script of a converted version.
+fn script_text(
+    file: &str,
+    kind: VersionKind,
+    runs: &Runs,
+    upgrade: &Laid,
+    downgrade: Option<&Laid>,
+) -> String {
     let mut text = format!("# Converted by `migrate convert` from {file} ({kind}).\n");
-    match (&irreversible, &downgrade) {
+    match (&runs.irreversible, downgrade) {
         (Some(why), _) => {
             let _ = writeln!(text, "irreversible = {}", toml_string(why));
         }
@@ -255,10 +303,10 @@ fn convert_version(
         _ => {}
     }
     text.push_str(&upgrade.text);
-    if let Some(d) = &downgrade {
+    if let Some(d) = downgrade {
         text.push_str(&d.text);
     }
-    (Some(kind), ConvertOutcome::Converted(text))
+    text
 }
 
 fn read_rows(dialect: &dyn Dialect, sql: &str) -> ConvertOutcome {
@@ -407,11 +455,7 @@ struct Laid {
 /// share and the format holds are written as operations; data statements (the same or not) as
 /// each family's SQL; from the first other difference on, each family's remaining statements
 /// as its own SQL.
-fn lay_out(
-    runs: &[(Schema, Schema, Transcript)],
-    section: &str,
-    stale: Option<&str>,
-) -> Result<Laid, String> {
+fn lay_out(runs: &[FamilyRun], section: &str, stale: Option<&str>) -> Result<Laid, String> {
     let mut models: Vec<Schema> = runs.iter().map(|(before, ..)| before.clone()).collect();
     let mut text = String::new();
     let mut declarative = true;
@@ -471,7 +515,7 @@ fn op_is_data(op: &Operation) -> bool {
 /// Each family's statements for its entries in `range` (to its end at most), rendered against
 /// its schema.
 fn per_family(
-    runs: &[(Schema, Schema, Transcript)],
+    runs: &[FamilyRun],
     models: &mut [Schema],
     range: std::ops::Range<usize>,
     stale: Option<&str>,
