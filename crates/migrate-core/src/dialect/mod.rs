@@ -134,6 +134,12 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// Whether `statement` (an `ALTER TABLE`) changes only how a table is stored, not its
+    /// columns, keys or indexes (MySQL's `ENGINE=`, `CONVERT TO CHARACTER SET`).
+    fn alters_only_storage(&self, _statement: &str) -> bool {
+        false
+    }
+
     /// Whether `sql` commits the open transaction by itself (MySQL's implicit commit before
     /// and after DDL), so that what follows it runs in autocommit mode. Never where DDL is
     /// transactional.

@@ -271,8 +271,8 @@ fn run_both(code: &Arc<dyn crate::code::CodeMigration>, befores: &[Schema]) -> R
 /// The models after a converted version: what its upgrade left, unless its SQL did what
 /// they cannot follow.
 fn advance(state: &mut State, version: Version, ups: &[FamilyRun]) {
-    for (model, (_, after, t)) in state.models.iter_mut().zip(ups) {
-        let effect = t.entries.iter().map(effect_on_model).max();
+    for ((model, (_, after, t)), dialect) in state.models.iter_mut().zip(ups).zip(FAMILIES) {
+        let effect = t.entries.iter().map(|e| effect_on_model(dialect, e)).max();
         *model = if effect == Some(Effect::Unknown) {
             Model::Unknown(format!(
                 "version {version} ran SQL whose effect convert cannot know without a database"
@@ -408,36 +408,36 @@ enum Effect {
     Unknown,
 }
 
-fn effect_on_model(entry: &Transcribed) -> Effect {
+fn effect_on_model(dialect: &dyn Dialect, entry: &Transcribed) -> Effect {
     match entry {
         Transcribed::Operation(Operation::Sql(_)) => Effect::Unknown,
         Transcribed::Operation(_) | Transcribed::Data(_) => Effect::Nothing,
-        Transcribed::Sql(sql) => sql
-            .split(';')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(statement_effect)
-            .max()
-            .unwrap_or(Effect::Nothing),
+        Transcribed::Sql(sql) => match crate::sql::split(sql, dialect.lexer()) {
+            Ok(statements) => statements
+                .iter()
+                .map(|s| statement_effect(dialect, s.text))
+                .max()
+                .unwrap_or(Effect::Nothing),
+            Err(_) => Effect::Unknown,
+        },
     }
 }
 
-/// Data statements, session settings, types and MySQL's table storage options
-/// (sqlalchemy-migrate scripts convert character sets and engines after creating tables) leave
-/// the model as it is; index statements leave its tables and columns.
-fn statement_effect(statement: &str) -> Effect {
+/// Data statements, session settings and types leave the model as it is, and so do what the
+/// dialect says changes only how a table is stored (MySQL's engine and character set, which
+/// sqlalchemy-migrate scripts convert after creating tables); index statements leave its
+/// tables and columns.
+fn statement_effect(dialect: &dyn Dialect, statement: &str) -> Effect {
     let words: Vec<String> = statement
         .split_whitespace()
-        .take(6)
+        .take(2)
         .map(|w| w.to_ascii_uppercase())
         .collect();
     let w = |i: usize| words.get(i).map_or("", String::as_str);
     match (w(0), w(1)) {
         ("INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "SET", _) => Effect::Nothing,
         ("ALTER", "DATABASE" | "SCHEMA") => Effect::Nothing,
-        ("ALTER", "TABLE") if w(3).starts_with("ENGINE") || (w(3), w(4)) == ("CONVERT", "TO") => {
-            Effect::Nothing
-        }
+        ("ALTER", "TABLE") if dialect.alters_only_storage(statement) => Effect::Nothing,
         // Types are not in the model: a column names its type.
         ("CREATE" | "DROP", "TYPE") => Effect::Nothing,
         ("CREATE", "INDEX" | "UNIQUE") | ("DROP", "INDEX") => Effect::Indexes,

@@ -77,6 +77,18 @@ impl Dialect for Mysql {
         true
     }
 
+    fn alters_only_storage(&self, statement: &str) -> bool {
+        // ALTER TABLE t ENGINE=… / ALTER TABLE t CONVERT TO CHARACTER SET …
+        let words: Vec<String> = statement
+            .split_whitespace()
+            .skip(3)
+            .take(2)
+            .map(|w| w.to_ascii_uppercase())
+            .collect();
+        words.first().is_some_and(|w| w.starts_with("ENGINE"))
+            || (words.len() == 2 && words[0] == "CONVERT" && words[1] == "TO")
+    }
+
     fn read_only_check(&self) -> Option<super::ReadOnlyCheck> {
         Some(super::ReadOnlyCheck {
             query: "SELECT @@global.read_only",

@@ -42,6 +42,21 @@ pub struct Expr {
 }
 
 impl Expr {
+    /// Appends each of `items` as `push_one` writes it, separated by `, `.
+    pub(super) fn push_list<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        mut push_one: impl FnMut(&mut Expr, T) -> Result<(), Exc>,
+    ) -> Result<(), Exc> {
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.parts.push(Part::Sql(", ".into()));
+            }
+            push_one(self, item)?;
+        }
+        Ok(())
+    }
+
     pub(super) fn sql(s: &str) -> Expr {
         Expr {
             parts: vec![Part::Sql(s.to_string())],
@@ -253,12 +268,10 @@ fn apply_operator(mut left: Expr, op: &str, args: &Args) -> Result<Value, Exc> {
             left.parts.push(Part::Sql(
                 if op == "in_" { " IN (" } else { " NOT IN (" }.into(),
             ));
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    left.parts.push(Part::Sql(", ".into()));
-                }
-                left.push(operand(item)?);
-            }
+            left.push_list(items.iter(), |e, item| {
+                e.push(operand(item)?);
+                Ok(())
+            })?;
             left.parts.push(Part::Sql(")".into()));
             return Ok(Value::native(left));
         }
@@ -403,12 +416,10 @@ impl Native for FuncName {
         if args.pos.is_empty() && self.0 == "count" {
             e.parts.push(Part::Sql("*".into()));
         }
-        for (i, a) in args.pos.iter().enumerate() {
-            if i > 0 {
-                e.parts.push(Part::Sql(", ".into()));
-            }
+        e.push_list(&args.pos, |e, a| {
             e.push(operand(a)?);
-        }
+            Ok(())
+        })?;
         e.parts.push(Part::Sql(")".into()));
         Ok(Value::native(e))
     }

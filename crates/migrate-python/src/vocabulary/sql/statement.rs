@@ -353,33 +353,27 @@ impl Statement {
                 e.parts.push(Part::Sql("INSERT INTO ".into()));
                 e.parts.push(ident(&self.table));
                 e.parts.push(Part::Sql(" (".into()));
-                for (i, (k, _)) in values.iter().enumerate() {
-                    if i > 0 {
-                        e.parts.push(Part::Sql(", ".into()));
-                    }
+                e.push_list(&values, |e, (k, _)| {
                     e.parts.push(ident(k));
-                }
+                    Ok(())
+                })?;
                 e.parts.push(Part::Sql(") VALUES (".into()));
-                for (i, (_, v)) in values.iter().enumerate() {
-                    if i > 0 {
-                        e.parts.push(Part::Sql(", ".into()));
-                    }
+                e.push_list(&values, |e, (_, v)| {
                     e.push(operand(v)?);
-                }
+                    Ok(())
+                })?;
                 e.parts.push(Part::Sql(")".into()));
             }
             Verb::Update => {
                 e.parts.push(Part::Sql("UPDATE ".into()));
                 e.parts.push(ident(&self.table));
                 e.parts.push(Part::Sql(" SET ".into()));
-                for (i, (k, v)) in values.iter().enumerate() {
-                    if i > 0 {
-                        e.parts.push(Part::Sql(", ".into()));
-                    }
+                e.push_list(&values, |e, (k, v)| {
                     e.parts.push(ident(k));
                     e.parts.push(Part::Sql(" = ".into()));
                     e.push(operand(v)?);
-                }
+                    Ok(())
+                })?;
             }
             Verb::Delete => {
                 e.parts.push(Part::Sql("DELETE FROM ".into()));
@@ -394,12 +388,10 @@ impl Statement {
                     }
                     .into(),
                 ));
-                for (i, (_, c, _)) in self.columns.iter().enumerate() {
-                    if i > 0 {
-                        e.parts.push(Part::Sql(", ".into()));
-                    }
+                e.push_list(&self.columns, |e, (_, c, _)| {
                     e.push(c.clone());
-                }
+                    Ok(())
+                })?;
                 if !self.table.is_empty() {
                     e.parts.push(Part::Sql(" FROM ".into()));
                     e.parts.push(ident(&self.table));
@@ -412,21 +404,17 @@ impl Statement {
         }
         if !self.group.is_empty() {
             e.parts.push(Part::Sql(" GROUP BY ".into()));
-            for (i, g) in self.group.iter().enumerate() {
-                if i > 0 {
-                    e.parts.push(Part::Sql(", ".into()));
-                }
+            e.push_list(&self.group, |e, g| {
                 e.push(g.clone());
-            }
+                Ok(())
+            })?;
         }
         if !self.order.is_empty() {
             e.parts.push(Part::Sql(" ORDER BY ".into()));
-            for (i, o) in self.order.iter().enumerate() {
-                if i > 0 {
-                    e.parts.push(Part::Sql(", ".into()));
-                }
+            e.push_list(&self.order, |e, o| {
                 e.push(o.clone());
-            }
+                Ok(())
+            })?;
         }
         let sql = e.render(interp)?;
         if self.verb == Verb::Select {
