@@ -226,6 +226,13 @@ pub struct DatabaseArgs {
     /// The repository's path.
     #[arg(long)]
     pub repository: Option<String>,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// How a command that changes the database takes the migration lock.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct LockArgs {
     /// Seconds to wait for another run holding the migration lock.
     #[arg(
         long = "lock-timeout",
@@ -234,6 +241,26 @@ pub struct DatabaseArgs {
         default_value_t = 300
     )]
     pub lock_timeout: u64,
+    /// Which lock: the server's session lock, or a lease lock kept in a table (for Galera
+    /// clusters and transaction-pooling proxies, which `auto` detects).
+    #[arg(long, value_enum, default_value_t = LockChoice::Auto)]
+    pub lock: LockChoice,
+    /// Seconds a lease lock lasts without renewal: a run that dies holding one blocks others
+    /// that long. A live run renews it every third of that.
+    #[arg(long = "lock-lease", value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(3..))]
+    pub lock_lease: u64,
+}
+
+/// `--lock`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LockChoice {
+    /// The session lock, or the lease lock where the session lock cannot be trusted.
+    Auto,
+    /// The server's session lock (PostgreSQL advisory lock, MySQL GET_LOCK).
+    Session,
+    /// The lease lock, in the table `<version_table>_lock`.
+    Table,
 }
 
 /// Commands that take a database, a repository and a version.
@@ -251,14 +278,8 @@ pub struct TargetArgs {
     /// The version.
     #[arg(long, allow_negative_numbers = true)]
     pub version: Option<String>,
-    /// Seconds to wait for another run holding the migration lock.
-    #[arg(
-        long = "lock-timeout",
-        alias = "lock_timeout",
-        value_name = "SECONDS",
-        default_value_t = 300
-    )]
-    pub lock_timeout: u64,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 /// `upgrade` and `downgrade`.

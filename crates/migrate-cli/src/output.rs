@@ -226,6 +226,13 @@ impl LockObserver for StepPrinter<'_> {
         self.out
             .status(&format!("waiting for the migration lock{by}..."));
     }
+
+    fn took_over(&mut self, holder: &str) {
+        self.out.status(&format!(
+            "took over the migration lock of {holder}, whose lease ran out: that run stopped \
+             without releasing it; `status` shows a step it left unfinished"
+        ));
+    }
 }
 
 impl LockObserver for SqlPrinter<'_> {}

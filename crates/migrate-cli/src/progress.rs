@@ -173,6 +173,10 @@ impl LockObserver for Progress<'_> {
     fn waiting(&mut self, holder: Option<&str>) {
         self.inner.waiting(holder);
     }
+
+    fn took_over(&mut self, holder: &str) {
+        self.inner.took_over(holder);
+    }
 }
 
 impl Observer for Progress<'_> {

@@ -73,6 +73,13 @@ impl DbError {
         self.sqlstate.as_deref() == Some("2BP01")
     }
 
+    /// Whether the statement lost a race with another session's and may simply be tried
+    /// again: a serialization failure or deadlock (SQLSTATE 40001, 40P01), which is also how
+    /// a Galera node reports a transaction that failed certification against another node's.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self.sqlstate.as_deref(), Some("40001" | "40P01"))
+    }
+
     /// Whether a constraint refused the statement (SQLSTATE class 23: a duplicate key, a
     /// foreign key, a NOT NULL): what SQLAlchemy raised as `IntegrityError`.
     pub fn is_integrity_violation(&self) -> bool {
@@ -127,7 +134,23 @@ pub trait Connection {
     fn last_insert_id(&self) -> Option<i64> {
         None
     }
+
+    /// Opens, on any thread, another session to the same database with the same settings:
+    /// the lease lock renews itself on one while this session runs long statements. `None`
+    /// where the connection cannot tell how it was opened.
+    fn reopener(&self) -> Option<Reopen> {
+        None
+    }
+
+    /// The TCP port this session was opened to, where it is a TCP session: a server that
+    /// says it listens on another port is behind a proxy.
+    fn remote_port(&self) -> Option<u16> {
+        None
+    }
 }
+
+/// Opens a new session (see [`Connection::reopener`]).
+pub type Reopen = Box<dyn Fn() -> Result<Box<dyn Connection>, DbError> + Send>;
 
 /// A statement of a batch failed.
 #[derive(Debug, Clone, PartialEq, Eq)]

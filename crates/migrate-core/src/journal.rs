@@ -154,7 +154,7 @@ pub fn timestamp() -> String {
         .unwrap_or_default()
 }
 
-fn actor() -> String {
+pub(crate) fn actor() -> String {
     // Read once per process: every journal row carries it.
     static ACTOR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     ACTOR
@@ -175,9 +175,11 @@ fn actor() -> String {
 const COLUMNS: &str = "repository_id, version_from, version_to, action, script, checksum, checksum_raw, \
     started_at, finished_at, duration_ms, outcome, statement_index, message, actor, tool_version, inverse";
 
-/// migrate's own tables, which reflection leaves out: the version table and the journal.
+/// migrate's own tables, which reflection leaves out: the version table, the journal and
+/// the lease lock's table.
 pub fn own_tables<'a>(version_table: &'a str, journal: &'a Journal) -> Vec<&'a str> {
-    std::iter::once(version_table)
+    [version_table, journal.lock_table.as_str()]
+        .into_iter()
         .chain(journal.table())
         .collect()
 }
@@ -189,6 +191,8 @@ pub struct Journal {
     /// written and every read finds no entries.
     table: Option<String>,
     repository_id: RepositoryId,
+    /// The lease lock's table, kept here to be left out with the journal.
+    lock_table: String,
 }
 
 impl Journal {
@@ -197,6 +201,7 @@ impl Journal {
         Journal {
             table: config.journal_table().map(|t| t.as_str().to_string()),
             repository_id: config.repository_id.clone(),
+            lock_table: config.lock_table().as_str().to_string(),
         }
     }
 

@@ -19,6 +19,9 @@ pub struct MysqlConnection {
     /// The id the last `INSERT` of the last batch generated (the driver only keeps the last
     /// statement's, which is the batch's `COMMIT`).
     batch_insert_id: Option<u64>,
+    /// How it was opened, to open another (the lease lock's renewals); none for a
+    /// connection the application handed us.
+    server: Option<ServerTarget>,
 }
 
 const OPTIONS: &str = "charset, unix_socket, connect_timeout, ssl-mode (DISABLED, PREFERRED, \
@@ -82,7 +85,10 @@ impl MysqlConnection {
             },
         }
         .map_err(|e| connect_failure(&e, &host, port))?;
-        Ok(MysqlConnection::from_conn(conn))
+        Ok(MysqlConnection {
+            server: Some(server.clone()),
+            ..MysqlConnection::from_conn(conn)
+        })
     }
 
     /// Wraps a connection the application already has.
@@ -90,6 +96,7 @@ impl MysqlConnection {
         MysqlConnection {
             conn,
             batch_insert_id: None,
+            server: None,
         }
     }
 }
@@ -255,6 +262,15 @@ fn from_mysql(value: MyValue) -> Value {
 impl Connection for MysqlConnection {
     // The server reports NO_BACKSLASH_ESCAPES in every reply's status flags, so literals
     // follow the session's sql_mode even when a script changes it.
+    fn reopener(&self) -> Option<migrate_core::connection::Reopen> {
+        let server = self.server.clone()?;
+        Some(Box::new(move || {
+            MysqlConnection::open(&server)
+                .map(|c| Box::new(c) as Box<dyn Connection>)
+                .map_err(|(message, _)| DbError::new(message))
+        }))
+    }
+
     fn dialect(&self) -> &'static dyn Dialect {
         if self.conn.no_backslash_escape() {
             &MYSQL_NO_BACKSLASH_ESCAPES

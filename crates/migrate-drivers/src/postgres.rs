@@ -19,6 +19,11 @@ use crate::{unknown_option, unreachable_help};
 /// A connection to a PostgreSQL server.
 pub struct PostgresConnection {
     client: crate::pg_thread::ClientHome,
+    /// How it was opened, to open another (the lease lock's renewals); none for a client
+    /// the application handed us.
+    server: Option<ServerTarget>,
+    /// The TCP port connected to (none over a Unix socket).
+    port: Option<u16>,
 }
 
 const OPTIONS: &str = "host, port, sslmode (disable, allow, prefer, require, verify-ca or \
@@ -92,13 +97,19 @@ impl PostgresConnection {
             Some(tls) => config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls)),
         })
         .map_err(|e| connect_failure(&e, &host, port))?;
-        Ok(PostgresConnection { client })
+        Ok(PostgresConnection {
+            client,
+            server: Some(server.clone()),
+            port: (!host.starts_with('/')).then_some(port),
+        })
     }
 
     /// Wraps a client the application already has.
     pub fn from_client(client: Client) -> PostgresConnection {
         PostgresConnection {
             client: crate::pg_thread::ClientHome::Here(Box::new(client)),
+            server: None,
+            port: None,
         }
     }
 }
@@ -250,6 +261,19 @@ fn from_row(row: &postgres::Row, i: usize) -> Result<Value, DbError> {
 impl Connection for PostgresConnection {
     fn dialect(&self) -> &'static dyn Dialect {
         &POSTGRES
+    }
+
+    fn reopener(&self) -> Option<migrate_core::connection::Reopen> {
+        let server = self.server.clone()?;
+        Some(Box::new(move || {
+            PostgresConnection::open(&server)
+                .map(|c| Box::new(c) as Box<dyn Connection>)
+                .map_err(|(message, _)| DbError::new(message))
+        }))
+    }
+
+    fn remote_port(&self) -> Option<u16> {
+        self.port
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {

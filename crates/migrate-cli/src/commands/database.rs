@@ -3,20 +3,27 @@
 
 use std::time::Duration;
 
+use migrate_core::lock::LockKind;
 use migrate_core::ops::RunOptions;
 use migrate_core::{Connection, ops, repository};
 use migrate_drivers::Access;
 
 use crate::CliError;
 use crate::args::{Bound, Slot, bind};
-use crate::cli::{DatabaseArgs, TargetArgs};
+use crate::cli::{DatabaseArgs, LockArgs, LockChoice, TargetArgs};
 use crate::output::{Output, StepPrinter};
 use crate::slots::Given;
 
-/// Options with the lock timeout given in seconds.
-pub fn lock_options(seconds: u64) -> RunOptions {
+/// Options with the lock as asked.
+pub fn lock_options(lock: LockArgs) -> RunOptions {
     RunOptions {
-        lock_timeout: Duration::from_secs(seconds),
+        lock_timeout: Duration::from_secs(lock.lock_timeout),
+        lock: match lock.lock {
+            LockChoice::Auto => LockKind::Auto,
+            LockChoice::Session => LockKind::Session,
+            LockChoice::Table => LockKind::Table,
+        },
+        lock_lease: Duration::from_secs(lock.lock_lease),
         ..RunOptions::default()
     }
 }
@@ -44,7 +51,7 @@ pub fn connect(bound: &Bound, access: Access) -> Result<Box<dyn Connection>, Cli
 
 /// Binds URL, REPOSITORY and VERSION, and the lock options.
 pub fn bind_target(args: TargetArgs) -> Result<(Bound, RunOptions), CliError> {
-    let options = lock_options(args.lock_timeout);
+    let options = lock_options(args.lock);
     let explicit = Bound {
         url: args.url,
         repository: args.repository,
@@ -88,7 +95,7 @@ pub fn db_version(args: DatabaseArgs, out: &mut Output) -> Result<(), CliError> 
 
 /// `drop_version_control URL PATH`.
 pub fn drop_version_control(args: DatabaseArgs, out: &mut Output) -> Result<(), CliError> {
-    let options = lock_options(args.lock_timeout);
+    let options = lock_options(args.lock);
     let bound = bind_database(args)?;
     let url = bound.url()?;
     let config = repository::read_config(bound.repository()?.as_ref())?;

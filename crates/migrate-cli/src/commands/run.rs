@@ -24,7 +24,7 @@ struct Prepared {
 fn prepare(args: RunArgs) -> Result<Prepared, CliError> {
     let single_transaction = args.single_transaction;
     let t = args.target;
-    let lock_timeout = t.lock_timeout;
+    let lock = t.lock;
     let explicit = Bound {
         url: t.url,
         repository: t.repository,
@@ -51,7 +51,7 @@ fn prepare(args: RunArgs) -> Result<Prepared, CliError> {
         options: RunOptions {
             mode,
             single_transaction,
-            ..super::database::lock_options(lock_timeout)
+            ..super::database::lock_options(lock)
         },
     })
 }
@@ -194,7 +194,7 @@ pub fn sync(args: crate::cli::SyncArgs, out: &mut Output) -> Result<(), CliError
 /// `test URL PATH`: on a scratch database beside URL's (in-memory for SQLite), every version
 /// up, down (schema compared), and up again. The database URL names is never changed.
 pub fn test(args: crate::cli::DatabaseArgs, out: &mut Output) -> Result<(), CliError> {
-    let options = super::database::lock_options(args.lock_timeout);
+    let options = super::database::lock_options(args.lock);
     let bound = super::database::bind_database(args)?;
     let url = bound.url()?;
     let repo = super::open_repository(bound.repository()?)?;

@@ -39,7 +39,7 @@ pub fn stamp(args: TargetArgs, out: &mut Output) -> Result<(), CliError> {
 
 /// `repair URL PATH [--mark-applied | --mark-rolled-back | --accept-changed VERSION]`.
 pub fn repair(args: RepairArgs, out: &mut Output) -> Result<(), CliError> {
-    let options = lock_options(args.database.lock_timeout);
+    let options = lock_options(args.database.lock);
     let action = match (
         args.mark_applied,
         args.mark_rolled_back,

@@ -10,6 +10,7 @@ mod support;
 
 mod adopt;
 mod arguments;
+mod clusters;
 mod conventions;
 mod defects_exec;
 mod defects_input;

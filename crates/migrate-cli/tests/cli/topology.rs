@@ -558,3 +558,184 @@ impl Drop for PgServer {
             .status();
     }
 }
+
+/// A three-node MariaDB Galera cluster of the test's own (Debian's `galera-4` with the
+/// machine's `mariadbd`), every node on 127.0.0.1 with ports of its own, root without a
+/// password. The joiners start from a copy of the first node's data directory and receive
+/// the rest by `rsync` state transfer, whose daemon runs as `nobody` and so must own them.
+pub struct GaleraCluster {
+    dir: tempfile::TempDir,
+    nodes: Vec<GaleraNode>,
+}
+
+struct GaleraNode {
+    child: Option<std::process::Child>,
+    /// Client, group-communication, incremental-transfer and state-transfer ports.
+    ports: [u16; 4],
+}
+
+const GALERA: &str = "/usr/lib/galera/libgalera_smm.so";
+
+impl GaleraCluster {
+    /// Starts the cluster; every node is synced when this returns.
+    pub fn start() -> GaleraCluster {
+        assert!(
+            Path::new(GALERA).exists(),
+            "the Galera topology needs {GALERA}: apt-get install galera-4"
+        );
+        assert!(
+            Command::new("rsync").arg("--version").output().is_ok(),
+            "the Galera topology needs rsync for state transfer: apt-get install rsync"
+        );
+        let dir = tempfile::Builder::new()
+            .prefix("migrate-galera-")
+            .tempdir_in("/tmp")
+            .expect("temp dir");
+        // The rsync daemon (as nobody) must reach the joiners' directories through it.
+        run(
+            "chmod of the cluster directory",
+            Command::new("chmod").arg("755").arg(dir.path()),
+        );
+        let data = |i: usize| dir.path().join(format!("node{i}"));
+        run(
+            "mariadb-install-db (the cluster's first node; Debian's mariadb-server)",
+            Command::new("mariadb-install-db")
+                .args([
+                    "--no-defaults",
+                    "--user=root",
+                    "--auth-root-authentication-method=normal",
+                    "--skip-test-db",
+                ])
+                .arg(format!("--datadir={}", data(0).display())),
+        );
+        for i in 1..3 {
+            run(
+                "copy of the first node's data directory",
+                Command::new("cp").arg("-a").arg(data(0)).arg(data(i)),
+            );
+            run(
+                "chown of a joiner's data directory to nobody (rsync state transfer)",
+                Command::new("chown").args(["-R", "nobody"]).arg(data(i)),
+            );
+        }
+        let nodes = (0..3)
+            .map(|_| GaleraNode {
+                child: None,
+                ports: [free_port(), free_port(), free_port(), free_port()],
+            })
+            .collect();
+        let mut cluster = GaleraCluster { dir, nodes };
+        cluster.spawn(0, true);
+        wait_until("the first Galera node", Duration::from_secs(60), || {
+            cluster.synced(0)
+        });
+        cluster.spawn(1, false);
+        cluster.spawn(2, false);
+        for i in 1..3 {
+            wait_until("a joining Galera node", Duration::from_secs(120), || {
+                cluster.synced(i)
+            });
+        }
+        cluster
+    }
+
+    fn spawn(&mut self, i: usize, bootstrap: bool) {
+        let addresses: Vec<String> = self
+            .nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.ports[1]))
+            .collect();
+        let [port, group, ist, sst] = self.nodes[i].ports;
+        let node = self.dir.path().join(format!("node{i}"));
+        let log =
+            std::fs::File::create(self.dir.path().join(format!("node{i}.log"))).expect("node log");
+        let child = Command::new("mariadbd")
+            .arg("--no-defaults")
+            .arg(format!("--datadir={}", node.display()))
+            .arg(format!("--socket={}.sock", node.display()))
+            .arg(format!("--pid-file={}.pid", node.display()))
+            .args([
+                "--user=root",
+                "--bind-address=127.0.0.1",
+                "--skip-log-bin",
+                "--innodb-buffer-pool-size=16M",
+                "--innodb-flush-log-at-trx-commit=0",
+                "--binlog-format=ROW",
+                "--default-storage-engine=InnoDB",
+                "--innodb-autoinc-lock-mode=2",
+                "--wsrep-on=ON",
+                "--wsrep-cluster-name=migrate-test",
+                "--wsrep-sst-method=rsync",
+            ])
+            .arg(format!("--port={port}"))
+            .arg(format!("--wsrep-provider={GALERA}"))
+            .arg(format!("--wsrep-cluster-address=gcomm://{}", addresses.join(",")))
+            .arg(format!("--wsrep-node-address=127.0.0.1:{group}"))
+            .arg(format!("--wsrep-node-name=node{i}"))
+            .arg(format!(
+                "--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:{group};ist.recv_addr=127.0.0.1:{ist}"
+            ))
+            .arg(format!("--wsrep-sst-receive-address=127.0.0.1:{sst}"))
+            .args(bootstrap.then_some("--wsrep-new-cluster"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("mariadbd (Debian's mariadb-server) is needed");
+        self.nodes[i].child = Some(child);
+    }
+
+    fn synced(&self, i: usize) -> bool {
+        self.sql(i, "SHOW STATUS LIKE 'wsrep_local_state_comment'")
+            .is_ok_and(|s| s.ends_with("Synced"))
+    }
+
+    /// The URL of `database` on node `i`.
+    pub fn url(&self, i: usize, database: &str) -> String {
+        format!(
+            "mysql://root@127.0.0.1:{}/{database}",
+            self.nodes[i].ports[0]
+        )
+    }
+
+    /// Runs SQL on node `i` with the `mariadb` client as root.
+    pub fn sql(&self, i: usize, sql: &str) -> Result<String, String> {
+        let out = Command::new("mariadb")
+            .args(["-h", "127.0.0.1", "-uroot", "-N", "-e", sql])
+            .arg(format!("-P{}", self.nodes[i].ports[0]))
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("mariadb client: {e}"))?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).to_string())
+        }
+    }
+
+    /// Kills node `i` at once (SIGKILL), as a crashed machine.
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut child) = self.nodes[i].child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The cluster's size as node `i` sees it.
+    pub fn size(&self, i: usize) -> String {
+        self.sql(i, "SHOW STATUS LIKE 'wsrep_cluster_size'")
+            .unwrap_or_default()
+            .rsplit('\t')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+impl Drop for GaleraCluster {
+    fn drop(&mut self) {
+        for i in 0..self.nodes.len() {
+            self.kill(i);
+        }
+    }
+}

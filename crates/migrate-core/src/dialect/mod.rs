@@ -65,6 +65,34 @@ pub struct ReadOnlyCheck {
     pub what: &'static str,
 }
 
+/// Whether the session lock can be trusted where a run is connected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LockSite {
+    /// One server, and a session of our own: its lock excludes every other run.
+    Trusted,
+    /// It does not, for the reason given (shown when another run holds the lease lock).
+    Untrusted(String),
+}
+
+/// The lease lock's statements (see [`Dialect::lease_lock_sql`]). Times are the server's,
+/// in UTC; `lease` parameters are whole seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseLockSql {
+    /// Makes the table when it is missing.
+    pub create: String,
+    /// Inserts the lock row unless one exists: (key, owner, lease) → rows changed.
+    pub take: String,
+    /// Takes an expired row over: (owner, lease, key) → rows changed.
+    pub take_over: String,
+    /// Extends the owner's lease: (lease, key, owner) → rows changed, 0 when lost.
+    pub renew: String,
+    /// Deletes the owner's row: (key, owner) → rows changed.
+    pub release: String,
+    /// Who holds it and until when, as one text, and 1 when its lease has run out: (key).
+    pub holder: String,
+}
+
 /// The statements of an enum type that is an object of its own (see
 /// [`Dialect::enum_type_sql`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,6 +204,27 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
 
     /// How concurrent runs against one database and repository are serialised.
     fn migration_lock(&self) -> MigrationLock;
+
+    /// Asked before the migration lock: whether this server's session lock excludes every
+    /// other run (not on a Galera node, whose named locks are its own, nor behind a proxy
+    /// that shares server sessions). Readies the session for a run on such a topology (a
+    /// Galera node reads the cluster's latest writes) and refuses a node that cannot take
+    /// writes now.
+    ///
+    /// # Errors
+    /// [`crate::lock::LockError::NotPrimary`], or the database's error.
+    fn lock_site(
+        &self,
+        _conn: &mut dyn crate::connection::Connection,
+    ) -> Result<LockSite, crate::lock::LockError> {
+        Ok(LockSite::Trusted)
+    }
+
+    /// The statements of the lease lock kept in `table` (quoted here), where the session
+    /// lock may not hold (see [`Dialect::lock_site`]).
+    fn lease_lock_sql(&self, _table: &str) -> Option<LeaseLockSql> {
+        None
+    }
 
     /// The column's type in this database's words (an autoincrement integer may be spelt
     /// differently, as PostgreSQL's `SERIAL`).

@@ -229,43 +229,37 @@ pub fn update_db_from_model(
     allow_drop: bool,
     options: RunOptions,
 ) -> Result<Vec<Operation>, Error> {
-    super::locked(
-        conn,
-        repo.config(),
-        options.lock_timeout,
-        &mut Silent,
-        |conn, tx| {
-            let dialect = conn.dialect();
-            let table = VersionTable::new(repo.config());
-            let journal = Journal::new(repo.config());
-            let exclude = crate::journal::own_tables(table.table().as_str(), &journal);
-            let mut live = dialect.normalize(&dialect.reflect(conn, &exclude)?);
-            let wanted = dialect.normalize(model);
-            crate::schema::normalize::keep_requested_options(&mut live, &wanted);
-            let changes = diff(&live, &wanted, &[]);
-            let drops: Vec<String> = changes
-                .iter()
-                .filter_map(|op| match op {
-                    Operation::DropTable { name } => Some(name.clone()),
-                    _ => None,
-                })
-                .collect();
-            if !drops.is_empty() && !allow_drop {
-                return Err(ExecError::WouldDrop {
-                    tables: drops.join(", "),
-                }
-                .into());
+    super::locked(conn, repo.config(), &options, &mut Silent, |conn, tx| {
+        let dialect = conn.dialect();
+        let table = VersionTable::new(repo.config());
+        let journal = Journal::new(repo.config());
+        let exclude = crate::journal::own_tables(table.table().as_str(), &journal);
+        let mut live = dialect.normalize(&dialect.reflect(conn, &exclude)?);
+        let wanted = dialect.normalize(model);
+        crate::schema::normalize::keep_requested_options(&mut live, &wanted);
+        let changes = diff(&live, &wanted, &[]);
+        let drops: Vec<String> = changes
+            .iter()
+            .filter_map(|op| match op {
+                Operation::DropTable { name } => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        if !drops.is_empty() && !allow_drop {
+            return Err(ExecError::WouldDrop {
+                tables: drops.join(", "),
             }
-            let mut session = crate::session::Session::new(conn)?;
-            for op in &changes {
-                session.run(op.clone())?;
-            }
-            drop(session);
-            match table.read(conn)? {
-                Some(_) => table.set(conn, repo.latest())?,
-                None => table.insert(conn, repo.path(), repo.latest(), tx.nested())?,
-            }
-            Ok(changes)
-        },
-    )
+            .into());
+        }
+        let mut session = crate::session::Session::new(conn)?;
+        for op in &changes {
+            session.run(op.clone())?;
+        }
+        drop(session);
+        match table.read(conn)? {
+            Some(_) => table.set(conn, repo.latest())?,
+            None => table.insert(conn, repo.path(), repo.latest(), tx.nested())?,
+        }
+        Ok(changes)
+    })
 }

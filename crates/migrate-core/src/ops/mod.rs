@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use crate::executor::{self, ExecError, Mode, Observer, RunContext, StepTransactions};
 use crate::journal::{Entry, Journal, Outcome};
-use crate::lock::{LockGuard, LockObserver};
+use crate::lock::{DEFAULT_LEASE, LockGuard, LockKind, LockObserver, LockRequest};
 use crate::plan::{self, Plan};
 use crate::repository::{Config, Repository};
 use crate::repository::{ScriptFile, Selection};
@@ -34,6 +34,10 @@ pub struct RunOptions {
     /// Run every version of an upgrade or downgrade in one transaction, committed at the end
     /// or rolled back whole (where DDL is transactional: PostgreSQL and SQLite).
     pub single_transaction: bool,
+    /// Which lock to take.
+    pub lock: LockKind,
+    /// The lease of a lease lock.
+    pub lock_lease: Duration,
 }
 
 impl Default for RunOptions {
@@ -42,7 +46,16 @@ impl Default for RunOptions {
             mode: Mode::Execute,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             single_transaction: false,
+            lock: LockKind::Auto,
+            lock_lease: DEFAULT_LEASE,
         }
+    }
+}
+
+impl RunOptions {
+    /// What these options ask of the lock, for the repository `config` describes.
+    pub fn lock_request(&self, config: &Config) -> LockRequest {
+        LockRequest::new(config, self.lock_timeout, self.lock, self.lock_lease)
     }
 }
 
@@ -54,6 +67,7 @@ pub(crate) fn check_own_tables(
 ) -> Result<(), Error> {
     use crate::dialect::identifier::check;
     check(dialect, "version table", config.version_table.as_str())?;
+    check(dialect, "lock table", config.lock_table().as_str())?;
     if let Some(journal) = Journal::new(config).table() {
         check(dialect, "journal table", journal)?;
     }
@@ -65,12 +79,12 @@ pub(crate) fn check_own_tables(
 pub(crate) fn locked<T>(
     conn: &mut dyn Connection,
     config: &Config,
-    timeout: Duration,
+    options: &RunOptions,
     observer: &mut dyn LockObserver,
     work: impl FnOnce(&mut dyn Connection, StepTransactions) -> Result<T, Error>,
 ) -> Result<T, Error> {
     check_own_tables(conn.dialect(), config)?;
-    let mut guard = LockGuard::acquire(conn, &config.repository_id, timeout, observer)?;
+    let mut guard = LockGuard::acquire(conn, &options.lock_request(config), observer)?;
     let transactions = if guard.nests_transactions() {
         StepTransactions::Savepoints
     } else {
@@ -107,16 +121,10 @@ pub fn version_control(
 ) -> Result<(), Error> {
     let version = version.unwrap_or(Version::ZERO);
     plan::check_target(repo, version)?;
-    locked(
-        conn,
-        repo.config(),
-        options.lock_timeout,
-        observer,
-        |conn, tx| {
-            let table = VersionTable::new(repo.config());
-            Ok(table.insert(conn, repo.path(), version, tx.nested())?)
-        },
-    )
+    locked(conn, repo.config(), &options, observer, |conn, tx| {
+        let table = VersionTable::new(repo.config());
+        Ok(table.insert(conn, repo.path(), version, tx.nested())?)
+    })
 }
 
 /// The database's recorded version for the repository configured by `config`.
@@ -223,8 +231,8 @@ fn walk(
         }
         .into());
     }
-    let id = &repo.config().repository_id;
-    let mut guard = LockGuard::acquire(conn, id, options.lock_timeout, &mut *observer)?;
+    let request = options.lock_request(repo.config());
+    let mut guard = LockGuard::acquire(conn, &request, &mut *observer)?;
     let transactions = if options.single_transaction {
         guard.begin_run()?;
         StepTransactions::Run
@@ -545,7 +553,7 @@ pub fn drop_version_control(
     options: RunOptions,
     observer: &mut dyn LockObserver,
 ) -> Result<(), Error> {
-    locked(conn, config, options.lock_timeout, observer, |conn, _| {
+    locked(conn, config, &options, observer, |conn, _| {
         let table = VersionTable::new(config);
         table.remove(conn)?;
         let last_repository = !table.exists(conn)?;

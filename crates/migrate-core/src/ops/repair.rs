@@ -34,31 +34,25 @@ pub fn stamp(
     observer: &mut dyn LockObserver,
 ) -> Result<Version, Error> {
     plan::check_target(repo, version)?;
-    locked(
-        conn,
-        repo.config(),
-        options.lock_timeout,
-        observer,
-        |conn, tx| {
-            let table = VersionTable::new(repo.config());
-            let journal = Journal::new(repo.config());
-            journal.ensure(conn, tx.nested())?;
-            let previous = match table.read(conn)? {
-                Some(current) => {
-                    table.set(conn, version)?;
-                    current
-                }
-                None => {
-                    table.insert(conn, repo.path(), version, tx.nested())?;
-                    Version::ZERO
-                }
-            };
-            let mut entry = Entry::now(previous, version, "stamp", Outcome::Stamped);
-            entry.finish(Outcome::Stamped, std::time::Duration::ZERO);
-            journal.insert(conn, &entry)?;
-            Ok(previous)
-        },
-    )
+    locked(conn, repo.config(), &options, observer, |conn, tx| {
+        let table = VersionTable::new(repo.config());
+        let journal = Journal::new(repo.config());
+        journal.ensure(conn, tx.nested())?;
+        let previous = match table.read(conn)? {
+            Some(current) => {
+                table.set(conn, version)?;
+                current
+            }
+            None => {
+                table.insert(conn, repo.path(), version, tx.nested())?;
+                Version::ZERO
+            }
+        };
+        let mut entry = Entry::now(previous, version, "stamp", Outcome::Stamped);
+        entry.finish(Outcome::Stamped, std::time::Duration::ZERO);
+        journal.insert(conn, &entry)?;
+        Ok(previous)
+    })
 }
 
 /// What `repair` should do.
@@ -107,65 +101,58 @@ pub fn repair(
     options: RunOptions,
     observer: &mut dyn LockObserver,
 ) -> Result<RepairOutcome, Error> {
-    locked(
-        conn,
-        repo.config(),
-        options.lock_timeout,
-        observer,
-        |conn, tx| {
-            let table = VersionTable::new(repo.config());
-            let journal = Journal::new(repo.config());
-            if !journal.is_on() && action != RepairAction::Show {
-                return Err(ExecError::NoJournal.into());
+    locked(conn, repo.config(), &options, observer, |conn, tx| {
+        let table = VersionTable::new(repo.config());
+        let journal = Journal::new(repo.config());
+        if !journal.is_on() && action != RepairAction::Show {
+            return Err(ExecError::NoJournal.into());
+        }
+        let mut version = table.require(conn)?;
+        let dirty = journal.dirty(conn)?;
+        // Only a decision recorded creates the journal: `repair` that shows or refuses
+        // changes nothing.
+        let record = |conn: &mut dyn Connection, mut entry: Entry, outcome: Outcome| {
+            entry.finish(outcome, std::time::Duration::ZERO);
+            journal.ensure(conn, tx.nested())?;
+            journal.insert(conn, &entry).map(|_| ())
+        };
+        match (action, &dirty) {
+            (RepairAction::Show, _) => {}
+            (RepairAction::MarkApplied, Some(d)) => {
+                if version == d.from {
+                    table.update(conn, d.from, d.to)?;
+                }
+                version = d.to;
+                let mut e = Entry::now(d.from, d.to, "repair", Outcome::MarkedApplied);
+                e.script = d.script.clone();
+                e.checksum = d.checksum.clone();
+                e.checksum_raw = d.checksum_raw.clone();
+                e.message = Some(format!("step of journal row {} marked applied", d.id));
+                record(conn, e, Outcome::MarkedApplied)?;
             }
-            let mut version = table.require(conn)?;
-            let dirty = journal.dirty(conn)?;
-            // Only a decision recorded creates the journal: `repair` that shows or refuses
-            // changes nothing.
-            let record = |conn: &mut dyn Connection, mut entry: Entry, outcome: Outcome| {
-                entry.finish(outcome, std::time::Duration::ZERO);
-                journal.ensure(conn, tx.nested())?;
-                journal.insert(conn, &entry).map(|_| ())
-            };
-            match (action, &dirty) {
-                (RepairAction::Show, _) => {}
-                (RepairAction::MarkApplied, Some(d)) => {
-                    if version == d.from {
-                        table.update(conn, d.from, d.to)?;
-                    }
-                    version = d.to;
-                    let mut e = Entry::now(d.from, d.to, "repair", Outcome::MarkedApplied);
-                    e.script = d.script.clone();
-                    e.checksum = d.checksum.clone();
-                    e.checksum_raw = d.checksum_raw.clone();
-                    e.message = Some(format!("step of journal row {} marked applied", d.id));
-                    record(conn, e, Outcome::MarkedApplied)?;
-                }
-                (RepairAction::MarkRolledBack, Some(d)) => {
-                    let mut e = Entry::now(d.from, d.to, "repair", Outcome::MarkedRolledBack);
-                    e.script = d.script.clone();
-                    e.message = Some(format!("step of journal row {} marked rolled back", d.id));
-                    record(conn, e, Outcome::MarkedRolledBack)?;
-                }
-                (RepairAction::MarkApplied | RepairAction::MarkRolledBack, None) => {
-                    return Err(ExecError::NothingToRepair.into());
-                }
-                (RepairAction::AcceptChanged(v), _) => {
-                    let changed = changed_scripts(conn, repo, &journal)?;
-                    let Some(c) = changed.into_iter().find(|c| c.version == v) else {
-                        return Err(ExecError::NotChanged(v).into());
-                    };
-                    let mut e =
-                        Entry::now(v, v, Direction::Upgrade.as_str(), Outcome::AcceptedChange);
-                    e.script = c.path.file_name().map(|n| n.to_string_lossy().into_owned());
-                    e.checksum = Some(c.current);
-                    e.message = Some(format!("accepted the changed script (was {})", c.recorded));
-                    record(conn, e, Outcome::AcceptedChange)?;
-                }
+            (RepairAction::MarkRolledBack, Some(d)) => {
+                let mut e = Entry::now(d.from, d.to, "repair", Outcome::MarkedRolledBack);
+                e.script = d.script.clone();
+                e.message = Some(format!("step of journal row {} marked rolled back", d.id));
+                record(conn, e, Outcome::MarkedRolledBack)?;
             }
-            Ok(RepairOutcome { dirty, version })
-        },
-    )
+            (RepairAction::MarkApplied | RepairAction::MarkRolledBack, None) => {
+                return Err(ExecError::NothingToRepair.into());
+            }
+            (RepairAction::AcceptChanged(v), _) => {
+                let changed = changed_scripts(conn, repo, &journal)?;
+                let Some(c) = changed.into_iter().find(|c| c.version == v) else {
+                    return Err(ExecError::NotChanged(v).into());
+                };
+                let mut e = Entry::now(v, v, Direction::Upgrade.as_str(), Outcome::AcceptedChange);
+                e.script = c.path.file_name().map(|n| n.to_string_lossy().into_owned());
+                e.checksum = Some(c.current);
+                e.message = Some(format!("accepted the changed script (was {})", c.recorded));
+                record(conn, e, Outcome::AcceptedChange)?;
+            }
+        }
+        Ok(RepairOutcome { dirty, version })
+    })
 }
 
 /// A database's state against its repository.

@@ -61,8 +61,8 @@ pub fn sync(
         plan::check_target(repo, t)?;
     }
     super::check_own_tables(conn.dialect(), repo.config())?;
-    let id = &repo.config().repository_id;
-    let mut guard = LockGuard::acquire(conn, id, options.run.lock_timeout, &mut *observer)?;
+    let request = options.run.lock_request(repo.config());
+    let mut guard = LockGuard::acquire(conn, &request, &mut *observer)?;
     let transactions = if guard.nests_transactions() {
         StepTransactions::Savepoints
     } else {

@@ -227,6 +227,11 @@ impl Config {
         }
     }
 
+    /// The lease lock's table (`<version_table>_lock`), made only where a run takes that lock.
+    pub fn lock_table(&self) -> TableName {
+        TableName::new(format!("{}_lock", self.version_table.as_str()))
+    }
+
     /// The file text for a new repository, each key with a comment saying what it does.
     pub fn render(&self) -> String {
         let dbs: Vec<String> = self.required_dbs.iter().map(|d| format!("'{d}'")).collect();

@@ -1,5 +1,6 @@
 //! MySQL and MariaDB: DDL commits implicitly, backtick identifiers, `#` comments, `DELIMITER`.
 
+mod lock;
 mod reflect;
 mod render;
 
@@ -87,6 +88,17 @@ impl Dialect for Mysql {
             .collect();
         words.first().is_some_and(|w| w.starts_with("ENGINE"))
             || (words.len() == 2 && words[0] == "CONVERT" && words[1] == "TO")
+    }
+
+    fn lock_site(
+        &self,
+        conn: &mut dyn crate::connection::Connection,
+    ) -> Result<super::LockSite, crate::lock::LockError> {
+        lock::lock_site(conn)
+    }
+
+    fn lease_lock_sql(&self, table: &str) -> Option<super::LeaseLockSql> {
+        Some(lock::lease_lock_sql(&self.quote_ident(table)))
     }
 
     fn read_only_check(&self) -> Option<super::ReadOnlyCheck> {

@@ -1,5 +1,6 @@
 //! PostgreSQL: transactional DDL, `$n` parameters, dollar-quoted bodies.
 
+mod lock;
 mod reflect;
 mod render;
 
@@ -21,6 +22,17 @@ pub static POSTGRES: Postgres = Postgres;
 impl Dialect for Postgres {
     fn native_enum(&self) -> bool {
         true
+    }
+
+    fn lock_site(
+        &self,
+        conn: &mut dyn crate::connection::Connection,
+    ) -> Result<super::LockSite, crate::lock::LockError> {
+        lock::lock_site(conn)
+    }
+
+    fn lease_lock_sql(&self, table: &str) -> Option<super::LeaseLockSql> {
+        Some(lock::lease_lock_sql(&self.quote_ident(table)))
     }
 
     fn read_only_check(&self) -> Option<super::ReadOnlyCheck> {

@@ -2,16 +2,70 @@
 //!
 //! PostgreSQL takes a session advisory lock, MySQL/MariaDB a `GET_LOCK` named lock, SQLite a
 //! write transaction (`BEGIN IMMEDIATE`) held for the whole run, with each version a savepoint
-//! inside it. The lock is a guard: it is released on every path, including early returns and
-//! panics, and a crashed process's lock dies with its connection. The current version must be
-//! read *after* taking the lock, so that a run that waited sees what the previous one did.
+//! inside it. Where a session lock does not exclude other runs (a Galera node, a pooling
+//! proxy; see [`crate::dialect::Dialect::lock_site`]) or when asked to, a lease lock: a row in
+//! a table of ours (see [`lease`]). The lock is a guard: it is released on every path,
+//! including early returns and panics, and a crashed process's session lock dies with its
+//! connection (a lease lock when its lease runs out). The current version must be read
+//! *after* taking the lock, so that a run that waited sees what the previous one did.
+
+mod lease;
+mod watched;
 
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::connection::{Connection, DbError, Value};
-use crate::dialect::MigrationLock;
-use crate::repository::RepositoryId;
+use crate::dialect::{LockSite, MigrationLock};
+use crate::repository::{Config, RepositoryId};
+
+use watched::Watched;
+
+/// Which lock a run takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum LockKind {
+    /// The session lock where it excludes every other run, the lease lock where it does not
+    /// (a Galera node, a server behind a proxy).
+    #[default]
+    Auto,
+    /// The session lock, even where the server seems to be behind a proxy.
+    Session,
+    /// The lease lock, wherever the run is (SQLite keeps its write transaction, which no
+    /// proxy or cluster can share).
+    Table,
+}
+
+/// How long a lease lasts unless told otherwise; a live run renews it every third of that.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
+
+/// What a run asks of the lock.
+#[derive(Debug, Clone)]
+pub struct LockRequest {
+    /// The repository whose runs exclude each other.
+    pub repository_id: RepositoryId,
+    /// How long to wait for another run.
+    pub timeout: Duration,
+    /// Which lock.
+    pub kind: LockKind,
+    /// The lease lock's lease (whole seconds, at least 3).
+    pub lease: Duration,
+    /// The lease lock's table (`<version_table>_lock`).
+    pub table: String,
+}
+
+impl LockRequest {
+    /// The request for the repository `config` describes.
+    pub fn new(config: &Config, timeout: Duration, kind: LockKind, lease: Duration) -> Self {
+        LockRequest {
+            repository_id: config.repository_id.clone(),
+            timeout,
+            kind,
+            lease,
+            table: config.lock_table().as_str().to_string(),
+        }
+    }
+}
 
 /// Why the lock could not be taken.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +90,22 @@ pub enum LockError {
         /// How the server said so.
         what: &'static str,
     },
+    /// A cluster node outside the primary component (Galera): refused before anything.
+    #[error(
+        "this cluster node is not part of the primary component ({status}); nothing was changed"
+    )]
+    NotPrimary {
+        /// What the node said of itself.
+        status: String,
+    },
+    /// A lease lock ran out during the run and another run took it over.
+    #[error("the migration lock of '{repository_id}' was lost during the run: {why}")]
+    Lost {
+        /// The repository.
+        repository_id: RepositoryId,
+        /// What happened, and who holds it now where known.
+        why: String,
+    },
 }
 
 impl LockError {
@@ -48,6 +118,17 @@ impl LockError {
             LockError::ReadOnly { .. } => Some(
                 "run it against the primary (the server that takes writes); db_version and \
                  status work here"
+                    .into(),
+            ),
+            LockError::NotPrimary { .. } => Some(
+                "connect to a node of the primary component; this one is cut off from the \
+                 cluster or still joining"
+                    .into(),
+            ),
+            LockError::Lost { .. } => Some(
+                "the lease was not renewed in time (a stalled process or a lost connection); \
+                 check `status` for a dirty step, and raise --lock-lease if steps stall for \
+                 long"
                     .into(),
             ),
             LockError::Db(_) => Some(
@@ -63,12 +144,16 @@ impl LockError {
 pub trait LockObserver {
     /// The lock is taken by someone else; `holder` says who, where the database can tell.
     fn waiting(&mut self, _holder: Option<&str>) {}
+
+    /// The lease lock of a run that stopped renewing it (`holder`) ran out and was taken
+    /// over: that run died, or lost its connection, perhaps half-way through a step.
+    fn took_over(&mut self, _holder: &str) {}
 }
 
 /// The held lock. Release it with [`LockGuard::release`]; dropping it releases too (for
 /// SQLite, dropping rolls the run back, release commits it).
 pub struct LockGuard<'c> {
-    conn: &'c mut dyn Connection,
+    conn: Watched<'c>,
     name: String,
     kind: HeldKind,
     /// A transaction opened by [`LockGuard::begin_run`] beside a session lock.
@@ -76,11 +161,11 @@ pub struct LockGuard<'c> {
     released: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum HeldKind {
     Session {
         release: &'static str,
     },
+    Lease(Box<lease::Held>),
     /// `restore` sets foreign-key enforcement back as it was.
     WriteTransaction {
         restore: Option<&'static str>,
@@ -88,14 +173,14 @@ enum HeldKind {
 }
 
 impl<'c> LockGuard<'c> {
-    /// Takes the lock for `repository_id`, waiting up to `timeout`.
+    /// Takes the lock `request` asks for, waiting up to its timeout.
     ///
     /// # Errors
-    /// [`LockError::Timeout`] naming the holder, or the database's error.
+    /// [`LockError::Timeout`] naming the holder, a server that takes no writes, or the
+    /// database's error.
     pub fn acquire(
         conn: &'c mut dyn Connection,
-        repository_id: &RepositoryId,
-        timeout: Duration,
+        request: &LockRequest,
         observer: &mut dyn LockObserver,
     ) -> Result<LockGuard<'c>, LockError> {
         // Before the lock: a replica refuses writes late and in its own words, and a
@@ -110,20 +195,39 @@ impl<'c> LockGuard<'c> {
                 return Err(LockError::ReadOnly { what: check.what });
             }
         }
-        let name = format!("migrate:{}", repository_id.as_str());
+        let name = format!("migrate:{}", request.repository_id.as_str());
+        let timed_out = |holder| LockError::Timeout {
+            repository_id: request.repository_id.clone(),
+            waited: request.timeout,
+            holder,
+        };
         let kind = match conn.dialect().migration_lock() {
             MigrationLock::Session {
                 try_acquire,
                 release,
                 holder,
             } => {
-                wait_for_session_lock(conn, &name, try_acquire, holder, timeout, observer)
-                    .map_err(|holder| LockError::Timeout {
-                        repository_id: repository_id.clone(),
-                        waited: timeout,
-                        holder,
-                    })??;
-                HeldKind::Session { release }
+                let site = conn.dialect().lock_site(conn)?;
+                let lease_sql = conn.dialect().lease_lock_sql(&request.table);
+                match (request.kind, site, lease_sql) {
+                    (LockKind::Session, _, _)
+                    | (LockKind::Auto, LockSite::Trusted, _)
+                    | (_, _, None) => {
+                        wait_for_session_lock(
+                            conn,
+                            &name,
+                            try_acquire,
+                            holder,
+                            request.timeout,
+                            observer,
+                        )
+                        .map_err(timed_out)??;
+                        HeldKind::Session { release }
+                    }
+                    (_, _, Some(sql)) => {
+                        HeldKind::Lease(Box::new(lease::Held::take(conn, sql, request, observer)?))
+                    }
+                }
             }
             MigrationLock::WriteTransaction {
                 busy_timeout,
@@ -144,19 +248,21 @@ impl<'c> LockGuard<'c> {
                         .map_err(LockError::Db)?;
                 }
                 let restore = enforced.then_some(foreign_keys);
-                begin_write(conn, busy_timeout, timeout, observer).map_err(|e| match e {
-                    WriteLockError::Busy => LockError::Timeout {
-                        repository_id: repository_id.clone(),
-                        waited: timeout,
-                        holder: None,
+                begin_write(conn, busy_timeout, request.timeout, observer).map_err(
+                    |e| match e {
+                        WriteLockError::Busy => timed_out(None),
+                        WriteLockError::Db(e) => LockError::Db(e),
                     },
-                    WriteLockError::Db(e) => LockError::Db(e),
-                })?;
+                )?;
                 HeldKind::WriteTransaction { restore }
             }
         };
+        let lost = match &kind {
+            HeldKind::Lease(held) => Some(held.lost_flag()),
+            _ => None,
+        };
         Ok(LockGuard {
-            conn,
+            conn: Watched::new(conn, lost, request.repository_id.clone()),
             name,
             kind,
             run_transaction: false,
@@ -164,9 +270,10 @@ impl<'c> LockGuard<'c> {
         })
     }
 
-    /// The connection, for the work done under the lock.
+    /// The connection, for the work done under the lock. Under a lease lock its statements
+    /// fail once the lease is lost, rather than run beside the run that took it over.
     pub fn conn(&mut self) -> &mut dyn Connection {
-        self.conn
+        &mut self.conn
     }
 
     /// Whether work under this lock already runs in a transaction, so each version must be a
@@ -181,7 +288,7 @@ impl<'c> LockGuard<'c> {
     /// # Errors
     /// The database's error.
     pub fn begin_run(&mut self) -> Result<(), DbError> {
-        if let HeldKind::Session { .. } = self.kind {
+        if !self.nests_transactions() {
             let begin = self.conn.dialect().begin_transaction();
             self.conn.execute(begin)?;
             self.run_transaction = true;
@@ -194,52 +301,61 @@ impl<'c> LockGuard<'c> {
     ///
     /// # Errors
     /// The database's error.
-    pub fn abort(mut self) -> Result<(), DbError> {
+    pub fn abort(mut self) -> Result<(), LockError> {
         self.finish_aborted()
     }
 
-    fn release_session(&mut self, release: &str) -> Result<(), DbError> {
-        self.conn
-            .query(release, &[Value::Text(self.name.clone())])
-            .map(|_| ())
-    }
-
-    fn finish_aborted(&mut self) -> Result<(), DbError> {
+    fn finish_aborted(&mut self) -> Result<(), LockError> {
         self.released = true;
-        let rolled_back = match self.kind {
-            HeldKind::Session { .. } if self.run_transaction => self.conn.execute("ROLLBACK"),
-            HeldKind::Session { .. } => Ok(()),
+        let conn = self.conn.inner();
+        let rolled_back = match &self.kind {
             HeldKind::WriteTransaction { restore } => {
-                let rolled_back = self.conn.execute("ROLLBACK");
-                restore_foreign_keys(self.conn, restore);
+                let rolled_back = conn.execute("ROLLBACK");
+                restore_foreign_keys(conn, *restore);
                 rolled_back
             }
+            _ if self.run_transaction => conn.execute("ROLLBACK"),
+            _ => Ok(()),
         };
-        if let HeldKind::Session { release } = self.kind {
-            self.release_session(release)?;
+        self.release_lock()?;
+        Ok(rolled_back?)
+    }
+
+    /// Releases a session or lease lock (a write transaction ends with its commit).
+    fn release_lock(&mut self) -> Result<(), LockError> {
+        let conn = self.conn.inner();
+        match &mut self.kind {
+            HeldKind::Session { release } => {
+                conn.query(release, &[Value::Text(self.name.clone())])?;
+                Ok(())
+            }
+            HeldKind::Lease(held) => held.release(conn),
+            HeldKind::WriteTransaction { .. } => Ok(()),
         }
-        rolled_back
     }
 
     /// Releases the lock, keeping the work done under it.
     ///
     /// # Errors
-    /// The database's error (for SQLite, or a run made one transaction, the commit's).
-    pub fn release(mut self) -> Result<(), DbError> {
+    /// The database's error (for SQLite, or a run made one transaction, the commit's), or
+    /// a lease lost during the run.
+    pub fn release(mut self) -> Result<(), LockError> {
         self.released = true;
         if self.run_transaction {
-            if let Err(e) = self.conn.execute("COMMIT") {
+            if let Err(e) = self.conn.inner().execute("COMMIT") {
                 let _ = self.finish_aborted();
-                return Err(e);
+                return Err(e.into());
             }
         }
-        match self.kind {
-            HeldKind::Session { release } => self.release_session(release),
+        match &self.kind {
             HeldKind::WriteTransaction { restore } => {
-                let committed = self.conn.execute("COMMIT");
-                restore_foreign_keys(self.conn, restore);
-                committed
+                let restore = *restore;
+                let conn = self.conn.inner();
+                let committed = conn.execute("COMMIT");
+                restore_foreign_keys(conn, restore);
+                Ok(committed?)
             }
+            _ => self.release_lock(),
         }
     }
 }
@@ -257,7 +373,7 @@ impl Drop for LockGuard<'_> {
             return;
         }
         // Unwinding from another error: a failed release cannot be reported, and the lock
-        // dies with the connection anyway.
+        // dies with the connection anyway (a lease lock with its lease).
         let _ = self.finish_aborted();
     }
 }
