@@ -73,6 +73,14 @@ impl DbError {
         self.sqlstate.as_deref() == Some("2BP01")
     }
 
+    /// Whether the connection was lost (SQLSTATE class 08): the server may or may not have
+    /// carried out the statement under way, or committed the transaction.
+    pub fn is_connection_lost(&self) -> bool {
+        self.sqlstate
+            .as_deref()
+            .is_some_and(|s| s.starts_with("08"))
+    }
+
     /// Whether the statement lost a race with another session's and may simply be tried
     /// again: a serialization failure or deadlock (SQLSTATE 40001, 40P01), which is also how
     /// a Galera node reports a transaction that failed certification against another node's.

@@ -454,27 +454,35 @@ impl Journal {
             .and_then(|e| e.inverse))
     }
 
-    /// The newest entry, if it leaves the database dirty.
+    /// The oldest step left dirty and not yet resolved by `repair`, if any.
     ///
     /// # Errors
     /// The database's error.
     pub fn dirty(&self, conn: &mut dyn Connection) -> Result<Option<Entry>, DbError> {
-        Ok(self
-            .entries(conn)?
-            .into_iter()
-            .rev()
-            .find(|e| e.outcome != Outcome::AcceptedChange)
-            .filter(|e| e.outcome.is_dirty()))
+        Ok(dirty_in(&self.entries(conn)?).cloned())
     }
 }
 
-/// Of entries oldest first, the newest one if it leaves the database dirty.
+/// Of entries oldest first, the oldest step left dirty that no `repair` decision resolved.
+/// Every such step counts, not only the newest entry: a step that two runs raced into (a
+/// lock that did not hold) can leave its `running` row under newer rows of applied steps,
+/// and hiding it would call a half-applied database clean. A decision resolves the oldest
+/// open step of the same versions, the one `repair` showed.
 pub fn dirty_in(entries: &[Entry]) -> Option<&Entry> {
-    entries
-        .iter()
-        .rev()
-        .find(|e| e.outcome != Outcome::AcceptedChange)
-        .filter(|e| e.outcome.is_dirty())
+    let mut open: Vec<&Entry> = Vec::new();
+    for e in entries {
+        if e.outcome.is_dirty() {
+            open.push(e);
+        } else if matches!(
+            e.outcome,
+            Outcome::MarkedApplied | Outcome::MarkedRolledBack
+        ) {
+            if let Some(i) = open.iter().position(|d| d.from == e.from && d.to == e.to) {
+                open.remove(i);
+            }
+        }
+    }
+    open.first().copied()
 }
 
 /// A value as an SQL literal of `conn`'s dialect.
@@ -513,5 +521,52 @@ fn row_to_entry(r: &[Value]) -> Entry {
         actor: text(14).unwrap_or_default(),
         tool_version: text(15).unwrap_or_default(),
         inverse: text(16),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Entry, Outcome, dirty_in};
+    use crate::version::Version;
+
+    fn entry(id: i64, from: u64, outcome: Outcome) -> Entry {
+        let mut e = Entry::now(
+            Version::new(from),
+            Version::new(from + 1),
+            "upgrade",
+            outcome,
+        );
+        e.id = id;
+        e
+    }
+
+    #[test]
+    fn an_older_dirty_step_is_not_hidden_by_newer_applied_ones() {
+        let entries = [
+            entry(1, 0, Outcome::Applied),
+            entry(2, 1, Outcome::Running),
+            entry(3, 1, Outcome::Applied),
+            entry(4, 2, Outcome::Applied),
+        ];
+        assert_eq!(dirty_in(&entries).map(|e| e.id), Some(2));
+    }
+
+    #[test]
+    fn a_repair_decision_resolves_the_oldest_open_step_of_its_versions() {
+        let mut entries = vec![
+            entry(1, 1, Outcome::Dirty),
+            entry(2, 3, Outcome::Running),
+            entry(3, 1, Outcome::MarkedRolledBack),
+        ];
+        assert_eq!(dirty_in(&entries).map(|e| e.id), Some(2));
+        entries.push(entry(4, 3, Outcome::MarkedApplied));
+        entries.push(entry(5, 4, Outcome::Applied));
+        assert_eq!(dirty_in(&entries).map(|e| e.id), None);
+        entries.push(entry(6, 5, Outcome::Failed));
+        assert_eq!(
+            dirty_in(&entries).map(|e| e.id),
+            None,
+            "failed steps rolled back whole"
+        );
     }
 }

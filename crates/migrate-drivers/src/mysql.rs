@@ -190,6 +190,11 @@ fn db_error(e: &mysql::Error) -> DbError {
             server.code, server.state, server.message
         ))
         .with_sqlstate(server.state.clone()),
+        // The server went away under the statement (08S01, "communication link failure").
+        mysql::Error::IoError(_)
+        | mysql::Error::DriverError(mysql::DriverError::PacketOutOfSync) => {
+            DbError::new(plain_message(e)).with_sqlstate("08S01")
+        }
         other => DbError::new(plain_message(other)),
     }
 }

@@ -192,6 +192,12 @@ fn db_error(e: &postgres::Error) -> DbError {
             }
             DbError::new(message).with_sqlstate(db.code().code())
         }
+        // The session ended under the statement (08006, "connection failure").
+        None if e.is_closed()
+            || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()) =>
+        {
+            DbError::new(error_chain(e)).with_sqlstate("08006")
+        }
         None => DbError::new(error_chain(e)),
     }
 }

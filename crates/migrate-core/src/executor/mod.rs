@@ -91,6 +91,9 @@ pub enum ExecError {
         whole_run: bool,
         /// Statements that remove what the failed statement left behind.
         leftovers: Vec<String>,
+        /// Whether the connection was lost while it ran: then whether it, or the step's
+        /// commit, took effect is unknown.
+        connection_lost: bool,
     },
     /// The version table refused the bump.
     #[error(transparent)]
@@ -232,6 +235,16 @@ impl ExecError {
                 Some("add [[downgrade]] steps to the script that undo its upgrade".into())
             }
             ExecError::VersionTable(e) => e.help(),
+            ExecError::Statement {
+                connection_lost: true,
+                ..
+            } => Some(
+                "the connection was lost while it ran, so whether it (or the step's commit) took \
+                 effect is unknown: `migrate status URL PATH` shows the version now recorded and \
+                 any unfinished step; for one, see whether its changes are there (`migrate schema \
+                 URL`), then `migrate repair URL PATH --mark-applied` or `--mark-rolled-back`"
+                    .into(),
+            ),
             ExecError::Statement { leftovers, .. } if !leftovers.is_empty() => Some(format!(
                 "the failed statement left an invalid object behind; remove it with: {}",
                 leftovers.join("; ")
@@ -549,7 +562,7 @@ fn run_step(
             Finish { row, ahead },
         )
     };
-    let (index, message) = match result {
+    let (index, error) = match result {
         Ok(()) => {
             if row == JournalRow::After {
                 ctx.journal.update(conn, &entry)?;
@@ -559,6 +572,8 @@ fn run_step(
         }
         Err(failure) => failure,
     };
+    let connection_lost = error.is_connection_lost();
+    let message = error.message;
     entry.statement = Some(index as i64);
     entry.message = Some(message.clone());
     let partial = !atomic && index > 1;
@@ -588,6 +603,7 @@ fn run_step(
         rolled_back: atomic,
         whole_run: false,
         leftovers,
+        connection_lost,
     })
 }
 
@@ -653,7 +669,7 @@ fn run_in_transaction(
     entry: &mut Entry,
     started: Instant,
     finish: Finish,
-) -> Result<(), (usize, String)> {
+) -> Result<(), (usize, DbError)> {
     let Finish { row, ahead } = finish;
     let atomic = row == JournalRow::WithStep;
     // Only where the step is atomic: a MySQL server goes on running a multi-statement batch
@@ -663,7 +679,7 @@ fn run_in_transaction(
         return run_batched(conn, ctx, step, &sql.statements, entry, started);
     }
     let statements = &sql.statements;
-    let as_failure = |index: usize| move |e: DbError| (index, e.message);
+    let as_failure = |index: usize| move |e: DbError| (index, e);
     let dialect = conn.dialect();
     let first_ends = statements
         .first()
@@ -709,7 +725,7 @@ fn run_in_transaction(
             end.extend(ctx.journal.insert_sql(c, next));
         }
         tx.commit_after(end)
-            .map_err(|failure| (last, failure.error.message))?;
+            .map_err(|failure| (last, failure.error))?;
         if let Some(next) = ahead {
             // Unreadable only on a failing connection: the next step then fails to start,
             // and the row written ahead shows it dirty, as an interruption would.
@@ -729,11 +745,11 @@ fn run_in_transaction(
         end.extend(ctx.journal.insert_sql(c, entry));
         return tx
             .commit_after(end)
-            .map_err(|failure| (last, failure.error.message));
+            .map_err(|failure| (last, failure.error));
     }
     ctx.table
         .update(tx.conn(), step.from, step.to)
-        .map_err(|e| (last, e.to_string()))?;
+        .map_err(|e| (last, DbError::new(e.to_string())))?;
     entry.statement = Some(statements.len() as i64);
     entry.finish(Outcome::Applied, started.elapsed());
     tx.commit().map_err(as_failure(last))
@@ -760,7 +776,7 @@ fn execute_reaching(
     statements: &[Exec],
     i: usize,
     progress: Option<Progress>,
-) -> Result<(), (usize, String)> {
+) -> Result<(), (usize, DbError)> {
     let statement = &statements[i];
     let committed = |previous: &Exec| {
         !previous.check
@@ -779,7 +795,7 @@ fn execute_reaching(
         return execute(conn, statement).map_err(|m| (i + 1, m));
     };
     conn.execute_all(&[update, statement.sql.clone()])
-        .map_err(|failure| (i + 1, failure.error.message))
+        .map_err(|failure| (i + 1, failure.error))
 }
 
 /// The whole (atomic) step as one batch: `BEGIN` (or `SAVEPOINT`), its statements, the
@@ -793,7 +809,7 @@ fn run_batched(
     statements: &[Exec],
     entry: &mut Entry,
     started: Instant,
-) -> Result<(), (usize, String)> {
+) -> Result<(), (usize, DbError)> {
     let n = statements.len();
     // In a run made one transaction a failure rolls back the whole run, so steps need no
     // savepoints, which PostgreSQL makes costly by the thousand (subtransactions).
@@ -825,14 +841,12 @@ fn run_batched(
     }
     let last = n.max(1);
     match failure.index {
-        Some(i) if (first..first + n).contains(&i) => Err((i + 1 - first, failure.error.message)),
-        Some(i) if i < first => Err((1, failure.error.message)),
-        Some(_) => Err((last, failure.error.message)),
+        Some(i) if (first..first + n).contains(&i) => Err((i + 1 - first, failure.error)),
+        Some(i) if i < first => Err((1, failure.error)),
+        Some(_) => Err((last, failure.error)),
         None if whole_run => Err(locate_in_run(conn, &ctx.run_so_far.borrow(), statements)
-            .unwrap_or((last, failure.error.message))),
-        None => {
-            Err(locate_failure(conn, bounds, statements).unwrap_or((last, failure.error.message)))
-        }
+            .unwrap_or((last, failure.error))),
+        None => Err(locate_failure(conn, bounds, statements).unwrap_or((last, failure.error))),
     }
 }
 
@@ -843,7 +857,7 @@ fn locate_in_run(
     conn: &mut dyn Connection,
     run_so_far: &[String],
     statements: &[Exec],
-) -> Option<(usize, String)> {
+) -> Option<(usize, DbError)> {
     let begin = conn.dialect().begin_transaction();
     conn.execute("ROLLBACK").ok()?;
     conn.execute(begin).ok()?;
@@ -851,7 +865,7 @@ fn locate_in_run(
         statements
             .iter()
             .enumerate()
-            .find_map(|(i, s)| conn.execute(&s.sql).err().map(|e| (i + 1, e.message)))
+            .find_map(|(i, s)| conn.execute(&s.sql).err().map(|e| (i + 1, e)))
     } else {
         None
     };
@@ -866,12 +880,12 @@ fn locate_failure(
     conn: &mut dyn Connection,
     bounds: Bounds,
     statements: &[Exec],
-) -> Option<(usize, String)> {
+) -> Option<(usize, DbError)> {
     conn.execute(&bounds.begin(conn.dialect())).ok()?;
     let found = statements
         .iter()
         .enumerate()
-        .find_map(|(i, s)| conn.execute(&s.sql).err().map(|e| (i + 1, e.message)));
+        .find_map(|(i, s)| conn.execute(&s.sql).err().map(|e| (i + 1, e)));
     let _ = conn.execute(&bounds.rollback());
     found
 }
@@ -886,9 +900,9 @@ fn run_autocommit(
     sql: &operations::StepSql,
     entry: &mut Entry,
     started: Instant,
-) -> Result<(), (usize, String)> {
+) -> Result<(), (usize, DbError)> {
     let statements = &sql.statements;
-    let as_failure = |index: usize| move |e: DbError| (index, e.message);
+    let as_failure = |index: usize| move |e: DbError| (index, e);
     let nested = ctx.transactions.nested();
     // SQLite's lock is the run's transaction: leave it for these statements and take it
     // again after; the version bump below still checks that nobody moved the version.
@@ -915,18 +929,18 @@ fn run_autocommit(
     }
     ctx.table
         .update(conn, step.from, step.to)
-        .map_err(|e| (last, e.to_string()))?;
+        .map_err(|e| (last, DbError::new(e.to_string())))?;
     entry.statement = Some(statements.len() as i64);
     entry.finish(Outcome::Applied, started.elapsed());
     Ok(())
 }
 
 /// Runs one statement; a check fails when it returns rows.
-fn execute(conn: &mut dyn Connection, statement: &Exec) -> Result<(), String> {
+fn execute(conn: &mut dyn Connection, statement: &Exec) -> Result<(), DbError> {
     if !statement.check {
-        return conn.execute(&statement.sql).map_err(|e| e.message);
+        return conn.execute(&statement.sql);
     }
-    let rows = conn.query(&statement.sql, &[]).map_err(|e| e.message)?;
+    let rows = conn.query(&statement.sql, &[])?;
     if rows.is_empty() {
         return Ok(());
     }
@@ -941,11 +955,11 @@ fn execute(conn: &mut dyn Connection, statement: &Exec) -> Result<(), String> {
         .take(5)
         .map(|r| format!("({})", row(r)))
         .collect();
-    Err(format!(
+    Err(DbError::new(format!(
         "{} row(s) violate it, e.g. {}",
         rows.len(),
         shown.join("; ")
-    ))
+    )))
 }
 
 /// A preview does not run SQL scripts, so a portable step after one cannot see its tables.

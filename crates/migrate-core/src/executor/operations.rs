@@ -210,10 +210,11 @@ pub(super) fn run_code(
     conn: &mut dyn Connection,
     code: &(crate::code::CodeScript, Direction),
     schema: &std::cell::RefCell<Option<Schema>>,
-) -> Result<(), (usize, String)> {
+) -> Result<(), (usize, crate::connection::DbError)> {
+    use crate::connection::DbError;
     let mut session = match schema.take() {
         Some(known) => crate::session::Session::with_schema(conn, known),
-        None => crate::session::Session::new(conn).map_err(|e| (1, e.to_string()))?,
+        None => crate::session::Session::new(conn).map_err(|e| (1, DbError::new(e.to_string())))?,
     };
     let result = match code.1 {
         Direction::Upgrade => code.0.0.upgrade(&mut session),
@@ -221,7 +222,7 @@ pub(super) fn run_code(
     };
     // The failure is reported as the statement after the last that stays applied, so that
     // where DDL commits by itself the step is dirty, not "nothing was applied".
-    result.map_err(|e| (session.committed() + 1, e.to_string()))?;
+    result.map_err(|e| (session.committed() + 1, DbError::new(e.to_string())))?;
     schema.replace(Some(session.into_schema()));
     Ok(())
 }

@@ -35,7 +35,16 @@ impl<'c> Watched<'c> {
         self.conn
     }
 
-    fn check(&self) -> Result<(), DbError> {
+    /// Refuses work once the lease is lost; a rollback still goes through, undoing what it
+    /// can of the step under way.
+    fn check(&self, sql: &str) -> Result<(), DbError> {
+        let rollback = sql
+            .trim_start()
+            .get(..8)
+            .is_some_and(|w| w.eq_ignore_ascii_case("ROLLBACK"));
+        if rollback {
+            return Ok(());
+        }
         let why = self
             .lost
             .as_ref()
@@ -59,22 +68,23 @@ impl Connection for Watched<'_> {
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
-        self.check()?;
+        self.check(sql)?;
         self.conn.execute(sql)
     }
 
     fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
-        self.check()?;
+        self.check(sql)?;
         self.conn.execute_with(sql, params)
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {
-        self.check()?;
+        self.check(sql)?;
         self.conn.query(sql, params)
     }
 
     fn execute_all(&mut self, statements: &[String]) -> Result<(), BatchError> {
-        self.check().map_err(|error| BatchError {
+        let first = statements.first().map_or("", String::as_str);
+        self.check(first).map_err(|error| BatchError {
             index: Some(0),
             error,
         })?;
