@@ -245,6 +245,22 @@ fn killing_a_node_mid_step(cluster: &mut GaleraCluster, dir: &Path) {
     migrate(dir, &["sync", &survivor, "slow"]).success();
     let (applied, _, _) = census(on_node(cluster, 1, "killed"));
     assert_eq!(applied, "50 50");
+
+    // One node of two left: it is no longer the primary component, and takes no run.
+    cluster.kill(1);
+    let start = std::time::Instant::now();
+    while cluster
+        .sql(0, "SHOW STATUS LIKE 'wsrep_cluster_status'")
+        .is_ok_and(|s| s.ends_with("\tPrimary"))
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "node 0 stayed primary"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    migrate(dir, &["downgrade", &survivor, "slow", "0"])
+        .failure(1, "this cluster node is not part of the primary component");
 }
 
 #[test]
