@@ -151,8 +151,16 @@ impl Db {
                 c
             }
             Backend::Mysql => {
+                // The server the URL names (a Galera node on a port of its own, say).
+                let authority = self
+                    .url
+                    .split_once("://")
+                    .and_then(|(_, rest)| rest.split('/').next())
+                    .unwrap_or_default();
+                let host_port = authority.rsplit('@').next().unwrap_or_default();
+                let (host, port) = host_port.split_once(':').unwrap_or((host_port, "3306"));
                 let mut c = Command::new("mariadb");
-                c.args(["-h", "127.0.0.1", "-P", "3306", "-u", "root", &self.name]);
+                c.args(["-h", host, "-P", port, "-u", "root", &self.name]);
                 c
             }
         };
