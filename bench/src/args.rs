@@ -6,7 +6,7 @@ use crate::backend::Backend;
 
 /// The workloads `--only` accepts, in the order they run.
 pub const WORKLOADS: &[&str] = &[
-    "walk", "noop", "open", "reflect", "scale", "python", "rebuild",
+    "walk", "noop", "open", "reflect", "scale", "python", "rebuild", "testing",
 ];
 
 pub const HELP: &str = "\
@@ -19,7 +19,7 @@ Options:
   --runs N              runs per contender, interleaved (default 3)
   --versions N          versions in the walk and no-op workloads (default 1000)
   --only NAME           run only this workload; repeat for several (default: all)
-                        NAME: walk, noop, open, reflect, scale, python, rebuild
+                        NAME: walk, noop, open, reflect, scale, python, rebuild, testing
   --backends LIST       comma-separated: sqlite,postgresql,mariadb (default: all three)
   -h, --help            print this help
 
