@@ -108,7 +108,7 @@ fn main() {
     }
     if wanted("testing") {
         for &backend in backends {
-            for line in testing::testing(&env, backend) {
+            for line in testing::testing(&env, backend, options.tests) {
                 line.print();
             }
         }

@@ -21,10 +21,8 @@ use crate::backend::{Backend, Db};
 use crate::measure::summarize;
 use crate::workloads::{Env, Line, Target, make_repo};
 
-/// The "tests" per contender.
-const TESTS: usize = 100;
-
-pub fn testing(env: &Env, backend: Backend) -> Vec<Line> {
+/// `tests` "tests" per contender (100 unless `--tests` says otherwise).
+pub fn testing(env: &Env, backend: Backend, tests: usize) -> Vec<Line> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let repos = [
         ("heat", root.join("examples/heat/migrate_repo")),
@@ -37,7 +35,7 @@ pub fn testing(env: &Env, backend: Backend) -> Vec<Line> {
             backend.name(),
             load()
         );
-        lines.extend(compare(env, backend, label, &path));
+        lines.extend(compare(env, backend, label, &path, tests));
     }
     println!("testing {}: load average {} after", backend.name(), load());
     lines
@@ -50,7 +48,7 @@ fn load() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-fn compare(env: &Env, backend: Backend, label: &str, path: &Path) -> Vec<Line> {
+fn compare(env: &Env, backend: Backend, label: &str, path: &Path, tests: usize) -> Vec<Line> {
     let repo = Repository::open(path).expect("open the repository");
     let server = match backend {
         Backend::Sqlite => "sqlite://".to_string(),
@@ -62,7 +60,7 @@ fn compare(env: &Env, backend: Backend, label: &str, path: &Path) -> Vec<Line> {
     let template = started.elapsed();
 
     let (mut copied, mut migrated, mut drops) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..TESTS {
+    for _ in 0..tests {
         let started = Instant::now();
         let db = databases.fresh().expect("a fresh database");
         let conn = db.connect().expect("connect");
@@ -83,7 +81,7 @@ fn compare(env: &Env, backend: Backend, label: &str, path: &Path) -> Vec<Line> {
     let name = format!("testing {} ({label})", backend.name());
     vec![
         Line {
-            name: format!("{name}, {TESTS} databases"),
+            name: format!("{name}, {tests} databases"),
             who: "migrate::testing".into(),
             floor: Some(summarize(&[total(&migrated)])),
             ours: summarize(&[total(&copied)]),

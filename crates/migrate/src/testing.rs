@@ -77,8 +77,11 @@ pub struct TestDatabases {
     server: DatabaseUrl,
     repo: Repository,
     template: Template,
-    made: AtomicUsize,
 }
+
+/// Numbers the databases of this process: one counter for all suites, since two suites on
+/// one server (or one SQLite directory) must never pick the same name.
+static MADE: AtomicUsize = AtomicUsize::new(0);
 
 enum Template {
     /// SQLite: a file in a directory of its own, copied per test.
@@ -116,7 +119,6 @@ impl TestDatabases {
             server,
             repo,
             template,
-            made: AtomicUsize::new(0),
         })
     }
 
@@ -125,7 +127,7 @@ impl TestDatabases {
     /// # Errors
     /// The database cannot be created or copied.
     pub fn fresh(&self) -> Result<FreshDatabase, TestingError> {
-        let n = self.made.fetch_add(1, Ordering::Relaxed);
+        let n = MADE.fetch_add(1, Ordering::Relaxed);
         match &self.template {
             Template::File { dir, path } => {
                 let copy = dir.path().join(format!("test_{n}.db"));
