@@ -4,7 +4,7 @@
 //! batch (one round trip).
 //!
 //! `CREATE TABLE new.t LIKE tmpl.t` was not taken: it leaves out foreign keys
-//! (https://mariadb.com/kb/en/create-table/#create-table-like). What the replay cannot
+//! (<https://mariadb.com/kb/en/create-table/#create-table-like>). What the replay cannot
 //! copy faithfully (views, whose text names the template; triggers; routines; events;
 //! sequences) makes it decline, and the caller runs the migrations instead.
 
