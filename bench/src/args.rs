@@ -6,7 +6,7 @@ use crate::backend::Backend;
 
 /// The workloads `--only` accepts, in the order they run.
 pub const WORKLOADS: &[&str] = &[
-    "walk", "noop", "open", "reflect", "scale", "python", "rebuild",
+    "walk", "noop", "open", "reflect", "scale", "python", "rebuild", "testing",
 ];
 
 pub const HELP: &str = "\
@@ -18,8 +18,9 @@ Usage: migrate-bench [OPTIONS]
 Options:
   --runs N              runs per contender, interleaved (default 3)
   --versions N          versions in the walk and no-op workloads (default 1000)
+  --tests N             tests per contender in the testing workload (default 100)
   --only NAME           run only this workload; repeat for several (default: all)
-                        NAME: walk, noop, open, reflect, scale, python, rebuild
+                        NAME: walk, noop, open, reflect, scale, python, rebuild, testing
   --backends LIST       comma-separated: sqlite,postgresql,mariadb (default: all three)
   -h, --help            print this help
 
@@ -32,6 +33,7 @@ variables described in bench/README.md.
 pub struct Options {
     pub runs: usize,
     pub versions: usize,
+    pub tests: usize,
     pub only: Vec<String>,
     pub backends: Vec<Backend>,
 }
@@ -56,6 +58,7 @@ pub fn parse(args: &[String]) -> Result<Options, Exit> {
     let mut options = Options {
         runs: 3,
         versions: 1000,
+        tests: 100,
         only: Vec::new(),
         backends: vec![Backend::Sqlite, Backend::Postgres, Backend::Mysql],
     };
@@ -70,6 +73,7 @@ pub fn parse(args: &[String]) -> Result<Options, Exit> {
             "-h" | "--help" => return Err(Exit::Help),
             "--runs" => options.runs = number(arg, &value()?)?,
             "--versions" => options.versions = number(arg, &value()?)?,
+            "--tests" => options.tests = number(arg, &value()?)?,
             "--only" => {
                 let name = value()?;
                 if !WORKLOADS.contains(&name.as_str()) {

@@ -32,7 +32,8 @@ impl Backend {
         }
     }
 
-    fn server(self) -> String {
+    /// The test server's URL (PostgreSQL or MariaDB).
+    pub fn server(self) -> String {
         match self {
             Backend::Postgres => std::env::var("MIGRATE_TEST_POSTGRES_URL")
                 .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".into()),

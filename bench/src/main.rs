@@ -13,6 +13,7 @@ mod measure;
 mod peers;
 mod python;
 mod scale;
+mod testing;
 mod workloads;
 
 use std::path::PathBuf;
@@ -40,8 +41,10 @@ fn main() {
     let migrate = std::env::var("MIGRATE_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|_| root.join("target/release/migrate"));
+    // `testing` runs in process; every other workload times the binary.
+    let needs_binary = args::WORKLOADS.iter().any(|&w| w != "testing" && wanted(w));
     assert!(
-        migrate.is_file(),
+        !needs_binary || migrate.is_file(),
         "no {}: run `cargo build --release` first",
         migrate.display()
     );
@@ -102,5 +105,12 @@ fn main() {
     }
     if wanted("rebuild") {
         workloads::rebuild(&env, 1_000_000).print();
+    }
+    if wanted("testing") {
+        for &backend in backends {
+            for line in testing::testing(&env, backend, options.tests) {
+                line.print();
+            }
+        }
     }
 }

@@ -199,6 +199,12 @@ impl DatabaseUrl {
         DatabaseUrl::parse(parsed.as_str()).ok()
     }
 
+    /// The URL as given, password included: for handing to another connection or program,
+    /// never for messages (see [`DatabaseUrl::masked`]).
+    pub fn unmasked(&self) -> &str {
+        &self.original
+    }
+
     /// The URL as given, with any password replaced by `***`.
     pub fn masked(&self) -> &str {
         &self.masked

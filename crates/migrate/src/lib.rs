@@ -22,6 +22,11 @@ pub use migrate_core::*;
 pub use migrate_drivers::{MysqlConnection, PostgresConnection, SqliteConnection};
 pub use migrate_macros::embed_repository;
 
+#[cfg(feature = "testing")]
+pub mod testing;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+
 /// Connects to the database a SQLAlchemy-style URL names (`sqlite:///file.db`,
 /// `postgresql://user:pass@host/db`, `mysql://…`).
 ///

@@ -34,6 +34,8 @@ mod scripts;
 mod seeds;
 mod sync;
 mod takeover;
+mod testing;
 mod tls;
+mod tokio_api;
 mod topology;
 mod tutorial;

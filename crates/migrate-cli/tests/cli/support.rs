@@ -53,7 +53,8 @@ pub struct TestDb {
     pub dir: tempfile::TempDir,
 }
 
-fn server_url(backend: Backend) -> String {
+/// The test server's URL for `backend` (PostgreSQL or MySQL), as the environment sets it.
+pub fn server_url(backend: Backend) -> String {
     match backend {
         Backend::Postgres => std::env::var("MIGRATE_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".into()),

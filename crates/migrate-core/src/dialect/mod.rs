@@ -330,6 +330,28 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
         format!("DROP DATABASE IF EXISTS {}", self.quote_ident(name))
     }
 
+    /// The statement that creates database `name` as a copy of `template`, where the server
+    /// clones databases itself (PostgreSQL's `CREATE DATABASE … TEMPLATE`). Per-test
+    /// databases (`migrate::testing`) are made this way from a template migrated once.
+    fn clone_database(&self, _name: &str, _template: &str) -> Option<String> {
+        None
+    }
+
+    /// Where the server cannot clone a database: the statements that rebuild the tables of
+    /// database `template`, with their rows, in another one (run with that database current),
+    /// read through `conn`. `None` when the template holds what they would not copy (views,
+    /// triggers, routines), so that the caller runs the migrations instead.
+    ///
+    /// # Errors
+    /// The database's error.
+    fn copy_database_script(
+        &self,
+        _conn: &mut dyn crate::connection::Connection,
+        _template: &str,
+    ) -> Result<Option<Vec<String>>, crate::connection::DbError> {
+        Ok(None)
+    }
+
     /// The longest table, column, index or constraint name the database accepts, if it
     /// limits them.
     fn identifier_limit(&self) -> Option<IdentifierLimit> {

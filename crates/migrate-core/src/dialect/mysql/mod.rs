@@ -1,5 +1,6 @@
 //! MySQL and MariaDB: DDL commits implicitly, backtick identifiers, `#` comments, `DELIMITER`.
 
+mod copy;
 mod lock;
 mod reflect;
 mod render;
@@ -250,6 +251,14 @@ impl Dialect for Mysql {
 
     fn identity_column(&self) -> &'static str {
         "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY"
+    }
+
+    fn copy_database_script(
+        &self,
+        conn: &mut dyn Connection,
+        template: &str,
+    ) -> Result<Option<Vec<String>>, DbError> {
+        copy::copy_script(self, conn, template)
     }
 
     fn databases_query(&self) -> Option<&'static str> {

@@ -218,6 +218,16 @@ impl Dialect for Postgres {
         Some("SELECT datname::text FROM pg_catalog.pg_database")
     }
 
+    // The template must have no session (the server waits up to five seconds for one to
+    // leave): see https://www.postgresql.org/docs/current/manage-ag-templatedbs.html
+    fn clone_database(&self, name: &str, template: &str) -> Option<String> {
+        Some(format!(
+            "CREATE DATABASE {} TEMPLATE {}",
+            self.quote_ident(name),
+            self.quote_ident(template)
+        ))
+    }
+
     // FORCE ends the sessions still connected (PostgreSQL 13+), e.g. a killed client's.
     fn drop_database(&self, name: &str) -> String {
         format!(

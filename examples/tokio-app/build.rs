@@ -1,0 +1,4 @@
+// A script added to the repository is embedded on the next build.
+fn main() {
+    println!("cargo:rerun-if-changed=../books/migrate_repo");
+}
