@@ -22,6 +22,7 @@ mod tls;
 use migrate_core::dialect::DialectKind;
 #[cfg(feature = "sqlite")]
 use migrate_core::url::SqliteMode;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 use migrate_core::url::Target;
 use migrate_core::{ConnectError, Connection, DatabaseUrl};
 
