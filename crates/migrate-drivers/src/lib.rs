@@ -56,12 +56,6 @@ fn open(
     #[cfg(not(any(feature = "postgres", feature = "mysql")))]
     let _ = require_database;
     #[cfg(any(feature = "postgres", feature = "mysql"))]
-    let fail = |(message, help): (String, Option<String>)| ConnectError::Failed {
-        url: url.masked().to_string(),
-        message,
-        help,
-    };
-    #[cfg(any(feature = "postgres", feature = "mysql"))]
     let database_named = |server: &migrate_core::url::ServerTarget| match server.database {
         None if require_database => Err(no_database(url)),
         _ => Ok(()),
@@ -69,23 +63,22 @@ fn open(
     match (url.kind(), url.target()) {
         #[cfg(feature = "sqlite")]
         (_, Target::Sqlite(target)) => Ok(Box::new(
-            SqliteConnection::open_with(target, narrowed(url, access)).map_err(
-                |(message, help)| ConnectError::Failed {
-                    url: url.masked().to_string(),
-                    message,
-                    help,
-                },
-            )?,
+            SqliteConnection::open_with(target, narrowed(url, access))
+                .map_err(|e| failed(url, e))?,
         )),
         #[cfg(feature = "postgres")]
         (DialectKind::Postgres, Target::Server(server)) => {
             database_named(server)?;
-            Ok(Box::new(PostgresConnection::open(server).map_err(fail)?))
+            Ok(Box::new(
+                PostgresConnection::open(server).map_err(|e| failed(url, e))?,
+            ))
         }
         #[cfg(feature = "mysql")]
         (DialectKind::Mysql, Target::Server(server)) => {
             database_named(server)?;
-            Ok(Box::new(MysqlConnection::open(server).map_err(fail)?))
+            Ok(Box::new(
+                MysqlConnection::open(server).map_err(|e| failed(url, e))?,
+            ))
         }
         (kind, _) => Err(not_built(url, kind)),
     }
@@ -95,18 +88,25 @@ fn open(
 /// named with the feature that adds it), or the URL pairs a database with a target that no
 /// driver serves.
 fn not_built(url: &DatabaseUrl, kind: DialectKind) -> ConnectError {
-    let masked = url.masked().to_string();
     match driver_feature(kind) {
         Some((database, feature, false)) => ConnectError::DriverNotBuilt {
-            url: masked,
+            url: url.masked().to_string(),
             database,
             feature,
         },
-        _ => ConnectError::Failed {
-            url: masked,
-            message: "this kind of database URL is not supported".into(),
-            help: None,
-        },
+        _ => failed(
+            url,
+            ("this kind of database URL is not supported".into(), None),
+        ),
+    }
+}
+
+/// A driver's refusal, `(message, help)`, as the error for `url` (password masked).
+fn failed(url: &DatabaseUrl, (message, help): (String, Option<String>)) -> ConnectError {
+    ConnectError::Failed {
+        url: url.masked().to_string(),
+        message,
+        help,
     }
 }
 
@@ -166,14 +166,11 @@ pub fn open_database(
 /// The error for a server URL without a database, which [`open_database`] refuses.
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 fn no_database(url: &DatabaseUrl) -> ConnectError {
-    ConnectError::Failed {
-        url: url.masked().to_string(),
-        message: "the URL names no database".into(),
-        help: Some(format!(
-            "add the database after the host: {}://user@host/DATABASE",
-            url.dialect().name()
-        )),
-    }
+    let help = format!(
+        "add the database after the host: {}://user@host/DATABASE",
+        url.dialect().name()
+    );
+    failed(url, ("the URL names no database".into(), Some(help)))
 }
 
 // Each test here runs only in a build that leaves its driver out; scripts/test runs them with
