@@ -11,7 +11,7 @@ pub const WORKLOADS: &[&str] = &[
 
 pub const HELP: &str = "\
 migrate-bench: whole-process benchmarks of the `migrate` binary against the databases' own
-clients (the floor). Expects a release build: cargo build --release -p migrate-cli -p migrate-bench
+clients (the floor). Expects a release build: cargo build --release -p sqlmigrate-cli -p migrate-bench
 
 Usage: migrate-bench [OPTIONS]
 

@@ -52,7 +52,7 @@ impl Error {
     pub fn help(&self) -> Option<String> {
         match self {
             Error::Url(e) => e.help(),
-            Error::Connect(e) => e.help.clone(),
+            Error::Connect(e) => e.help(),
             Error::Repository(e) => e.help(),
             Error::Script(e) => e.help(),
             Error::Plan(e) => e.help(),
@@ -73,12 +73,41 @@ impl From<ExecError> for Error {
 
 /// A connection that could not be made. The URL is already masked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cannot connect to {url}: {message}")]
-pub struct ConnectError {
-    /// The URL, password masked.
-    pub url: String,
-    /// The driver's or server's message.
-    pub message: String,
-    /// The remedy.
-    pub help: Option<String>,
+#[non_exhaustive]
+pub enum ConnectError {
+    /// The driver or the server refused.
+    #[error("cannot connect to {url}: {message}")]
+    Failed {
+        /// The URL, password masked.
+        url: String,
+        /// The driver's or server's message.
+        message: String,
+        /// The remedy.
+        help: Option<String>,
+    },
+    /// The URL names a database whose driver this build leaves out: its Cargo feature is off.
+    #[error(
+        "cannot connect to {url}: this build has no {database} driver (Cargo feature `{feature}` is off)"
+    )]
+    DriverNotBuilt {
+        /// The URL, password masked.
+        url: String,
+        /// The database, as people name it (`PostgreSQL`).
+        database: &'static str,
+        /// The Cargo feature that compiles its driver in (`postgres`).
+        feature: &'static str,
+    },
+}
+
+impl ConnectError {
+    /// The remedy, when there is one to suggest.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            ConnectError::Failed { help, .. } => help.clone(),
+            ConnectError::DriverNotBuilt { feature, .. } => Some(format!(
+                "build with the `{feature}` feature: `cargo install sqlmigrate-cli --features \
+                 {feature}`, or `features = [\"{feature}\"]` on the sqlmigrate dependency"
+            )),
+        }
+    }
 }

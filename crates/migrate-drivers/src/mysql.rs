@@ -11,7 +11,7 @@ use migrate_core::{Connection, DbError, Value};
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder, Params, Value as MyValue};
 
-use crate::{unknown_option, unreachable_help};
+use crate::server::{unknown_option, unreachable_help};
 
 /// A connection to a MySQL or MariaDB server.
 pub struct MysqlConnection {
@@ -176,7 +176,7 @@ fn connect_failure(e: &mysql::Error, host: &str, port: u16) -> (String, Option<S
         }
         _ => {
             let message = plain_message(e);
-            let help = crate::tls::failure_help(&message, ("ssl-mode", "ssl-ca"))
+            let help = crate::server::tls_failure_help(&message, ("ssl-mode", "ssl-ca"))
                 .or_else(|| unreachable_help("MySQL/MariaDB", host, port));
             (message, help)
         }

@@ -14,7 +14,7 @@ use migrate_core::{Connection, DbError, Value};
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls};
 
-use crate::{unknown_option, unreachable_help};
+use crate::server::{unknown_option, unreachable_help};
 
 /// A connection to a PostgreSQL server.
 pub struct PostgresConnection {
@@ -162,7 +162,7 @@ fn connect_failure(e: &postgres::Error, host: &str, port: u16) -> (String, Optio
         }
         None => {
             let message = error_chain(e);
-            let help = crate::tls::failure_help(&message, ("sslmode", "sslrootcert"))
+            let help = crate::server::tls_failure_help(&message, ("sslmode", "sslrootcert"))
                 .or_else(|| unreachable_help("PostgreSQL", host, port));
             (message, help)
         }

@@ -1,5 +1,6 @@
-//! TLS for the server drivers, with rustls (pure Rust, and the `ring` provider, which builds
-//! without a C toolchain beyond the one SQLite already needs): what each `sslmode` checks.
+//! TLS for the PostgreSQL driver, with rustls (pure Rust, and the `ring` provider, which builds
+//! without a C toolchain beyond the one SQLite already needs): what each `sslmode` checks. The
+//! `mysql` crate sets up the same stack itself (its `rustls-tls-ring` feature).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -169,24 +170,4 @@ impl ServerCertVerifier for Unverified {
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.supported_schemes()
     }
-}
-
-/// The remedy for a connection that failed over TLS, from the driver's message: a server
-/// without TLS, or a certificate that could not be verified. `options` names the URL's TLS
-/// options for this database (`sslmode`/`sslrootcert`, `ssl-mode`/`ssl-ca`).
-pub(crate) fn failure_help(message: &str, options: (&str, &str)) -> Option<String> {
-    let (mode, ca) = options;
-    let lower = message.to_ascii_lowercase();
-    if lower.contains("does not support tls") || lower.contains("does not have this capability") {
-        return Some(format!(
-            "the server does not offer TLS: enable it there, or drop {mode} (plaintext) if the \
-             network is trusted"
-        ));
-    }
-    (lower.contains("certificate") || lower.contains("tls handshake")).then(|| {
-        format!(
-            "the server's certificate could not be verified: give the authority that signed it \
-             with {ca}=FILE (PEM), or connect by the name the certificate holds"
-        )
-    })
 }

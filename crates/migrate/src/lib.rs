@@ -19,7 +19,14 @@
 //! [`reflect`](dialect::Dialect::reflect) a live schema.
 
 pub use migrate_core::*;
-pub use migrate_drivers::{MysqlConnection, PostgresConnection, SqliteConnection};
+// One driver per Cargo feature (`sqlite`, `postgres`, `mysql`): a build without one has no
+// such type, and `connect` refuses its URLs with `ConnectError::DriverNotBuilt`.
+#[cfg(feature = "mysql")]
+pub use migrate_drivers::MysqlConnection;
+#[cfg(feature = "postgres")]
+pub use migrate_drivers::PostgresConnection;
+#[cfg(feature = "sqlite")]
+pub use migrate_drivers::SqliteConnection;
 pub use migrate_macros::embed_repository;
 
 #[cfg(feature = "testing")]

@@ -10,8 +10,7 @@ use crate::topology::{Certs, MariaDb, PgServer};
 
 fn connect(url: &str) -> Result<Box<dyn Connection>, String> {
     let parsed = DatabaseUrl::parse(url).map_err(|e| e.to_string())?;
-    migrate_drivers::connect(&parsed)
-        .map_err(|e| format!("{e}: {}", e.help.clone().unwrap_or_default()))
+    migrate_drivers::connect(&parsed).map_err(|e| format!("{e}: {}", e.help().unwrap_or_default()))
 }
 
 fn one_value(conn: &mut dyn Connection, sql: &str) -> String {

@@ -8,6 +8,8 @@
 mod canonical;
 mod defs;
 mod model;
+// Behind a feature: sqlparser is a whole SQL parser, and only the CLI reads model files.
+#[cfg(feature = "model-files")]
 mod model_sql;
 mod names;
 mod portable;
@@ -16,6 +18,7 @@ mod precheck;
 use std::path::{Path, PathBuf};
 
 pub use model::{model_toml, operations_toml, parse_model, table_toml};
+#[cfg(feature = "model-files")]
 pub use model_sql::parse_sql_model;
 pub use portable::{LocatedOperation, PortableScript};
 
