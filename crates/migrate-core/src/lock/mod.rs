@@ -4,7 +4,7 @@
 //! write transaction (`BEGIN IMMEDIATE`) held for the whole run, with each version a savepoint
 //! inside it. Where a session lock does not exclude other runs (a Galera node, a pooling
 //! proxy; see [`crate::dialect::Dialect::lock_site`]) or when asked to, a lease lock: a row in
-//! a table of ours (see [`lease`]). The lock is a guard: it is released on every path,
+//! a table of ours (the `lease` module). The lock is a guard: it is released on every path,
 //! including early returns and panics, and a crashed process's session lock dies with its
 //! connection (a lease lock when its lease runs out). The current version must be read
 //! *after* taking the lock, so that a run that waited sees what the previous one did.
