@@ -268,14 +268,7 @@ fn through_pgbouncer_in_transaction_mode_sixteen_runs_apply_each_version_once() 
     let db = TestDb::new(Backend::Postgres, "bouncer16");
     let dir = db.dir.path();
     counted_repo(dir, "repo", None);
-    let upstream = db
-        .url
-        .split("127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .expect("the test server's port");
-    let bouncer = PgBouncer::start(upstream);
+    let bouncer = PgBouncer::in_front_of(&db.url);
     let url = bouncer.url(&db.url);
     migrate(dir, &["version_control", &url, "repo"]).success();
     let text = |sql: &str| {

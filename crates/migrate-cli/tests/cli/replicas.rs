@@ -101,14 +101,7 @@ fn through_pgbouncer_in_transaction_mode_nothing_named_outlives_a_client() {
     let db = TestDb::new(Backend::Postgres, "pgbouncer");
     let dir = db.dir.path();
     repo(dir);
-    let upstream = db
-        .url
-        .split("127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .expect("the test server's port");
-    let bouncer = PgBouncer::start(upstream);
+    let bouncer = PgBouncer::in_front_of(&db.url);
     let url = bouncer.url(&db.url);
     migrate(dir, &["version_control", &url, "repo"]).success();
     migrate(dir, &["upgrade", &url, "repo", "1"]).success();

@@ -219,6 +219,22 @@ impl Drop for PgStandby {
     }
 }
 
+/// Runs SQL with the `mariadb` client as root on the server at `port` of 127.0.0.1: its
+/// output without column names, or its error.
+fn mariadb_client(port: u16, sql: &str) -> Result<String, String> {
+    let out = Command::new("mariadb")
+        .args(["-h", "127.0.0.1", "-uroot", "-N", "-e", sql])
+        .arg(format!("-P{port}"))
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("mariadb client: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).to_string())
+    }
+}
+
 /// A MariaDB server of the test's own (Debian's `mariadbd`), root without a password.
 pub struct MariaDb {
     dir: tempfile::TempDir,
@@ -288,25 +304,7 @@ impl MariaDb {
 
     /// Runs SQL with the `mariadb` client as root.
     pub fn sql(&self, sql: &str) -> Result<String, String> {
-        let out = Command::new("mariadb")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-P",
-                &self.port.to_string(),
-                "-uroot",
-                "-N",
-                "-e",
-                sql,
-            ])
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("mariadb client: {e}"))?;
-        if out.status.success() {
-            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).to_string())
-        }
+        mariadb_client(self.port, sql)
     }
 }
 
@@ -363,6 +361,17 @@ impl PgBouncer {
             pg_query(port, "SELECT 1") == "1"
         });
         bouncer
+    }
+
+    /// Starts it in front of the server `url` (a PostgreSQL URL on 127.0.0.1) points at.
+    pub fn in_front_of(url: &str) -> PgBouncer {
+        let port = url
+            .split("127.0.0.1:")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .and_then(|p| p.parse().ok())
+            .expect("a PostgreSQL URL on 127.0.0.1 with a port");
+        PgBouncer::start(port)
     }
 
     /// `url` (a PostgreSQL URL on 127.0.0.1) through the bouncer instead.
@@ -700,17 +709,7 @@ impl GaleraCluster {
 
     /// Runs SQL on node `i` with the `mariadb` client as root.
     pub fn sql(&self, i: usize, sql: &str) -> Result<String, String> {
-        let out = Command::new("mariadb")
-            .args(["-h", "127.0.0.1", "-uroot", "-N", "-e", sql])
-            .arg(format!("-P{}", self.nodes[i].ports[0]))
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("mariadb client: {e}"))?;
-        if out.status.success() {
-            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).to_string())
-        }
+        mariadb_client(self.nodes[i].ports[0], sql)
     }
 
     /// Kills node `i` at once (SIGKILL), as a crashed machine.
